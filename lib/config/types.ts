@@ -1,0 +1,94 @@
+/**
+ * The resolved configuration: every key present, defaults filled in, names in
+ * camelCase. Produced by `lib/config/load.ts`; everything else reads only this.
+ * @module
+ */
+
+/** How targets are probed. */
+export type ProbeType = "icmp" | "tcp";
+
+/** Cluster settings (`[members]`). */
+export interface MembersConfig {
+  /** Peer heartbeat addresses, `host:port`. @default [] */
+  peers: string[];
+  /** This agent's heartbeat listen address, `host:port`; null = single node. @default null */
+  localAddr: string | null;
+  /** Heartbeat port used when `local_addr` or a peer has no port. @default 7947 */
+  membersPort: number;
+  /** Live peers that must also see an IP down before it is removed. @default 0 */
+  minPeersAgree: number;
+  /** Peer encryption keys; the first seals, any opens. @default [] */
+  cryptoKeys: string[];
+  /** Allow cluster mode without a key (lab only). @default false */
+  insecurePlaintext: boolean;
+  /** Seconds between heartbeats. @default 1 */
+  heartbeatInterval: number;
+  /** Seconds without a heartbeat before a peer stops counting. @default 3 × heartbeatInterval */
+  peerTimeout: number;
+  /** This agent's id in the cluster: its `local_addr`, or "local". */
+  nodeId: string;
+}
+
+/** DNS settings (`[cloudflare]`). */
+export interface CloudflareConfig {
+  /** Zone name, e.g. "example.com". */
+  dnsDomain: string;
+  /** Zone id; looked up by `dns_domain` when null. @default null */
+  zoneId: string | null;
+  /** Record names relative to the zone; "@" is the apex. */
+  hostnames: string[];
+  /** The IPs watched and managed. */
+  ipAddresses: string[];
+  /** `proxied` for records created without a snapshot. @default false */
+  proxied: boolean;
+  /** TTL for records created without a snapshot; 1 = automatic. @default 1 */
+  ttl: number;
+  /** API base URL; `CLOUDFLARE_BASE_URL` overrides. @default null (SDK default) */
+  apiUrl: string | null;
+  /** File holding the API token. @default null */
+  apiTokenFile: string | null;
+  /** Seconds between drift-repair passes. @default 60 */
+  reconcileInterval: number;
+}
+
+/** Status HTTP server (`[status]`). */
+export interface StatusConfig {
+  /** `host:port` of the status server; "" disables it. @default "127.0.0.1:8000" */
+  listen: string;
+}
+
+/** Notifications (`[notify]`). */
+export interface NotifyConfig {
+  /** Generic JSON webhook. @default null */
+  webhookUrl: string | null;
+  /** Slack incoming webhook (also the original `slack_addr`). @default null */
+  slackWebhookUrl: string | null;
+}
+
+/** The whole resolved configuration. */
+export interface Config {
+  /** Seconds between probes of one target (≥ 0.1). @default 1 */
+  interval: number;
+  /** Consecutive misses before an IP is down. @default 3 */
+  failureThreshold: number;
+  /** Consecutive replies before a down IP is up. @default failureThreshold */
+  recoveryThreshold: number;
+  /** Probe kind. @default "icmp" */
+  probeType: ProbeType;
+  /** TCP probe port (`port`, or the first of the original `ports`). @default 80 */
+  port: number;
+  /** Seconds a probe waits for its reply. @default min(interval, 1) */
+  probeTimeout: number;
+  /** Where snapshots and verdicts are kept. @default "/var/lib/goavail" */
+  stateDir: string;
+  /** Records a hostname always keeps. @default 1 */
+  minRecords: number;
+  /** Largest share of a hostname's IPs removed at once. @default 0.5 */
+  maxRemovalsFraction: number;
+  /** Log intended DNS changes instead of making them. @default true */
+  dryRun: boolean;
+  members: MembersConfig;
+  cloudflare: CloudflareConfig;
+  status: StatusConfig;
+  notify: NotifyConfig;
+}
