@@ -87,6 +87,10 @@ export interface Config {
   maxRemovalsFraction: number;
   /** Log intended DNS changes instead of making them. @default true */
   dryRun: boolean;
+  /** Least severe level logged. @default "info" */
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** Log line encoding. @default "text" */
+  logFormat: "text" | "json";
   members: MembersConfig;
   cloudflare: CloudflareConfig;
   status: StatusConfig;

@@ -1,0 +1,199 @@
+/**
+ * Loads goavail.toml: TOML text → checked keys → a fully defaulted
+ * {@linkcode Config}. Every problem in the file is collected, each naming its
+ * key path, so one run of `goavail check-config` shows them all.
+ * @module
+ */
+import { parse, TomlError } from "smol-toml";
+import { closest, IGNORED_SECTIONS, SECTIONS } from "./schema.ts";
+import { resolve } from "./resolve.ts";
+import { show } from "./rules.ts";
+import type { Config } from "./types.ts";
+
+/** One problem in a config file. */
+export interface ConfigIssue {
+  /** Key path as written in the file, e.g. "Members.min_peers_agree"; "" for the file. */
+  path: string;
+  /** What is wrong and, where it helps, what to do. */
+  message: string;
+}
+
+/** A loaded config plus the warnings met on the way. */
+export interface Loaded {
+  config: Config;
+  warnings: string[];
+}
+
+/** Result of loading: the config, or every problem found. */
+export type LoadResult =
+  | { ok: true; value: Loaded }
+  | { ok: false; errors: ConfigIssue[] };
+
+/** Thrown at the edge (CLI, reload) when a config cannot be used. */
+export class ConfigError extends Error {
+  /** Every problem found. */
+  readonly issues: ConfigIssue[];
+  /**
+   * @param file the file that failed
+   * @param issues every problem found in it
+   */
+  constructor(file: string, issues: ConfigIssue[], options?: ErrorOptions) {
+    super(`Cannot load ${show(file)}:\n${formatIssues(issues)}`, options);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** @returns one line per issue: `"path" message`. */
+export function formatIssues(issues: ConfigIssue[]): string {
+  return issues.map((
+    i,
+  ) => (i.path ? `  ${show(i.path)} ${i.message}` : `  ${i.message}`))
+    .join("\n");
+}
+
+/** Checked values by canonical section, then key; plus where each was written. */
+export interface CheckedTree {
+  values: Record<string, Record<string, unknown>>;
+  /** Key path as the user wrote it, by "section.key" canonical path. */
+  paths: Record<string, string>;
+}
+
+/**
+ * Parses and validates TOML text.
+ * @param text the file contents
+ * @returns the resolved config with warnings, or every issue found
+ */
+export function loadConfigText(text: string): LoadResult {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = e.message.split("\n")[0]?.replace(
+        /^Invalid TOML document: /,
+        "",
+      );
+      return {
+        ok: false,
+        errors: [{
+          path: "",
+          message:
+            `TOML syntax error at line ${e.line}, column ${e.column}: ${first}`,
+        }],
+      };
+    }
+    throw e;
+  }
+  const errors: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const tree = checkTree(raw, errors, warnings);
+  const config = resolve(tree, errors, warnings);
+  return errors.length
+    ? { ok: false, errors }
+    : { ok: true, value: { config, warnings } };
+}
+
+/**
+ * Reads and validates a config file.
+ * @returns the resolved config, or every issue found (including a read error)
+ */
+export async function loadConfigFile(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "no such file; pass the right path with -f"
+      : e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    return {
+      ok: false,
+      errors: [{ path: "", message: `Cannot read ${show(path)}: ${why}` }],
+    };
+  }
+  return loadConfigText(text);
+}
+
+function checkTree(
+  raw: Record<string, unknown>,
+  errors: ConfigIssue[],
+  warnings: string[],
+): CheckedTree {
+  const tree: CheckedTree = { values: { "": {} }, paths: {} };
+  const sectionNames = Object.keys(SECTIONS).filter((s) => s !== "");
+  for (const [key, value] of Object.entries(raw)) {
+    const lower = key.toLowerCase();
+    const isTable = typeof value === "object" && value !== null &&
+      !Array.isArray(value) &&
+      !(value instanceof Date);
+    if (isTable && lower in IGNORED_SECTIONS) {
+      warnings.push(`Section [${key}] is ignored: ${IGNORED_SECTIONS[lower]}`);
+    } else if (isTable && sectionNames.includes(lower)) {
+      if (tree.values[lower]) {
+        errors.push({
+          path: key,
+          message: `repeats section [${lower}] under another spelling`,
+        });
+        continue;
+      }
+      tree.values[lower] = {};
+      checkSection(lower, key, value as Record<string, unknown>, tree, errors);
+    } else if (key in SECTIONS[""]!) {
+      checkKey("", "", key, value, tree, errors);
+    } else {
+      const hint = closest(key, [
+        ...Object.keys(SECTIONS[""]!),
+        ...sectionNames,
+      ]);
+      errors.push({
+        path: key,
+        message: `is not a known ${isTable ? "section" : "key"}${
+          hint ? `; did you mean ${show(hint)}?` : ""
+        }`,
+      });
+    }
+  }
+  return tree;
+}
+
+function checkSection(
+  section: string,
+  written: string,
+  table: Record<string, unknown>,
+  tree: CheckedTree,
+  errors: ConfigIssue[],
+): void {
+  const spec = SECTIONS[section]!;
+  for (const [key, value] of Object.entries(table)) {
+    if (key in spec) {
+      checkKey(section, written, key, value, tree, errors);
+    } else {
+      const hint = closest(key, Object.keys(spec));
+      errors.push({
+        path: `${written}.${key}`,
+        message: `is not a known key of [${section}]${
+          hint ? `; did you mean ${show(hint)}?` : ""
+        }`,
+      });
+    }
+  }
+}
+
+function checkKey(
+  section: string,
+  written: string,
+  key: string,
+  value: unknown,
+  tree: CheckedTree,
+  errors: ConfigIssue[],
+): void {
+  const path = written ? `${written}.${key}` : key;
+  const checked = SECTIONS[section]![key]!(value);
+  tree.paths[section ? `${section}.${key}` : key] = path;
+  if (checked.ok) tree.values[section]![key] = checked.value;
+  else errors.push({ path, message: checked.error });
+}

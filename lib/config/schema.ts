@@ -1,0 +1,147 @@
+/**
+ * Every key goavail.toml may hold, by section, with the rule its value must
+ * pass. Section names are matched case-insensitively, so the original's
+ * `[Members]` and `[Cloudflare]` load unchanged; lowercase is canonical.
+ * @module
+ */
+import {
+  boolean,
+  cloudflareId,
+  domain,
+  fraction,
+  hostPort,
+  integer,
+  ip,
+  list,
+  number,
+  oneOf,
+  recordName,
+  type Rule,
+  secret,
+  string,
+  url,
+} from "./rules.ts";
+
+/** Rules of one section, by key. */
+export type SectionSpec = Record<string, Rule<unknown>>;
+
+/** Shortest crypto key accepted (the original used 16-character AES keys). */
+export const MIN_KEY_LENGTH = 16;
+
+/** Default heartbeat port, as the original's memberlist default. */
+export const DEFAULT_MEMBERS_PORT = 7947;
+
+/** Top-level keys. */
+export const TOP: SectionSpec = {
+  failure_threshold: integer(1, 1000),
+  recovery_threshold: integer(1, 1000),
+  interval: number(0.1, 3600, " seconds"),
+  probe_timeout: number(0.01, 60, " seconds"),
+  probe_type: oneOf(["icmp", "tcp"] as const, { ip: "icmp" }),
+  port: integer(1, 65535),
+  ports: list(integer(1, 65535), { nonEmpty: true }),
+  slack_addr: url,
+  state_dir: string(),
+  min_records: integer(1, 1000),
+  max_removals_fraction: fraction,
+  dry_run: boolean,
+  log_level: oneOf(["debug", "info", "warn", "error"] as const),
+  log_format: oneOf(["text", "json"] as const),
+};
+
+/** `[members]`: cluster mode. */
+export const MEMBERS: SectionSpec = {
+  peers: list(hostPort(DEFAULT_MEMBERS_PORT), { unique: true }),
+  local_addr: hostPort(DEFAULT_MEMBERS_PORT),
+  members_port: integer(1, 65535),
+  min_peers_agree: integer(0, 100),
+  crypto_key: secret(MIN_KEY_LENGTH),
+  crypto_keys: list(secret(MIN_KEY_LENGTH), { nonEmpty: true }),
+  insecure_plaintext: boolean,
+  heartbeat_interval: number(0.1, 60, " seconds"),
+  peer_timeout: number(0.2, 600, " seconds"),
+};
+
+/** `[cloudflare]`: the zone and the records goavail manages. */
+export const CLOUDFLARE: SectionSpec = {
+  dns_domain: domain,
+  zone_id: cloudflareId,
+  hostnames: list(recordName, { unique: true, nonEmpty: true }),
+  ip_addresses: list(ip, { unique: true, nonEmpty: true }),
+  dns_proxied: boolean,
+  ttl: (raw) =>
+    raw === 1
+      ? { ok: true, value: 1 }
+      : integer(30, 86400)(raw).ok
+      ? { ok: true, value: raw }
+      : {
+        ok: false,
+        error: `must be 1 (automatic) or an integer from 30 to 86400, got ${
+          String(raw)
+        }`,
+      },
+  api_url: url,
+  api_token_file: string(),
+  reconcile_interval: number(5, 3600, " seconds"),
+};
+
+/** `[status]`: the local status server. */
+export const STATUS: SectionSpec = {
+  listen: (raw) => raw === "" ? { ok: true, value: "" } : hostPort()(raw),
+};
+
+/** `[notify]`: change notifications. */
+export const NOTIFY: SectionSpec = {
+  webhook_url: url,
+  slack_webhook_url: url,
+};
+
+/** Every known section by canonical name ("" = top level). */
+export const SECTIONS: Record<string, SectionSpec> = {
+  "": TOP,
+  members: MEMBERS,
+  cloudflare: CLOUDFLARE,
+  status: STATUS,
+  notify: NOTIFY,
+};
+
+/** Sections of the original goavail that this agent reads past with a warning. */
+export const IGNORED_SECTIONS: Record<string, string> = {
+  route53: "Route 53 is not supported; only Cloudflare is",
+};
+
+/**
+ * Closest candidate within edit distance 2 (or sharing a 4-character
+ * prefix), for "did you mean" hints.
+ * @returns the suggestion, or undefined
+ */
+export function closest(
+  word: string,
+  candidates: Iterable<string>,
+): string | undefined {
+  let best: string | undefined, bestScore = 3;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c);
+    if (d < bestScore) [best, bestScore] = [c, d];
+  }
+  if (best) return best;
+  for (const c of candidates) {
+    if (word.length >= 4 && c.startsWith(word.toLowerCase().slice(0, 4))) {
+      return c;
+    }
+  }
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,68 @@
+/**
+ * Human-readable views of a resolved config: the `check-config` summary and a
+ * copy safe to log (secrets replaced).
+ * @module
+ */
+import type { Config } from "./types.ts";
+
+/**
+ * @param config a resolved config
+ * @returns the config with every secret (crypto keys, webhook URLs) replaced
+ * by "[redacted]", for logs and `/status`
+ */
+export function publicConfig(config: Config): Config {
+  const hide = (s: string | null) => (s ? "[redacted]" : null);
+  return {
+    ...config,
+    members: {
+      ...config.members,
+      cryptoKeys: config.members.cryptoKeys.map(() => "[redacted]"),
+    },
+    notify: {
+      webhookUrl: hide(config.notify.webhookUrl),
+      slackWebhookUrl: hide(config.notify.slackWebhookUrl),
+    },
+  };
+}
+
+/**
+ * @param config a resolved config
+ * @param file where it came from
+ * @returns the lines `goavail check-config` prints for a valid file
+ */
+export function summarize(config: Config, file: string): string[] {
+  const cf = config.cloudflare;
+  const m = config.members;
+  const names = cf.hostnames.map((
+    h,
+  ) => (h === "@" ? cf.dnsDomain : `${h}.${cf.dnsDomain}`));
+  const cluster = m.localAddr && m.peers.length
+    ? `${
+      m.peers.length + 1
+    } agents (this one ${m.localAddr}); an IP is removed when ` +
+      `${m.minPeersAgree + 1} of them see it down; heartbeats ${
+        m.cryptoKeys.length ? "encrypted" : "NOT encrypted (insecure_plaintext)"
+      }`
+    : "single node (no peers)";
+  const probe = config.probeType === "tcp" ? `tcp port ${config.port}` : "icmp";
+  return [
+    `${file}: OK`,
+    `  targets:    ${cf.ipAddresses.length} (${cf.ipAddresses.join(", ")})`,
+    `  probing:    ${probe} every ${config.interval} s; down after ${config.failureThreshold} misses, ` +
+    `up after ${config.recoveryThreshold} replies`,
+    `  hostnames:  ${names.join(", ")} (zone ${cf.dnsDomain})`,
+    `  cluster:    ${cluster}`,
+    `  guards:     keep >= ${config.minRecords} record(s), remove <= ${
+      config.maxRemovalsFraction * 100
+    }% of a hostname's IPs`,
+    `  dns:        ${
+      config.dryRun
+        ? "dry-run (logs changes, makes none)"
+        : "LIVE: changes Cloudflare DNS"
+    }`,
+    `  state:      ${config.stateDir}`,
+    `  status:     ${
+      config.status.listen ? `http://${config.status.listen}/` : "disabled"
+    }`,
+  ];
+}
