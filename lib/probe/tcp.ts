@@ -1,0 +1,201 @@
+/**
+ * TCP connect prober: a target is up when `ip:port` accepts a connection
+ * within the timeout. Yields the same observations as the pinger.
+ * @module
+ */
+
+import { canonicalIp } from "./ip_addr.ts";
+import { SpreadSchedule } from "./schedule.ts";
+import type {
+  Prober,
+  ProberOptions,
+  ProbeStats,
+  ProbeTiming,
+} from "./types.ts";
+
+/** Options of {@linkcode TcpProber}. */
+export interface TcpProberOptions extends ProberOptions {
+  /** Connects the socket; tests substitute it. @default Deno.connect */
+  connect?: (o: Deno.ConnectOptions) => Promise<{ close(): void }>;
+}
+
+/** Local errors (the probe never left this host) by Deno error class. */
+const LOCAL_ERRORS = new Set([
+  "NotCapable",
+  "PermissionDenied",
+  "AddrNotAvailable",
+]);
+
+function errorCode(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === "string" ? code : e.name;
+  }
+  return "Error";
+}
+
+function isLocal(code: string): boolean {
+  return LOCAL_ERRORS.has(code) ||
+    [
+      "ENETUNREACH",
+      "EHOSTUNREACH",
+      "EACCES",
+      "EPERM",
+      "EINVAL",
+      "EADDRNOTAVAIL",
+    ]
+      .includes(code);
+}
+
+/** Probes `ip:port` with a TCP connect per target per interval. */
+export class TcpProber implements Prober {
+  #port: number;
+  #opts: TcpProberOptions;
+  #timing: ProbeTiming;
+  #schedule: SpreadSchedule<string>;
+  #targets = new Set<string>();
+  #stats: ProbeStats = {
+    sent: 0,
+    received: 0,
+    late: 0,
+    timeouts: 0,
+    localFaults: 0,
+  };
+  #running = false;
+  #abort = new AbortController();
+  #kick = new AbortController();
+  #loop: Promise<void> | null = null;
+  #inflight = new Set<Promise<void>>();
+
+  /**
+   * @param port TCP port probed on every target
+   * @param options clock, logger, observation callback, timing, connect
+   */
+  constructor(port: number, options: TcpProberOptions) {
+    this.#port = port;
+    this.#opts = options;
+    this.#timing = options.timing ?? { intervalMs: 1000, timeoutMs: 1000 };
+    this.#schedule = new SpreadSchedule(this.#timing.intervalMs * 1000);
+  }
+
+  /** Replaces the targets. */
+  setTargets(ips: string[]): void {
+    this.#targets = new Set(ips);
+    this.#schedule.setItems(
+      [...this.#targets],
+      this.#opts.clock.monotonicMicros(),
+    );
+    this.#kick.abort();
+  }
+
+  /** Changes interval and timeout. */
+  setTiming(t: ProbeTiming): void {
+    this.#timing = { ...t };
+    this.#schedule.setInterval(t.intervalMs * 1000);
+    this.#kick.abort();
+  }
+
+  /** Starts probing. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#abort = new AbortController();
+    this.#schedule.start(this.#opts.clock.monotonicMicros());
+    this.#loop = this.#run();
+  }
+
+  /** Stops probing; aborts connects in flight and waits for them. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort();
+    this.#kick.abort();
+    await this.#loop;
+    await Promise.all([...this.#inflight]);
+  }
+
+  /** @returns a copy of the counters. */
+  stats(): ProbeStats {
+    return { ...this.#stats };
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    const clock = this.#opts.clock;
+    while (!signal.aborted) {
+      for (const ip of this.#schedule.takeDue(clock.monotonicMicros())) {
+        const p = this.#probe(ip).finally(() => this.#inflight.delete(p));
+        this.#inflight.add(p);
+      }
+      const next = this.#schedule.nextDueMicros();
+      this.#kick = new AbortController();
+      const ms = Number.isFinite(next)
+        ? Math.max(1, Math.ceil((next - clock.monotonicMicros()) / 1000))
+        : 60_000;
+      await clock.sleep(ms, AbortSignal.any([signal, this.#kick.signal]));
+    }
+  }
+
+  async #probe(ip: string): Promise<void> {
+    const clock = this.#opts.clock;
+    const connect = this.#opts.connect ?? Deno.connect;
+    const timeout = new AbortController();
+    const signal = AbortSignal.any([this.#abort.signal, timeout.signal]);
+    const timer = clock.sleep(this.#timing.timeoutMs, signal).then(() =>
+      timeout.abort()
+    );
+    const started = clock.monotonicMicros();
+    this.#stats.sent++;
+    try {
+      const hostname = canonicalIp(ip) ?? ip;
+      const conn = await connect({ hostname, port: this.#port, signal });
+      conn.close();
+      const rtt = clock.monotonicMicros() - started;
+      if (timeout.signal.aborted) throw new Error("timed out");
+      this.#stats.received++;
+      this.#observe({
+        ip,
+        ok: true,
+        rttMicros: Math.round(rtt),
+        at: clock.now(),
+      });
+    } catch (e) {
+      if (this.#abort.signal.aborted && !timeout.signal.aborted) return;
+      const code = errorCode(e);
+      if (!timeout.signal.aborted && isLocal(code)) {
+        this.#stats.localFaults++;
+        this.#observe({
+          ip,
+          ok: false,
+          rttMicros: null,
+          at: clock.now(),
+          fault: "local",
+          detail: code,
+        });
+      } else {
+        this.#stats.timeouts++;
+        const detail = timeout.signal.aborted ? undefined : code;
+        this.#observe({
+          ip,
+          ok: false,
+          rttMicros: null,
+          at: clock.now(),
+          fault: "timeout",
+          ...(detail ? { detail } : {}),
+        });
+      }
+    } finally {
+      timeout.abort();
+      await timer;
+    }
+  }
+
+  #observe(o: Parameters<ProberOptions["onObservation"]>[0]): void {
+    if (!this.#targets.has(o.ip)) return;
+    try {
+      this.#opts.onObservation(o);
+    } catch (e) {
+      this.#opts.logger.error("Observation handler failed", { error: e });
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Shared probe types: the observation every prober emits, the `Prober`
+ * interface, and the `IcmpSocket` boundary that `ffi/icmp_socket.ts`
+ * implements (lib/ never imports ffi/; tests pass fakes).
+ * @module
+ */
+
+import type { Clock } from "../observe/clock.ts";
+import type { Logger } from "../observe/log.ts";
+
+/** One probe's outcome for one target. */
+export interface Observation {
+  /** The target exactly as given to `setTargets`. */
+  ip: string;
+  /** Whether a reply arrived within the timeout. */
+  ok: boolean;
+  /** Round-trip time in µs when `ok`, else null. */
+  rttMicros: number | null;
+  /** Wall-clock time (ms since the epoch) the outcome was known. */
+  at: number;
+  /** Why `ok` is false: no reply in time, or the send failed locally. */
+  fault?: "timeout" | "local";
+  /** Error code of a local fault, e.g. "EHOSTUNREACH". */
+  detail?: string;
+}
+
+/** Counters since the prober was created. */
+export interface ProbeStats {
+  /** Probes handed to the kernel (or connects started). */
+  sent: number;
+  /** Replies matched in time. */
+  received: number;
+  /** Replies that matched a probe whose timeout had already passed. */
+  late: number;
+  /** Probes that got no reply in time. */
+  timeouts: number;
+  /** Probes that failed to send (route, permission, buffer errors). */
+  localFaults: number;
+}
+
+/** Probe cadence. */
+export interface ProbeTiming {
+  /** Milliseconds between two probes of one target. */
+  intervalMs: number;
+  /** Milliseconds a probe waits for its reply. */
+  timeoutMs: number;
+}
+
+/** What every probe kind (ICMP, TCP) implements. */
+export interface Prober {
+  /** Replaces the target list; takes effect while running. */
+  setTargets(ips: string[]): void;
+  /** Changes cadence; takes effect from the next probe. */
+  setTiming(t: ProbeTiming): void;
+  /** Starts probing; a no-op when already running. */
+  start(): void;
+  /** Stops probing; resolves once every loop and timer has finished. */
+  stop(): Promise<void>;
+  /** @returns a copy of the counters. */
+  stats(): ProbeStats;
+}
+
+/** Options shared by every prober constructor. */
+export interface ProberOptions {
+  /** Time source for scheduling and `Observation.at`. */
+  clock: Clock;
+  /** Logger (tagged `probe` by the caller or the prober). */
+  logger: Logger;
+  /** Called once per probe outcome. Must not throw. */
+  onObservation(o: Observation): void;
+  /** Initial cadence. @default { intervalMs: 1000, timeoutMs: 1000 } */
+  timing?: ProbeTiming;
+}
+
+/** Result of {@linkcode IcmpSocket.send}. */
+export type SendResult =
+  | { ok: true; sentMicros: number }
+  | { ok: false; code: string; message: string };
+
+/** One datagram read from an {@linkcode IcmpSocket}. */
+export interface ReceivedPacket {
+  /** Bytes as delivered (raw IPv4 includes the IP header). */
+  data: Uint8Array;
+  /** Source address in canonical text form. */
+  source: string;
+  /** Receive time in the socket's time base (µs); kernel time when known. */
+  receivedMicros: number;
+}
+
+/**
+ * An ICMP or ICMPv6 socket for one address family. Times (`sentMicros`,
+ * `receivedMicros`) share one time base per socket, so only their
+ * difference is meaningful.
+ */
+export interface IcmpSocket {
+  /** Address family served. */
+  readonly family: 4 | 6;
+  /**
+   * "raw": the echo id is ours and IPv4 replies carry the IP header.
+   * "dgram": unprivileged ping socket; the kernel rewrites the id.
+   */
+  readonly kind: "raw" | "dgram";
+  /** Sends one ICMP message (checksummed for v4) without blocking. */
+  send(ip: string, packet: Uint8Array): SendResult;
+  /** Reads one pending datagram without blocking; null when none is left. */
+  receive(): ReceivedPacket | null;
+  /**
+   * Resolves when data may be readable, after at most about `timeoutMs`, or
+   * when `signal` aborts. Never blocks the JS thread.
+   */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** Releases the socket; idempotent. */
+  close(): void;
+}
+
+/** Sockets for each family the caller could open. */
+export interface IcmpSockets {
+  v4?: IcmpSocket;
+  v6?: IcmpSocket;
+}
+
+/** A probing failure the user must fix (permissions, bad target). */
+export class ProbeError extends Error {
+  /**
+   * @param message what failed and what to do
+   * @param options `cause` of the failure
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ProbeError";
+  }
+}
