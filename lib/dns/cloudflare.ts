@@ -1,0 +1,310 @@
+/**
+ * The Cloudflare provider, through the official SDK (`cloudflare` v7) — the
+ * only importer of it, loaded lazily so other commands start fast.
+ *
+ * The SDK never retries (`maxRetries: 0`) and times out after 5 s: the
+ * reconciler owns retries. Several changes for the zone go in one batch
+ * call; a batch rejected for a record-level reason falls back to one call
+ * per change, where "already gone" and "already exists" count as done.
+ * Error messages carry only HTTP status and Cloudflare codes/messages.
+ * @module
+ */
+
+import type { CloudflareConfig } from "../config/types.ts";
+import { type Logger, silentLogger } from "../observe/log.ts";
+import {
+  type ApplyResult,
+  type Change,
+  type ChangeOutcome,
+  type DnsProvider,
+  DnsProviderError,
+  type DnsRecord,
+} from "./provider.ts";
+import type Cloudflare from "cloudflare";
+import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
+
+type CfClient = Cloudflare;
+
+/** Options of {@linkcode createCloudflareProvider}. */
+export interface CloudflareProviderOptions {
+  /** Environment to read credentials and base URL from. @default Deno.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+  /** Receives each credential so the caller can mask it in logs. */
+  secrets?: Set<string>;
+  /** Per-request timeout. @default 5000 */
+  timeoutMs?: number;
+  /** Page size for record listing. @default 100 */
+  perPage?: number;
+  /** Reads `api_token_file`. @default Deno.readTextFile */
+  readTextFile?: (path: string) => Promise<string>;
+}
+
+/** Codes meaning "the record is already gone" / "already exists". */
+const GONE_CODES = [81044];
+const EXISTS_CODES = [81057, 81058];
+/** Bound on pages read per name (100 × 100 records). */
+const MAX_PAGES = 100;
+
+/**
+ * Builds the Cloudflare provider. Credentials, in order:
+ * `CLOUDFLARE_API_TOKEN`, `api_token_file`, `CF_API_KEY` + `CF_API_EMAIL`.
+ * Base URL: `CLOUDFLARE_BASE_URL`, else `api_url`, else the SDK default.
+ * @param config the `[cloudflare]` section
+ * @param options environment, logger, secret sink, timeout
+ * @returns the provider (the zone id is looked up on first use)
+ * @throws {DnsProviderError} kind "auth" when no credentials are configured
+ */
+export async function createCloudflareProvider(
+  config: CloudflareConfig,
+  options: CloudflareProviderOptions = {},
+): Promise<DnsProvider> {
+  const env = options.env ?? Deno.env.toObject();
+  const creds = await resolveCredentials(config, env, options.readTextFile);
+  for (const s of Object.values(creds)) if (s) options.secrets?.add(s);
+  const { default: Cloudflare } = await import("cloudflare");
+  const baseURL = nonEmpty(env.CLOUDFLARE_BASE_URL) ?? config.apiUrl ??
+    undefined;
+  const client = new Cloudflare({
+    apiToken: creds.apiToken ?? null,
+    apiKey: creds.apiKey ?? null,
+    apiEmail: creds.apiEmail ?? null,
+    userServiceKey: null,
+    ...(baseURL ? { baseURL } : {}),
+    timeout: options.timeoutMs ?? 5000,
+    maxRetries: 0,
+    logLevel: "off",
+  });
+  return new CloudflareProvider(client, config, options);
+}
+
+interface Credentials {
+  apiToken?: string;
+  apiKey?: string;
+  apiEmail?: string;
+}
+
+async function resolveCredentials(
+  config: CloudflareConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  readTextFile: (path: string) => Promise<string> = Deno.readTextFile,
+): Promise<Credentials> {
+  const token = nonEmpty(env.CLOUDFLARE_API_TOKEN);
+  if (token) return { apiToken: token };
+  if (config.apiTokenFile) {
+    let text: string;
+    try {
+      text = await readTextFile(config.apiTokenFile);
+    } catch (e) {
+      throw new DnsProviderError(
+        "auth",
+        `Cannot read "api_token_file" "${config.apiTokenFile}": ${
+          (e as Error).name
+        }`,
+      );
+    }
+    const fileToken = nonEmpty(text.trim());
+    if (fileToken) return { apiToken: fileToken };
+    throw new DnsProviderError(
+      "auth",
+      `"api_token_file" "${config.apiTokenFile}" is empty`,
+    );
+  }
+  const apiKey = nonEmpty(env.CF_API_KEY);
+  const apiEmail = nonEmpty(env.CF_API_EMAIL);
+  if (apiKey && apiEmail) return { apiKey, apiEmail };
+  throw new DnsProviderError(
+    "auth",
+    'No Cloudflare credentials: set CLOUDFLARE_API_TOKEN, or "api_token_file" in [cloudflare], or CF_API_KEY and CF_API_EMAIL',
+  );
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s && s.trim() !== "" ? s.trim() : undefined;
+}
+
+/** {@linkcode DnsProvider} backed by the Cloudflare API. */
+class CloudflareProvider implements DnsProvider {
+  #client: CfClient;
+  #zoneName: string;
+  #zoneId: string | null;
+  #perPage: number;
+  #log: Logger;
+
+  constructor(
+    client: CfClient,
+    config: CloudflareConfig,
+    options: CloudflareProviderOptions,
+  ) {
+    this.#client = client;
+    this.#zoneName = config.dnsDomain.toLowerCase().replace(/\.$/, "");
+    this.#zoneId = config.zoneId;
+    this.#perPage = options.perPage ?? 100;
+    this.#log = (options.logger ?? silentLogger).child("dns");
+  }
+
+  async #zone(): Promise<string> {
+    if (this.#zoneId) return this.#zoneId;
+    try {
+      for await (const z of this.#client.zones.list({ name: this.#zoneName })) {
+        if (z.name.toLowerCase() === this.#zoneName) {
+          this.#zoneId = z.id;
+          this.#log.debug("Found Cloudflare zone", {
+            zone: z.name,
+            zone_id: z.id,
+          });
+          return z.id;
+        }
+      }
+    } catch (e) {
+      throw toProviderError(e, "list zones");
+    }
+    throw new DnsProviderError(
+      "bad_request",
+      `Cloudflare zone "${this.#zoneName}" not found: check "dns_domain" and the token's zone access`,
+    );
+  }
+
+  async list(names: readonly string[]): Promise<Map<string, DnsRecord[]>> {
+    const zoneId = await this.#zone();
+    const lists = await Promise.all(names.map(async (name) => {
+      const out: DnsRecord[] = [];
+      try {
+        let page = await this.#client.dns.records.list({
+          zone_id: zoneId,
+          name: { exact: name },
+          per_page: this.#perPage,
+        });
+        for (let n = 1; n <= MAX_PAGES; n++) {
+          for (const r of page.result) {
+            const rec = toDnsRecord(r);
+            if (rec && rec.name === name) out.push(rec);
+          }
+          // A short page is the last one: skip the SDK's extra empty fetch.
+          if (page.result.length < this.#perPage || !page.hasNextPage()) break;
+          page = await page.getNextPage();
+        }
+      } catch (e) {
+        throw toProviderError(e, `list records of "${name}"`);
+      }
+      return [name, out] as const;
+    }));
+    return new Map(lists);
+  }
+
+  async apply(changes: readonly Change[]): Promise<ApplyResult> {
+    if (changes.length === 0) return { outcomes: [], requests: 0 };
+    let zoneId: string;
+    try {
+      zoneId = await this.#zone();
+    } catch (e) {
+      const error = e as DnsProviderError;
+      return {
+        outcomes: changes.map((change) => fail(change, error)),
+        requests: 0,
+      };
+    }
+    if (changes.length === 1) return await this.#applyEach(zoneId, changes);
+    try {
+      const res = await this.#client.dns.records.batch({
+        zone_id: zoneId,
+        deletes: changes.filter((c) => c.kind === "delete").map((c) => ({
+          id: c.record.id ?? "",
+        })),
+        posts: changes.filter((c) => c.kind === "create").map((c) =>
+          toCreateBody(c.record)
+        ),
+      });
+      const posted = (res.posts ?? []).map(toDnsRecord);
+      let i = 0;
+      const outcomes = changes.map((change): ChangeOutcome => {
+        if (change.kind === "delete") return { change, result: "done" };
+        const record = posted[i++] ?? undefined;
+        return { change, result: "done", ...(record ? { record } : {}) };
+      });
+      return { outcomes, requests: 1 };
+    } catch (e) {
+      const error = toProviderError(e, "batch");
+      if (error.kind !== "bad_request" && error.kind !== "conflict") {
+        return { outcomes: changes.map((c) => fail(c, error)), requests: 1 };
+      }
+      this.#log.debug("Batch rejected; applying changes one by one", {
+        status: error.status,
+        codes: error.codes.join(","),
+      });
+      const each = await this.#applyEach(zoneId, changes);
+      return { outcomes: each.outcomes, requests: each.requests + 1 };
+    }
+  }
+
+  async #applyEach(
+    zoneId: string,
+    changes: readonly Change[],
+  ): Promise<ApplyResult> {
+    const outcomes: ChangeOutcome[] = [];
+    let requests = 0;
+    for (const change of changes) {
+      requests++;
+      outcomes.push(await this.#applyOne(zoneId, change));
+      const last = outcomes.at(-1);
+      if (last?.result === "failed" && isGlobal(last.error)) {
+        for (const rest of changes.slice(outcomes.length)) {
+          outcomes.push(fail(rest, last.error));
+        }
+        break;
+      }
+    }
+    return { outcomes, requests };
+  }
+
+  async #applyOne(zoneId: string, change: Change): Promise<ChangeOutcome> {
+    try {
+      if (change.kind === "delete") {
+        await this.#client.dns.records.delete(change.record.id ?? "", {
+          zone_id: zoneId,
+        });
+        return { change, result: "done" };
+      }
+      const created = await this.#client.dns.records.create({
+        zone_id: zoneId,
+        ...toCreateBody(change.record),
+      });
+      const record = toDnsRecord(created);
+      return { change, result: "done", ...(record ? { record } : {}) };
+    } catch (e) {
+      const error = toProviderError(
+        e,
+        change.kind === "delete" ? "delete" : "create",
+      );
+      const codes = change.kind === "delete" ? GONE_CODES : EXISTS_CODES;
+      if (
+        error.codes.some((c) => codes.includes(c)) ||
+        (change.kind === "delete" && error.status === 404)
+      ) {
+        return { change, result: "already" };
+      }
+      return fail(change, error);
+    }
+  }
+}
+
+function isGlobal(error: DnsProviderError): boolean {
+  return error.kind === "auth" || error.kind === "rate_limited" ||
+    error.kind === "server";
+}
+
+function fail(change: Change, error: DnsProviderError): ChangeOutcome {
+  return { change, result: "failed", error };
+}
+
+function toCreateBody(record: DnsRecord) {
+  return {
+    type: record.type,
+    name: record.name,
+    content: record.content,
+    ttl: record.ttl,
+    proxied: record.proxied,
+    ...(record.comment !== null ? { comment: record.comment } : {}),
+    ...(record.tags.length > 0 ? { tags: [...record.tags] } : {}),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The DNS guards, as pure functions over one hostname's IPs of one family:
+ * never-empty (all down → publish everything; keep `min_records`) and blast
+ * radius (at most `floor(max_removals_fraction × N)` IPs absent at once).
+ *
+ * Guards apply per (hostname, record type): an IPv4-only client needs an A
+ * record even when AAAA records remain, so the families never borrow from
+ * each other. Self-isolation is the agent's call (`abstain`), made before
+ * any of this runs.
+ * @module
+ */
+
+import type { RecordType } from "./provider.ts";
+
+/** Guard settings, from the resolved config. */
+export interface GuardSettings {
+  /** Records a hostname always keeps (per family). @default 1 */
+  minRecords: number;
+  /** Largest share of a hostname's IPs absent at once. @default 0.5 */
+  maxRemovalsFraction: number;
+}
+
+/** Which guard changed the plan. */
+export type GuardName = "all_down" | "blast_radius" | "min_records";
+
+/** Why a guard kept IPs published; one per guard and group, for logging. */
+export interface GuardNote {
+  /** Fully qualified record name. */
+  name: string;
+  type: RecordType;
+  guard: GuardName;
+  /** IPs kept or put back by this guard, in the order chosen. */
+  ips: string[];
+}
+
+/** One hostname's IPs of one family, as the guards see them. */
+export interface GuardGroup {
+  name: string;
+  type: RecordType;
+  /** Every configured IP of this family, canonical form. */
+  ips: readonly string[];
+  /** IPs that have at least one record now. */
+  present: ReadonlySet<string>;
+  /** IPs the intents want absent (before guards). */
+  wantAbsent: ReadonlySet<string>;
+  /** IPs whose verdict is down (local/cluster). */
+  down: ReadonlySet<string>;
+}
+
+/** What the guards allow. */
+export interface GuardOutcome {
+  /** IPs that end absent after this pass. */
+  absent: Set<string>;
+  notes: GuardNote[];
+}
+
+/**
+ * Applies never-empty and blast radius to one group.
+ *
+ * Order: (1) every IP down → none absent; (2) blast radius keeps removals
+ * already made first, then the lowest IPs; (3) min_records releases the
+ * newest, highest planned removals first.
+ * @param group the group's IPs and their state
+ * @param settings guard settings
+ * @returns the IPs allowed absent and notes on what was held back
+ */
+export function applyGuards(
+  group: GuardGroup,
+  settings: GuardSettings,
+): GuardOutcome {
+  const notes: GuardNote[] = [];
+  const note = (guard: GuardName, ips: string[]) => {
+    if (ips.length > 0) {
+      notes.push({ name: group.name, type: group.type, guard, ips });
+    }
+  };
+  const n = group.ips.length;
+  if (n > 0 && group.ips.every((ip) => group.down.has(ip))) {
+    note(
+      "all_down",
+      sortIps(group.ips.filter((ip) => group.wantAbsent.has(ip))),
+    );
+    return { absent: new Set(), notes };
+  }
+  const removedAlready = sortIps(
+    group.ips.filter((ip) =>
+      group.wantAbsent.has(ip) && !group.present.has(ip)
+    ),
+  );
+  const removedNew = sortIps(
+    group.ips.filter((ip) => group.wantAbsent.has(ip) && group.present.has(ip)),
+  );
+  let order = [...removedAlready, ...removedNew];
+  const fraction = Math.min(1, Math.max(0, settings.maxRemovalsFraction));
+  const cap = Math.floor(fraction * n + 1e-9);
+  if (order.length > cap) {
+    note("blast_radius", order.slice(cap));
+    order = order.slice(0, cap);
+  }
+  const minKeep = Math.min(n, Math.max(0, settings.minRecords));
+  const excess = order.length - (n - minKeep);
+  if (excess > 0) {
+    // Release from the end: newest, highest removals go back first.
+    note("min_records", order.slice(order.length - excess).reverse());
+    order = order.slice(0, order.length - excess);
+  }
+  return { absent: new Set(order), notes };
+}
+
+/**
+ * Sorts IPs of one family numerically, lowest first.
+ * @param ips canonical IPs
+ * @returns a new sorted array
+ */
+export function sortIps(ips: readonly string[]): string[] {
+  return [...ips].sort((a, b) => {
+    const ka = ipSortKey(a);
+    const kb = ipSortKey(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+function ipSortKey(ip: string): string {
+  if (!ip.includes(":")) {
+    return ip.split(".").map((o) => o.padStart(3, "0")).join(".");
+  }
+  const [head = "", tail] = ip.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const zeros = Array(Math.max(0, 8 - left.length - right.length)).fill("0");
+  return [...left, ...zeros, ...right].map((g) => g.padStart(4, "0")).join(
+    ":",
+  );
+}

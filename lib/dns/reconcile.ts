@@ -1,0 +1,169 @@
+/**
+ * The reconcile diff, pure: from per-IP intents, verdicts, what the provider
+ * holds and the snapshots, compute the changes to make and why guards held
+ * any back.
+ *
+ * Managed records are the A/AAAA records of the configured names whose
+ * content is a configured IP; nothing else is ever touched. Each name is
+ * meant to hold one record per configured IP of its family.
+ * @module
+ */
+
+import {
+  canonicalIp,
+  type Change,
+  type DnsRecord,
+  recordKey,
+  type RecordType,
+  recordTypeOf,
+} from "./provider.ts";
+import {
+  applyGuards,
+  type GuardNote,
+  type GuardSettings,
+  sortIps,
+} from "./guards.ts";
+
+/**
+ * Per-IP intent from the agent (health + cluster rule): "present" = publish,
+ * "absent" = withdraw, "hold" = no verdict to act on, leave it as it is.
+ */
+export type Intent = "present" | "absent" | "hold";
+
+/** Settings for records created without a snapshot. */
+export interface RecordDefaults {
+  ttl: number;
+  proxied: boolean;
+}
+
+/** Everything {@linkcode planChanges} needs. */
+export interface PlanInput {
+  /** Fully qualified managed names. */
+  names: readonly string[];
+  /** Configured IPs (any form; compared canonically). */
+  ips: readonly string[];
+  /** Intent per IP; a missing IP means "hold". */
+  intents: ReadonlyMap<string, Intent>;
+  /** IPs whose verdict is down, for the never-empty guard. */
+  down: ReadonlySet<string>;
+  /** Records the provider holds now, per name. */
+  current: ReadonlyMap<string, readonly DnsRecord[]>;
+  /** Saved records, keyed by {@linkcode recordKey}. */
+  snapshots: ReadonlyMap<string, DnsRecord>;
+  guards: GuardSettings;
+  defaults: RecordDefaults;
+  /** Self-isolation: the agent suspects itself, so change nothing. */
+  abstain?: boolean;
+}
+
+/** The result of {@linkcode planChanges}. */
+export interface Plan {
+  /** Deletes and creates, per name in input order, deletes first. */
+  changes: Change[];
+  /** What each guard held back. */
+  notes: GuardNote[];
+  /** Snapshot keys of records that are present and stay present. */
+  staleSnapshots: string[];
+}
+
+/**
+ * Computes the changes that move the provider toward the intents, within
+ * the guards. Duplicate records of one IP are left alone while the IP stays
+ * present; when it goes absent, every copy is deleted.
+ * @param input intents, verdicts, current records, snapshots and settings
+ * @returns the changes, guard notes and stale snapshot keys
+ */
+export function planChanges(input: PlanInput): Plan {
+  const plan: Plan = { changes: [], notes: [], staleSnapshots: [] };
+  if (input.abstain) return plan;
+  const intents = new Map<string, Intent>();
+  for (const [ip, intent] of input.intents) {
+    intents.set(canonicalIp(ip), intent);
+  }
+  const down = new Set([...input.down].map(canonicalIp));
+  const ips = [...new Set(input.ips.map(canonicalIp))];
+  for (const name of input.names) {
+    const records = input.current.get(name) ?? [];
+    for (const type of ["A", "AAAA"] as const) {
+      const family = sortIps(ips.filter((ip) => recordTypeOf(ip) === type));
+      if (family.length === 0) continue;
+      planGroup(plan, input, { name, type, family, records, intents, down });
+    }
+  }
+  return plan;
+}
+
+interface GroupContext {
+  name: string;
+  type: RecordType;
+  family: string[];
+  records: readonly DnsRecord[];
+  intents: ReadonlyMap<string, Intent>;
+  down: ReadonlySet<string>;
+}
+
+function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
+  const byIp = new Map<string, DnsRecord[]>();
+  for (const r of ctx.records) {
+    const ip = canonicalIp(r.content);
+    if (r.type !== ctx.type || !ctx.family.includes(ip)) continue;
+    byIp.set(ip, [...(byIp.get(ip) ?? []), r]);
+  }
+  const present = new Set(byIp.keys());
+  const wantAbsent = new Set(ctx.family.filter((ip) => {
+    const intent = ctx.intents.get(ip) ?? "hold";
+    return intent === "absent" || (intent === "hold" && !present.has(ip));
+  }));
+  const { absent, notes } = applyGuards({
+    name: ctx.name,
+    type: ctx.type,
+    ips: ctx.family,
+    present,
+    wantAbsent,
+    down: ctx.down,
+  }, input.guards);
+  plan.notes.push(...notes);
+  const creates: Change[] = [];
+  for (const ip of ctx.family) {
+    const key = recordKey({ name: ctx.name, type: ctx.type, content: ip });
+    if (absent.has(ip)) {
+      for (const record of byIp.get(ip) ?? []) {
+        plan.changes.push({ kind: "delete", record });
+      }
+    } else if (!present.has(ip)) {
+      creates.push(createChange(ctx, ip, input.snapshots.get(key), input));
+    } else if (input.snapshots.has(key)) {
+      plan.staleSnapshots.push(key);
+    }
+  }
+  plan.changes.push(...creates);
+}
+
+function createChange(
+  ctx: GroupContext,
+  ip: string,
+  snapshot: DnsRecord | undefined,
+  input: PlanInput,
+): Change {
+  if (snapshot) {
+    const { id: _id, ...rest } = snapshot;
+    return {
+      kind: "create",
+      record: { ...rest, tags: [...rest.tags] },
+      fromSnapshot: true,
+    };
+  }
+  return {
+    kind: "create",
+    record: {
+      type: ctx.type,
+      name: ctx.name,
+      content: ip,
+      ttl: input.defaults.ttl,
+      proxied: input.defaults.proxied,
+      comment: null,
+      tags: [],
+    },
+    fromSnapshot: false,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Settings, options and report types of the DNS reconciler, and the small
+ * pure helpers it uses to tally outcomes.
+ * @module
+ */
+
+import type { Config } from "../config/types.ts";
+import type { Clock } from "../observe/clock.ts";
+import type { Logger } from "../observe/log.ts";
+import type { GuardNote } from "./guards.ts";
+import type {
+  Change,
+  DnsErrorKind,
+  DnsProviderError,
+  DnsRecord,
+} from "./provider.ts";
+
+/** The part of the agent's `StateStore` the reconciler needs. */
+export interface SnapshotStore {
+  snapshots(): Map<string, DnsRecord>;
+  putSnapshot(record: DnsRecord): Promise<void>;
+  dropSnapshots(keys: readonly string[]): Promise<void>;
+}
+
+/** What the reconciler manages; see {@linkcode reconcilerSettings}. */
+export interface ReconcilerSettings {
+  /** Zone name (`dns_domain`). */
+  zone: string;
+  /** Configured hostnames ("@", "www", or already fully qualified). */
+  hostnames: readonly string[];
+  ips: readonly string[];
+  minRecords: number;
+  maxRemovalsFraction: number;
+  /** TTL and proxied for records created without a snapshot. */
+  ttl: number;
+  proxied: boolean;
+}
+
+/**
+ * Extracts the reconciler settings from the resolved config.
+ * @param config the resolved config
+ * @returns the settings
+ */
+export function reconcilerSettings(config: Config): ReconcilerSettings {
+  const cf = config.cloudflare;
+  return {
+    zone: cf.dnsDomain,
+    hostnames: [...cf.hostnames],
+    ips: [...cf.ipAddresses],
+    minRecords: config.minRecords,
+    maxRemovalsFraction: config.maxRemovalsFraction,
+    ttl: cf.ttl,
+    proxied: cf.proxied,
+  };
+}
+
+/** Options of {@linkcode DnsReconciler}. */
+export interface ReconcilerOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Passes (list + apply) per call, at most. @default 4 */
+  maxAttempts?: number;
+  /** First 5xx backoff; doubles per attempt. @default 500 */
+  backoffMs?: number;
+  /** Backoff ceiling. @default 8000 */
+  maxBackoffMs?: number;
+  /** Longest `retry-after` waited for inside a call. @default 10000 */
+  maxInlineWaitMs?: number;
+  /** How long writes stop after a 401/403. @default 60000 */
+  authRetryMs?: number;
+  /** Least time between two credential error logs. @default 60000 */
+  authLogIntervalMs?: number;
+}
+
+/** How a {@linkcode DnsReconciler.reconcile} call ended. */
+export type ReconcileStatus =
+  | "ok"
+  | "abstained"
+  | "rate_limited"
+  | "auth_blocked"
+  | "failed"
+  | "aborted";
+
+/** What one call did, for metrics and status. */
+export interface ReconcileReport {
+  status: ReconcileStatus;
+  /** Changes planned by the last pass. */
+  planned: number;
+  /** Change outcomes over all passes. */
+  writes: { done: number; already: number; failed: number };
+  /** API write requests sent. */
+  requests: number;
+  /** API errors by kind (one per failed request). */
+  apiErrors: Partial<Record<DnsErrorKind, number>>;
+  /** What the guards held back in the last pass. */
+  notes: GuardNote[];
+  /** Passes made. */
+  attempts: number;
+  /** When status is "rate_limited"/"auth_blocked": earliest next write. */
+  retryAtMs?: number;
+}
+
+/** Per-call options of {@linkcode DnsReconciler.reconcile}. */
+export interface ReconcileCallOptions {
+  /** Self-isolation: the agent suspects itself; change nothing. */
+  abstain?: boolean;
+  /** Aborts waits (shutdown). */
+  signal?: AbortSignal;
+}
+
+/** @returns a report with nothing done yet (status "failed" until set). */
+export function emptyReport(): ReconcileReport {
+  return {
+    status: "failed",
+    planned: 0,
+    writes: { done: 0, already: 0, failed: 0 },
+    requests: 0,
+    apiErrors: {},
+    notes: [],
+    attempts: 0,
+  };
+}
+
+const SEVERITY: Record<DnsErrorKind, number> = {
+  auth: 4,
+  rate_limited: 3,
+  server: 2,
+  conflict: 1,
+  bad_request: 1,
+};
+
+/** @returns the more severe of two errors (auth > 429 > 5xx > 4xx). */
+export function worse(
+  a: DnsProviderError | undefined,
+  b: DnsProviderError,
+): DnsProviderError {
+  return a && SEVERITY[a.kind] >= SEVERITY[b.kind] ? a : b;
+}
+
+/** Counts one API error in the report. */
+export function countError(
+  report: ReconcileReport,
+  error: DnsProviderError,
+): void {
+  report.apiErrors[error.kind] = (report.apiErrors[error.kind] ?? 0) + 1;
+}
+
+/** @returns the changes split per record name, in first-seen order. */
+export function groupByName(changes: readonly Change[]): Change[][] {
+  const groups = new Map<string, Change[]>();
+  for (const c of changes) {
+    groups.set(c.record.name, [...(groups.get(c.record.name) ?? []), c]);
+  }
+  return [...groups.values()];
+}

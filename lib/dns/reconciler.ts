@@ -1,0 +1,325 @@
+/**
+ * The DNS executor the agent calls: list → diff (with guards) → snapshot →
+ * apply, with the retry policy of DESIGN.md §4.
+ *
+ * - 429: nothing is sent before `retry-after` (a clock-based `notBefore`
+ *   gate); short waits happen inside the pass, long ones end it.
+ * - 5xx/timeouts: re-read, then retry with exponential backoff (bounded).
+ * - 401/403: stop writing for a while, log an error at most once a minute,
+ *   report "auth_blocked" so the agent keeps monitoring.
+ * - A failed batch is retried per name, so one bad name never blocks others.
+ * @module
+ */
+
+import { type Clock, systemClock } from "../observe/clock.ts";
+import { type Logger, silentLogger } from "../observe/log.ts";
+import {
+  type Change,
+  type ChangeOutcome,
+  type DnsProvider,
+  DnsProviderError,
+  type DnsRecord,
+  fqdn,
+  recordKey,
+} from "./provider.ts";
+import { type Intent, planChanges } from "./reconcile.ts";
+import { toProviderError } from "./cloudflare_map.ts";
+import {
+  countError,
+  emptyReport,
+  groupByName,
+  type ReconcileCallOptions,
+  type ReconcileReport,
+  type ReconcilerOptions,
+  type ReconcilerSettings,
+  type SnapshotStore,
+  worse,
+} from "./reconcile_report.ts";
+
+export * from "./reconcile_report.ts";
+
+/** Level-triggered DNS executor; calls are serialized. */
+export class DnsReconciler {
+  #provider: DnsProvider;
+  #store: SnapshotStore;
+  #settings: ReconcilerSettings;
+  #clock: Clock;
+  #log: Logger;
+  #opt: Required<Omit<ReconcilerOptions, "clock" | "logger">>;
+  #notBefore = 0;
+  #authBlockedUntil = 0;
+  #lastAuthLog = -Infinity;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param provider where records live (Cloudflare or dry-run)
+   * @param store durable snapshot storage
+   * @param settings names, IPs, guards, defaults
+   * @param options clock, logger and retry tuning
+   */
+  constructor(
+    provider: DnsProvider,
+    store: SnapshotStore,
+    settings: ReconcilerSettings,
+    options: ReconcilerOptions = {},
+  ) {
+    this.#provider = provider;
+    this.#store = store;
+    this.#settings = settings;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silentLogger).child("dns");
+    this.#opt = {
+      maxAttempts: options.maxAttempts ?? 4,
+      backoffMs: options.backoffMs ?? 500,
+      maxBackoffMs: options.maxBackoffMs ?? 8000,
+      maxInlineWaitMs: options.maxInlineWaitMs ?? 10_000,
+      authRetryMs: options.authRetryMs ?? 60_000,
+      authLogIntervalMs: options.authLogIntervalMs ?? 60_000,
+    };
+  }
+
+  /** Earliest wall-clock ms at which the next API request may be sent. */
+  get notBefore(): number {
+    return Math.max(this.#notBefore, this.#authBlockedUntil);
+  }
+
+  /**
+   * Replaces settings (reload) and optionally the provider (new token).
+   * A new provider clears the credential block.
+   */
+  update(settings: ReconcilerSettings, provider?: DnsProvider): void {
+    this.#settings = settings;
+    if (provider) {
+      this.#provider = provider;
+      this.#authBlockedUntil = 0;
+    }
+  }
+
+  /**
+   * Moves DNS toward the intents, within the guards. Never throws for API
+   * failures; the report says what happened.
+   * @param intents per-IP intent; missing IPs are "hold"
+   * @param down IPs whose verdict is down (for the never-empty guard)
+   * @param options abstain (self-isolation) and an abort signal
+   * @returns what was planned, written and failed
+   */
+  reconcile(
+    intents: ReadonlyMap<string, Intent>,
+    down: ReadonlySet<string>,
+    options: ReconcileCallOptions = {},
+  ): Promise<ReconcileReport> {
+    const run = this.#chain.then(() => this.#run(intents, down, options));
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  async #run(
+    intents: ReadonlyMap<string, Intent>,
+    down: ReadonlySet<string>,
+    options: ReconcileCallOptions,
+  ): Promise<ReconcileReport> {
+    const report = emptyReport();
+    if (options.abstain) return { ...report, status: "abstained" };
+    if (this.#clock.now() < this.#authBlockedUntil) {
+      this.#logAuth(undefined);
+      const retryAtMs = this.#authBlockedUntil;
+      return { ...report, status: "auth_blocked", retryAtMs };
+    }
+    let perName = false;
+    while (report.attempts < this.#opt.maxAttempts) {
+      if (options.signal?.aborted) return { ...report, status: "aborted" };
+      const wait = this.#notBefore - this.#clock.now();
+      if (wait > this.#opt.maxInlineWaitMs) break;
+      if (wait > 0) {
+        await this.#clock.sleep(wait, options.signal);
+        continue;
+      }
+      report.attempts++;
+      const error = await this.#pass(intents, down, report, perName);
+      if (!error) return { ...report, status: "ok" };
+      perName = true;
+      if (error.kind === "auth") {
+        this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
+        this.#logAuth(error);
+        const retryAtMs = this.#authBlockedUntil;
+        return { ...report, status: "auth_blocked", retryAtMs };
+      }
+      await this.#afterError(error, report.attempts, options.signal);
+    }
+    if (this.#notBefore > this.#clock.now()) {
+      return { ...report, status: "rate_limited", retryAtMs: this.#notBefore };
+    }
+    return report;
+  }
+
+  /** 429 → set the gate; anything else → back off before the next pass. */
+  async #afterError(
+    error: DnsProviderError,
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (error.kind === "rate_limited") {
+      this.#notBefore = this.#clock.now() + (error.retryAfterMs ?? 0);
+      this.#log.warn(
+        "Cloudflare rate limit hit; sending nothing until it ends",
+        {
+          retry_after_ms: error.retryAfterMs,
+        },
+      );
+      return;
+    }
+    if (attempt >= this.#opt.maxAttempts) {
+      this.#log.warn("DNS pass failed; giving up until the next pass", {
+        error: error.message,
+        kind: error.kind,
+      });
+      return;
+    }
+    const delay = Math.min(
+      this.#opt.maxBackoffMs,
+      this.#opt.backoffMs * 2 ** (attempt - 1),
+    );
+    this.#log.warn("DNS pass failed; re-reading and retrying", {
+      error: error.message,
+      kind: error.kind,
+      backoff_ms: delay,
+    });
+    await this.#clock.sleep(delay, signal);
+  }
+
+  /** One pass; resolves to the most severe error, or undefined on success. */
+  async #pass(
+    intents: ReadonlyMap<string, Intent>,
+    down: ReadonlySet<string>,
+    report: ReconcileReport,
+    perName: boolean,
+  ): Promise<DnsProviderError | undefined> {
+    const s = this.#settings;
+    const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
+    let current: Map<string, DnsRecord[]>;
+    try {
+      current = await this.#provider.list(names);
+    } catch (e) {
+      const error = toProviderError(e, "list");
+      countError(report, error);
+      return error;
+    }
+    const plan = planChanges({
+      names,
+      ips: s.ips,
+      intents,
+      down,
+      current,
+      snapshots: this.#store.snapshots(),
+      guards: s,
+      defaults: s,
+    });
+    report.notes = plan.notes;
+    report.planned = plan.changes.length;
+    for (const n of plan.notes) {
+      this.#log.warn(`Guard "${n.guard}" kept records published`, {
+        guard: n.guard,
+        type: n.type,
+        name: n.name,
+        ips: n.ips.join(","),
+      });
+    }
+    await this.#store.dropSnapshots(plan.staleSnapshots);
+    const ready = await this.#snapshotDeletes(plan.changes, report);
+    if (ready.length === 0) {
+      return report.writes.failed > 0 && plan.changes.length > 0
+        ? new DnsProviderError("bad_request", "Snapshot could not be saved")
+        : undefined;
+    }
+    const groups = perName ? groupByName(ready) : [ready];
+    let worst: DnsProviderError | undefined;
+    for (const group of groups) {
+      const result = await this.#provider.apply(group);
+      report.requests += result.requests;
+      const seen = new Set<DnsProviderError>();
+      for (const outcome of result.outcomes) {
+        await this.#record(outcome, report);
+        if (outcome.result !== "failed" || seen.has(outcome.error)) continue;
+        seen.add(outcome.error);
+        countError(report, outcome.error);
+        worst = worse(worst, outcome.error);
+      }
+      if (worst?.kind === "auth" || worst?.kind === "rate_limited") break;
+    }
+    return worst;
+  }
+
+  /** Saves a snapshot of every record about to be deleted; drops failures. */
+  async #snapshotDeletes(
+    changes: readonly Change[],
+    report: ReconcileReport,
+  ): Promise<Change[]> {
+    const ready: Change[] = [];
+    for (const change of changes) {
+      if (change.kind === "delete") {
+        try {
+          await this.#store.putSnapshot(change.record);
+        } catch (e) {
+          report.writes.failed++;
+          this.#log.error(
+            "Cannot save the record snapshot; not removing the record",
+            {
+              name: change.record.name,
+              content: change.record.content,
+              error: e,
+            },
+          );
+          continue;
+        }
+      }
+      ready.push(change);
+    }
+    return ready;
+  }
+
+  async #record(
+    outcome: ChangeOutcome,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const { change } = outcome;
+    const r = change.record;
+    const action = change.kind === "delete" ? "remove" : "restore";
+    const fields = {
+      action,
+      type: r.type,
+      name: r.name,
+      content: r.content,
+      result: outcome.result,
+      ...(change.kind === "create"
+        ? { from_snapshot: change.fromSnapshot }
+        : {}),
+    };
+    if (outcome.result === "failed") {
+      report.writes.failed++;
+      this.#log.warn(`DNS ${action} failed: ${r.type} ${r.name} ${r.content}`, {
+        ...fields,
+        error: outcome.error.message,
+        kind: outcome.error.kind,
+      });
+      return;
+    }
+    report.writes[outcome.result]++;
+    if (change.kind === "create") {
+      await this.#store.dropSnapshots([recordKey(r)]);
+    }
+    const verb = change.kind === "delete" ? "Removed" : "Restored";
+    const line = `${verb} ${r.type} ${r.name} ${r.content}`;
+    if (this.#provider.dryRun) this.#log.debug(line, fields);
+    else this.#log.info(line, fields);
+  }
+
+  #logAuth(error: DnsProviderError | undefined): void {
+    const now = this.#clock.now();
+    if (now - this.#lastAuthLog < this.#opt.authLogIntervalMs) return;
+    this.#lastAuthLog = now;
+    this.#log.error(
+      "Cloudflare rejected the credentials; DNS writes are stopped, monitoring continues. Fix the token and reload",
+      error ? { error: error.message, status: error.status } : {},
+    );
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * A fake Cloudflare v4 API (the endpoints the SDK calls for zones and DNS
+ * records), served by Hono on `Deno.serve`, with scriptable faults and an
+ * audit log. Tests start it in-process with {@linkcode startFakeCloudflare};
+ * other processes run it as a script:
+ *
+ * ```sh
+ * deno run -A tests/support/fake_cloudflare.ts setup.json
+ * # prints {"url":"http://127.0.0.1:PORT/client/v4","port":PORT}
+ * ```
+ * `setup.json` holds {@linkcode FakeCloudflareOptions}. Admin endpoints:
+ * `GET /__audit` ({audit, emptied}), `GET /__state`, `POST /__faults` (a
+ * {@linkcode Fault} or an array), `DELETE /__faults`.
+ * @module
+ */
+
+import { Hono } from "hono";
+import type { Context } from "hono";
+import {
+  ApiFailure,
+  envelope,
+  errorEnvelope,
+  type FakeRecordInput,
+  FakeState,
+  type FakeZoneInput,
+  filterRecords,
+} from "./fake_cloudflare_state.ts";
+
+export { FakeState } from "./fake_cloudflare_state.ts";
+export type {
+  ApiRecord,
+  FakeRecordInput,
+  FakeZoneInput,
+} from "./fake_cloudflare_state.ts";
+
+/** Options of {@linkcode startFakeCloudflare}. */
+export interface FakeCloudflareOptions {
+  /** @default "127.0.0.1" */
+  hostname?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  zones?: FakeZoneInput[];
+  /** Accepted bearer token. @default "test-token" */
+  token?: string;
+  /** Accepted legacy key + email (`X-Auth-Key`, `X-Auth-Email`). */
+  apiKey?: string;
+  apiEmail?: string;
+}
+
+/** A scripted fault; applies to the next `times` matching API requests. */
+export type Fault =
+  & {
+    /** Method (e.g. "POST") and/or a substring of the path to match. */
+    match?: { method?: string; path?: string };
+    /** @default 1 */
+    times?: number;
+  }
+  & (
+    | { kind: "status"; status: number; code?: number; retryAfter?: string }
+    | { kind: "slow"; delayMs: number }
+    | { kind: "drop" }
+  );
+
+/** One API request as the fake saw it. */
+export interface AuditEntry {
+  /** Wall-clock ms when the request arrived. */
+  at: number;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  /** Request body, truncated to 500 chars. */
+  body: string;
+  /** Set when a fault shaped the reply. */
+  fault?: string;
+}
+
+/** A running fake. */
+export interface FakeCloudflare {
+  /** Base URL for the SDK (`…/client/v4`). */
+  url: string;
+  port: number;
+  state: FakeState;
+  audit: AuditEntry[];
+  faults: Fault[];
+  /** Audit entries that changed records (POST/PUT/PATCH/DELETE). */
+  writes(): AuditEntry[];
+  /** Throws if any of `names` (default: all) ever held no A/AAAA record. */
+  assertNeverEmpty(names?: readonly string[]): void;
+  close(): Promise<void>;
+}
+
+const API = "/client/v4";
+
+/**
+ * Starts the fake on `hostname:port`.
+ * @param options listen address, zones, accepted credentials
+ * @returns the running fake; call `close()` in a `finally`
+ */
+export function startFakeCloudflare(
+  options: FakeCloudflareOptions = {},
+): FakeCloudflare {
+  const state = new FakeState(options.zones);
+  const audit: AuditEntry[] = [];
+  const faults: Fault[] = [];
+  const stop = new AbortController();
+  const app = buildApp({ state, audit, faults, options, stop: stop.signal });
+  const server = Deno.serve({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    onListen: () => {},
+    signal: stop.signal,
+  }, app.fetch);
+  const addr = server.addr;
+  const host = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  return {
+    url: `http://${host}:${addr.port}${API}`,
+    port: addr.port,
+    state,
+    audit,
+    faults,
+    writes: () =>
+      audit.filter((a) => a.method !== "GET" && a.path.startsWith(API)),
+    assertNeverEmpty(names) {
+      const bad = state.emptied.filter((n) => !names || names.includes(n));
+      if (bad.length > 0) {
+        throw new Error(
+          `Names left without A/AAAA records: ${[...new Set(bad)].join(", ")}`,
+        );
+      }
+    },
+    async close() {
+      stop.abort();
+      await server.finished;
+    },
+  };
+}
+
+interface AppContext {
+  state: FakeState;
+  audit: AuditEntry[];
+  faults: Fault[];
+  options: FakeCloudflareOptions;
+  stop: AbortSignal;
+}
+
+function buildApp(ctx: AppContext): Hono {
+  const app = new Hono();
+  app.get(
+    "/__audit",
+    (c) => c.json({ audit: ctx.audit, emptied: ctx.state.emptied }),
+  );
+  app.get(
+    "/__state",
+    (c) =>
+      c.json(
+        [...ctx.state.zones.values()].map((z) => ({
+          ...z,
+          records: [...z.records.values()],
+        })),
+      ),
+  );
+  app.post("/__faults", async (c) => {
+    const body = await c.req.json() as Fault | Fault[];
+    ctx.faults.push(...(Array.isArray(body) ? body : [body]));
+    return c.json({ ok: true });
+  });
+  app.delete("/__faults", (c) => {
+    ctx.faults.length = 0;
+    return c.json({ ok: true });
+  });
+  const api = new Hono();
+  api.use("*", (c, next) => guard(ctx, c, next));
+  routes(api, ctx.state);
+  app.route(API, api);
+  app.notFound((c) =>
+    c.json(errorEnvelope(7000, "No route for that URI"), 404)
+  );
+  app.onError((e, c) => {
+    if (e instanceof ApiFailure) {
+      return c.json(errorEnvelope(e.code, e.message), e.status as 400);
+    }
+    return c.json(errorEnvelope(1000, "Internal error"), 500);
+  });
+  return app;
+}
+
+async function guard(
+  ctx: AppContext,
+  c: Context,
+  next: () => Promise<void>,
+): Promise<Response | void> {
+  const url = new URL(c.req.url);
+  const body = c.req.method === "GET" ? "" : await c.req.raw.clone().text();
+  const entry: AuditEntry = {
+    at: Date.now(),
+    method: c.req.method,
+    path: url.pathname,
+    query: url.search,
+    status: 0,
+    body: body.slice(0, 500),
+  };
+  ctx.audit.push(entry);
+  const fault = takeFault(ctx.faults, c.req.method, url.pathname);
+  if (fault) entry.fault = fault.kind;
+  if (!authorized(ctx.options, c.req.raw.headers)) {
+    entry.status = 401;
+    return c.json(errorEnvelope(10000, "Authentication error"), 401);
+  }
+  if (fault?.kind === "status") {
+    entry.status = fault.status;
+    if (fault.retryAfter !== undefined) {
+      c.header("retry-after", fault.retryAfter);
+    }
+    const code = fault.code ??
+      (fault.status === 429 ? 971 : fault.status === 401 ? 10000 : 1000);
+    return c.json(
+      errorEnvelope(code, `Injected fault ${fault.status}`),
+      fault.status as 400,
+    );
+  }
+  if (fault?.kind === "slow") {
+    const gone = await sleep(fault.delayMs, [c.req.raw.signal, ctx.stop]);
+    if (gone) {
+      entry.status = 499;
+      return c.body(null, 204);
+    }
+  }
+  await next();
+  entry.status = c.res.status;
+  if (fault?.kind === "drop") {
+    // The change is committed; the client gets headers, then a broken body.
+    c.res = new Response(
+      new ReadableStream({ start: (ctl) => ctl.error(new Error("dropped")) }),
+      { status: 200, headers: { "content-type": "application/json" } },
+    );
+  }
+}
+
+function takeFault(
+  faults: Fault[],
+  method: string,
+  path: string,
+): Fault | undefined {
+  const i = faults.findIndex((f) =>
+    (!f.match?.method || f.match.method.toUpperCase() === method) &&
+    (!f.match?.path || path.includes(f.match.path))
+  );
+  const f = faults[i];
+  if (!f) return undefined;
+  const left = (f.times ?? 1) - 1;
+  if (left <= 0) faults.splice(i, 1);
+  else f.times = left;
+  return f;
+}
+
+function authorized(options: FakeCloudflareOptions, headers: Headers): boolean {
+  const token = options.token ?? "test-token";
+  if (headers.get("authorization") === `Bearer ${token}`) return true;
+  return options.apiKey !== undefined &&
+    headers.get("x-auth-key") === options.apiKey &&
+    headers.get("x-auth-email") === options.apiEmail;
+}
+
+/** @returns true when a signal aborted before `ms` passed. */
+function sleep(ms: number, signals: AbortSignal[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (aborted: boolean) => {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener("abort", onAbort);
+      resolve(aborted);
+    };
+    const onAbort = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    for (const s of signals) {
+      s.addEventListener("abort", onAbort, { once: true });
+    }
+    if (signals.some((s) => s.aborted)) done(true);
+  });
+}
+
+function routes(api: Hono, state: FakeState): void {
+  api.get("/zones", (c) => {
+    const name = c.req.query("name");
+    const zones = [...state.zones.values()].filter((z) =>
+      !name || z.name === name
+    )
+      .map((z) => ({ id: z.id, name: z.name, status: "active" }));
+    return c.json(page(zones, c.req.query()));
+  });
+  api.get("/zones/:zone/dns_records", (c) => {
+    const zone = state.zone(c.req.param("zone"));
+    return c.json(page(filterRecords(zone, c.req.query()), c.req.query()));
+  });
+  api.post("/zones/:zone/dns_records", async (c) => {
+    const zone = state.zone(c.req.param("zone"));
+    const body = await c.req.json() as Partial<FakeRecordInput>;
+    const record = state.create(zone, body);
+    state.track([record.name]);
+    return c.json(envelope(record));
+  });
+  api.get("/zones/:zone/dns_records/:id", (c) => {
+    const zone = state.zone(c.req.param("zone"));
+    return c.json(envelope(state.get(zone, c.req.param("id"))));
+  });
+  for (const method of ["patch", "put"] as const) {
+    api[method]("/zones/:zone/dns_records/:id", async (c) => {
+      const zone = state.zone(c.req.param("zone"));
+      const before = state.get(zone, c.req.param("id")).name;
+      const body = await c.req.json() as Partial<FakeRecordInput>;
+      const record = state.edit(
+        zone,
+        c.req.param("id"),
+        body,
+        method === "put",
+      );
+      state.track([before, record.name]);
+      return c.json(envelope(record));
+    });
+  }
+  api.delete("/zones/:zone/dns_records/:id", (c) => {
+    const zone = state.zone(c.req.param("zone"));
+    const record = state.delete(zone, c.req.param("id"));
+    state.track([record.name]);
+    return c.json(envelope({ id: record.id }));
+  });
+  api.post("/zones/:zone/dns_records/batch", async (c) => {
+    const zone = state.zone(c.req.param("zone"));
+    const body = await c.req.json() as {
+      deletes?: { id: string }[];
+      posts?: Partial<FakeRecordInput>[];
+    };
+    const deletes = body.deletes ?? [];
+    const posts = body.posts ?? [];
+    // All or nothing, like Cloudflare: validate every operation first.
+    for (const d of deletes) state.get(zone, d.id);
+    const staged = new FakeState([{
+      id: zone.id,
+      name: zone.name,
+      records: [...zone.records.values()].filter((r) =>
+        !deletes.some((d) => d.id === r.id)
+      ),
+    }]);
+    for (const p of posts) staged.create(staged.zone(zone.id), p);
+    const deleted = deletes.map((d) => state.delete(zone, d.id));
+    const created = posts.map((p) => state.create(zone, p));
+    state.track([...deleted, ...created].map((r) => r.name));
+    return c.json(
+      envelope({ deletes: deleted, posts: created, patches: [], puts: [] }),
+    );
+  });
+}
+
+function page<T>(items: T[], query: Record<string, string>): unknown {
+  const perPage = Math.max(1, Number(query.per_page ?? 100) || 100);
+  const pageNo = Math.max(1, Number(query.page ?? 1) || 1);
+  const slice = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+  return envelope(slice, {
+    page: pageNo,
+    per_page: perPage,
+    count: slice.length,
+    total_count: items.length,
+    total_pages: Math.ceil(items.length / perPage),
+  });
+}
+
+if (import.meta.main) {
+  const file = Deno.args[0];
+  const options: FakeCloudflareOptions = file
+    ? JSON.parse(await Deno.readTextFile(file))
+    : {};
+  const fake = startFakeCloudflare(options);
+  // deno-lint-ignore no-console
+  console.log(JSON.stringify({ url: fake.url, port: fake.port }));
+  const shutdown = () => fake.close().then(() => Deno.exit(0));
+  Deno.addSignalListener("SIGTERM", shutdown);
+  Deno.addSignalListener("SIGINT", shutdown);
+}
