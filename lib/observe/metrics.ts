@@ -62,7 +62,8 @@ interface Family {
   help: string;
   kind: Kind;
   labelNames: readonly string[];
-  series: Map<string, { labels: string[]; value: number }>;
+  /** Series by key; `head` is the rendered `name{labels}`, fixed at creation. */
+  series: Map<string, { head: string; value: number }>;
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -139,11 +140,7 @@ export class Registry {
       lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`);
       lines.push(`# TYPE ${f.name} ${f.kind}`);
       for (const s of f.series.values()) {
-        lines.push(
-          `${f.name}${labelText(f.labelNames, s.labels)} ${
-            formatValue(s.value)
-          }`,
-        );
+        lines.push(`${s.head} ${formatValue(s.value)}`);
       }
     }
     return lines.join("\n") + "\n";
@@ -172,7 +169,7 @@ export class Registry {
       labelNames,
       series: new Map(),
     };
-    if (labelNames.length === 0) f.series.set("[]", { labels: [], value: 0 });
+    if (labelNames.length === 0) f.series.set("", { head: o.name, value: 0 });
     this.#families.set(o.name, f);
     return f;
   }
@@ -183,8 +180,11 @@ function split(f: Family, args: unknown[]): [unknown, number | undefined] {
   return [args[0], args[1] as number | undefined];
 }
 
+/** No label: ""; one: the value itself; several: a JSON array of values. */
 function keyOf(f: Family, labels: unknown): string {
-  return JSON.stringify(valuesOf(f, labels));
+  const values = valuesOf(f, labels);
+  if (values.length === 0) return "";
+  return values.length === 1 ? values[0]! : JSON.stringify(values);
 }
 
 function valuesOf(f: Family, labels: unknown): string[] {
@@ -193,21 +193,23 @@ function valuesOf(f: Family, labels: unknown): string[] {
     throw new TypeError(`Metric "${f.name}" needs labels`);
   }
   const rec = labels as Record<string, unknown>;
-  return f.labelNames.map((n) => {
+  const out: string[] = [];
+  for (const n of f.labelNames) {
     const v = rec[n];
     if (typeof v !== "string") {
       throw new TypeError(`Metric "${f.name}" needs label "${n}"`);
     }
-    return v;
-  });
+    out.push(v);
+  }
+  return out;
 }
 
 function seriesOf(f: Family, labels: unknown) {
-  const values = valuesOf(f, labels);
-  const key = JSON.stringify(values);
+  const key = keyOf(f, labels);
   let s = f.series.get(key);
   if (!s) {
-    s = { labels: values, value: 0 };
+    const values = valuesOf(f, labels);
+    s = { head: f.name + labelText(f.labelNames, values), value: 0 };
     f.series.set(key, s);
   }
   return s;
@@ -228,6 +230,7 @@ export function escapeHelp(s: string): string {
 
 /** Escapes a label value: backslash, double quote and newline. */
 export function escapeLabelValue(s: string): string {
+  if (!/[\\"\n]/.test(s)) return s;
   return s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 

@@ -149,13 +149,37 @@ function banners(s: StatusSnapshot): string {
   return out.join("\n");
 }
 
+/** Target rows shown at most; the rest are only in `/status`. */
+export const MAX_TARGET_ROWS = 1000;
+
+function targetRows(s: StatusSnapshot, nowMs: number, max: number): string[] {
+  const down = s.targets.filter((t) => t.verdict !== "up");
+  const up = s.targets.filter((t) => t.verdict === "up");
+  const shown = [...down, ...up].slice(0, max);
+  const rows = shown.map((t) => targetRow(t, nowMs));
+  if (shown.length < s.targets.length) {
+    rows.push(
+      `<tr><td colspan="8" class="muted" id="more-targets">Showing ` +
+        `${shown.length} of ${s.targets.length} targets, down first; all ` +
+        `are in <a href="/status">/status</a>.</td></tr>`,
+    );
+  }
+  return rows;
+}
+
 /**
- * Renders the status page.
+ * Renders the status page. Down targets come first; beyond `maxRows` the
+ * table ends with a pointer to `/status`.
  * @param s the snapshot to show
  * @param nowMs the current time, for "… ago" cells
+ * @param maxRows most target rows shown
  * @returns a complete HTML document
  */
-export function renderStatusPage(s: StatusSnapshot, nowMs: number): string {
+export function renderStatusPage(
+  s: StatusSnapshot,
+  nowMs: number,
+  maxRows: number = MAX_TARGET_ROWS,
+): string {
   const down = s.targets.filter((t) => t.verdict !== "up").length;
   const live = s.peers.filter((p) => p.live).length;
   const c = s.config;
@@ -187,7 +211,7 @@ ${
         "Since",
         "Last change",
       ],
-      s.targets.map((t) => targetRow(t, nowMs)),
+      targetRows(s, nowMs, maxRows),
       "No targets configured.",
     )
   }
