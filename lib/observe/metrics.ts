@@ -252,100 +252,29 @@ export function formatValue(v: number): string {
  * Every metric the agent exports: handle name → `[kind, name, help, labels?]`.
  * Counter names get `_total` appended; all names get the `goavail_` prefix.
  */
+// deno-fmt-ignore
 export const AGENT_METRICS = {
-  targetRttSeconds: [
-    "gauge",
-    "target_rtt_seconds",
-    "Last probe round-trip time.",
-    ["ip"],
-  ],
-  targetLossRatio: [
-    "gauge",
-    "target_loss_ratio",
-    "Share of probes lost in the last minute.",
-    ["ip"],
-  ],
+  targetRttSeconds: ["gauge", "target_rtt_seconds", "Last probe round-trip time.", ["ip"]],
+  targetLossRatio: ["gauge", "target_loss_ratio", "Share of probes lost in the last minute.", ["ip"]],
   targetUp: ["gauge", "target_up", "Local verdict: 1 up, 0 down.", ["ip"]],
-  targetInDns: [
-    "gauge",
-    "target_in_dns",
-    "1 when the IP's records are in DNS.",
-    ["ip"],
-  ],
-  clusterVotesDown: [
-    "gauge",
-    "cluster_votes_down",
-    "Agents (this one and live peers) that see the IP down.",
-    ["ip"],
-  ],
+  targetInDns: ["gauge", "target_in_dns", "1 when the IP's records are in DNS.", ["ip"]],
+  clusterVotesDown: ["gauge", "cluster_votes_down", "Agents (this one and live peers) that see the IP down.", ["ip"]],
   probesSent: ["counter", "probes_sent", "Probes sent."],
   probeReplies: ["counter", "probe_replies", "Probe replies received in time."],
-  probeTimeouts: [
-    "counter",
-    "probe_timeouts",
-    "Probes that got no reply in time.",
-  ],
-  probeLateReplies: [
-    "counter",
-    "probe_late_replies",
-    "Replies that came after their timeout.",
-  ],
-  probeLocalFaults: [
-    "counter",
-    "probe_local_faults",
-    "Probe send errors on this host (EHOSTUNREACH, EPERM, ...).",
-  ],
+  probeTimeouts: ["counter", "probe_timeouts", "Probes that got no reply in time."],
+  probeLateReplies: ["counter", "probe_late_replies", "Replies that came after their timeout."],
+  probeLocalFaults: ["counter", "probe_local_faults", "Probe send errors on this host (EHOSTUNREACH, EPERM, ...)."],
   peersLive: ["gauge", "peers_live", "Peers with a recent valid heartbeat."],
   peersConfigured: ["gauge", "peers_configured", "Peers in the configuration."],
-  guardIsolated: [
-    "gauge",
-    "guard_isolated",
-    "1 while the self-isolation guard holds DNS writes back.",
-  ],
-  dnsWrites: [
-    "counter",
-    "dns_writes",
-    "DNS record writes by result (ok, error, dry_run).",
-    ["result"],
-  ],
-  dnsApiErrors: [
-    "counter",
-    "dns_api_errors",
-    "DNS API errors by kind (auth, rate_limit, server, timeout, other).",
-    ["kind"],
-  ],
-  configReloads: [
-    "counter",
-    "config_reloads",
-    "Configuration reloads by result (ok, error).",
-    ["result"],
-  ],
-  peerMessagesRejected: [
-    "counter",
-    "peer_messages_rejected",
-    "Peer messages rejected by reason.",
-    ["reason"],
-  ],
-  notificationsSent: [
-    "counter",
-    "notifications",
-    "Notifications sent by channel (webhook, slack) and result (ok, error).",
-    ["channel", "result"],
-  ],
-  notificationsDropped: [
-    "counter",
-    "notifications_dropped",
-    "Notifications dropped because the queue was full.",
-  ],
-  buildInfo: ["gauge", "build_info", "Build information; always 1.", [
-    "version",
-    "deno",
-  ]],
-  startTimeSeconds: [
-    "gauge",
-    "start_time_seconds",
-    "Unix time the agent started.",
-  ],
+  guardIsolated: ["gauge", "guard_isolated", "1 while the self-isolation guard holds DNS writes back."],
+  dnsWrites: ["counter", "dns_writes", "DNS record writes by result (ok, error, dry_run).", ["result"]],
+  dnsApiErrors: ["counter", "dns_api_errors", "DNS API errors by kind (auth, rate_limit, server, timeout, other).", ["kind"]],
+  configReloads: ["counter", "config_reloads", "Configuration reloads by result (ok, error).", ["result"]],
+  peerMessagesRejected: ["counter", "peer_messages_rejected", "Peer messages rejected by reason.", ["reason"]],
+  notificationsSent: ["counter", "notifications", "Notifications sent by channel (webhook, slack) and result (ok, error).", ["channel", "result"]],
+  notificationsDropped: ["counter", "notifications_dropped", "Notifications dropped because the queue was full."],
+  buildInfo: ["gauge", "build_info", "Build information; always 1.", ["version", "deno"]],
+  startTimeSeconds: ["gauge", "start_time_seconds", "Unix time the agent started."],
 } as const;
 
 type Spec = readonly [Kind, string, string, (readonly string[])?];
