@@ -73,7 +73,9 @@ export class SpreadSchedule<T> {
     const bound = Math.min(limit, 2 * n);
     while (out.length < bound) {
       if (this.#cursor >= n) {
-        this.#roundStart += this.#intervalMicros;
+        const next = this.#roundStart + this.#intervalMicros;
+        if (next > nowMicros) break;
+        this.#roundStart = next;
         this.#cursor = 0;
       }
       if (this.#due(this.#cursor) > nowMicros) break;

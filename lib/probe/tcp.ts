@@ -160,7 +160,7 @@ export class TcpProber implements Prober {
         at: clock.now(),
       });
     } catch (e) {
-      if (this.#abort.signal.aborted && !timeout.signal.aborted) return;
+      if (this.#abort.signal.aborted) return; // stopping: report nothing
       const code = errorCode(e);
       if (!timeout.signal.aborted && isLocal(code)) {
         this.#stats.localFaults++;
