@@ -58,7 +58,12 @@ export interface NotifierOptions {
   /** This agent's node id, sent with every message. */
   node: string;
   logger: Logger;
-  /** @default systemClock */
+  /**
+   * Stamps `at` and rate-limits the queue-full warning. Send timeouts and
+   * the close() drain use real timers: they bound real network I/O, and a
+   * manual clock must never make shutdown hang.
+   * @default systemClock
+   */
   clock?: Clock;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
@@ -148,10 +153,12 @@ export class Notifier {
     this.#closed = true;
     const worker = this.#worker;
     if (!worker) return;
-    const stop = new AbortController();
-    const timer = this.#clock.sleep(this.#o.drainMs ?? 1000, stop.signal);
-    await Promise.race([worker, timer]);
-    stop.abort();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#o.drainMs ?? 1000);
+    });
+    await Promise.race([worker, drained]);
+    clearTimeout(timer);
     const left = this.#queue.length + this.#inflight.size;
     this.#queue = [];
     for (const c of this.#inflight) c.abort();
@@ -193,12 +200,8 @@ export class Notifier {
   async #send(channel: Channel, url: string, msg: WebhookBody): Promise<void> {
     const body = channel === "slack" ? { text: slackText(msg) } : msg;
     const ctrl = new AbortController();
-    const done = new AbortController();
     this.#inflight.add(ctrl);
-    const timeoutMs = this.#o.timeoutMs ?? 5000;
-    const timer = this.#clock.sleep(timeoutMs, done.signal).then(() => {
-      if (!done.signal.aborted) ctrl.abort();
-    });
+    const timer = setTimeout(() => ctrl.abort(), this.#o.timeoutMs ?? 5000);
     try {
       const res = await (this.#o.fetch ?? fetch)(url, {
         method: "POST",
@@ -212,9 +215,8 @@ export class Notifier {
       const reason = ctrl.signal.aborted ? "timeout or shutdown" : kind(err);
       this.#result(channel, false, { error: reason, event: msg.event });
     } finally {
-      done.abort();
+      clearTimeout(timer);
       this.#inflight.delete(ctrl);
-      await timer;
     }
   }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ManualClock } from "../../lib/observe/clock.ts";
 import { createLogger, silentLogger } from "../../lib/observe/log.ts";
 import {
   Notifier,
@@ -253,4 +254,19 @@ Deno.test("slackText() escapes Slack control characters", () => {
     text,
     "[goavail n1] record_removed &lt;!channel&gt; 192.0.2.1: a &amp; b",
   );
+});
+
+Deno.test("Notifier.close() is bounded in real time even with a manual clock", async () => {
+  const calls: string[] = [];
+  const n = new Notifier({
+    webhookUrl: "http://192.0.2.1/hook",
+    node: "n1",
+    logger: silentLogger,
+    clock: new ManualClock(),
+    fetch: hangingFetch(calls),
+    drainMs: 10,
+  });
+  n.notify({ event: "record_removed", ip: "192.0.2.1", detail: "x" });
+  await n.close(); // would hang if the drain waited on the manual clock
+  assert.equal(calls.length, 1);
 });
