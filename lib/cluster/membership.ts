@@ -1,0 +1,345 @@
+/**
+ * Cluster membership: sends this agent's full view to every peer each
+ * heartbeat interval (concurrently, each send with its own timeout, at most
+ * one in flight per peer), accepts peers' heartbeats (see
+ * {@linkcode Membership.receive}), and tracks liveness: a peer is live, and
+ * its view counts, while its last valid heartbeat is younger than
+ * `peer_timeout`.
+ * @module
+ */
+
+import { type Clock, systemClock } from "../observe/clock.ts";
+import { type Logger, silentLogger } from "../observe/log.ts";
+import {
+  canonicalNodeId,
+  type HostResolver,
+  parsePeerAddr,
+  systemResolver,
+} from "./addr.ts";
+import { type Keyring, sealHeartbeat } from "./crypto.ts";
+import type { AgentView } from "./decide.ts";
+import { type PeerSlot, type PeerStatus, PeerTable } from "./peers.ts";
+import {
+  acceptHeartbeat,
+  type HeartbeatReceiver,
+  MAX_BODY_BYTES,
+} from "./receive.ts";
+import { HttpPeerTransport, type PeerTransport } from "./transport.ts";
+import {
+  type Heartbeat,
+  type PeerView,
+  RejectionCounters,
+  type RejectReason,
+  type Result,
+} from "./types.ts";
+
+export type { PeerStatus } from "./peers.ts";
+export type { HeartbeatReceiver } from "./receive.ts";
+export { MAX_BODY_BYTES, MAX_SKEW_MS } from "./receive.ts";
+
+const WARN_EVERY_MS = 60_000;
+const RESOLVE_EVERY_MS = 60_000;
+
+/** What this agent tells its peers each heartbeat. */
+export interface LocalState {
+  view: PeerView;
+  /** True while this agent suspects itself (self-isolation guard). */
+  isolated: boolean;
+}
+
+/** Settings of {@linkcode Membership}, from `config.members`. */
+export interface MembershipSettings {
+  /** This agent's id (`members.nodeId`, its `local_addr`). */
+  nodeId: string;
+  /** Peer addresses as configured. */
+  peers: readonly string[];
+  /** Port assumed for addresses without one. */
+  membersPort: number;
+  /** Seconds between heartbeats. */
+  heartbeatInterval: number;
+  /** Seconds without a valid heartbeat before a peer stops counting. */
+  peerTimeout: number;
+}
+
+/** Side effects and tuning of {@linkcode Membership}. */
+export interface MembershipOptions {
+  /** Keys in force (see `deriveKeyring`). */
+  keyring: Keyring;
+  /** Returns what to send; called once per heartbeat. Must not throw. */
+  localState: () => LocalState;
+  /** @default an {@linkcode HttpPeerTransport}, made on first send, closed by `stop` */
+  transport?: PeerTransport;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default silentLogger */
+  logger?: Logger;
+  /** Resolves peer DNS names for the source check. @default systemResolver */
+  resolver?: HostResolver;
+  /** Per-send timeout in ms. @default min(1000, heartbeat interval) */
+  sendTimeoutMs?: number;
+  /** This run's boot value (wall ms). @default clock.now() at construction */
+  boot?: number;
+}
+
+/** Heartbeats out, heartbeats in, liveness. */
+export class Membership implements HeartbeatReceiver {
+  /** Counters of refused heartbeats (the server counts into these too). */
+  readonly rejections: RejectionCounters = new RejectionCounters();
+  readonly #selfId: string;
+  readonly #boot: number;
+  #seq = 0;
+  #settings: MembershipSettings;
+  #ring: Keyring;
+  readonly #table: PeerTable;
+  readonly #local: () => LocalState;
+  #transport: PeerTransport | null;
+  readonly #localIp: string | null;
+  #owned: PeerTransport | null = null;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  #stop: AbortController | null = null;
+  #loop: Promise<void> | null = null;
+  readonly #rounds = new Set<Promise<void>>();
+  #lastWarnAt = -Infinity;
+  #lastResolveAt = -Infinity;
+  #graceFromMicros = 0;
+  readonly #sendTimeout: number | undefined;
+
+  /**
+   * @param settings from `config.members`
+   * @param options keys, local state source and side effects
+   * @throws {RangeError} when a peer address does not parse
+   */
+  constructor(settings: MembershipSettings, options: MembershipOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silentLogger).child("cluster");
+    this.#settings = { ...settings, peers: [...settings.peers] };
+    this.#selfId = canonicalNodeId(settings.nodeId, settings.membersPort);
+    this.#boot = options.boot ?? Math.floor(this.#clock.now());
+    this.#ring = options.keyring;
+    this.#local = options.localState;
+    this.#sendTimeout = options.sendTimeoutMs;
+    this.#transport = options.transport ?? null;
+    this.#localIp = options.transport
+      ? null
+      : parsePeerAddr(this.#selfId, settings.membersPort)?.ip ?? null;
+    this.#table = new PeerTable(options.resolver ?? systemResolver, this.#log);
+    this.#table.set(settings.peers, settings.membersPort, this.#selfId);
+  }
+
+  /** This agent's canonical node id (the `from` of its heartbeats). */
+  get nodeId(): string {
+    return this.#selfId;
+  }
+
+  /** Canonical ids of the configured peers. */
+  get peerIds(): string[] {
+    return this.#table.ids();
+  }
+
+  /** Starts the heartbeat loop; a no-op when running. */
+  start(): void {
+    if (this.#stop) return;
+    this.#stop = new AbortController();
+    this.#graceFromMicros = this.#clock.monotonicMicros();
+    this.#loop = this.#run(this.#stop.signal);
+  }
+
+  /**
+   * Stops the loop, aborts sends in flight and waits for all of them.
+   * Closes the transport when it was created here.
+   */
+  async stop(): Promise<void> {
+    this.#stop?.abort();
+    this.#table.abortAll();
+    await this.#loop;
+    while (this.#rounds.size > 0) await Promise.allSettled([...this.#rounds]);
+    await this.#table.settled();
+    this.#stop = null;
+    this.#loop = null;
+    if (this.#owned) {
+      this.#owned.close();
+      this.#owned = null;
+      this.#transport = null;
+    }
+  }
+
+  /**
+   * Replaces the peer list (reload). Kept peers keep their state.
+   * @throws {RangeError} when an address does not parse
+   */
+  setPeers(peers: readonly string[]): void {
+    const hadPeers = this.#table.size > 0;
+    this.#settings = { ...this.#settings, peers: [...peers] };
+    this.#table.set(peers, this.#settings.membersPort, this.#selfId);
+    this.#lastResolveAt = -Infinity;
+    if (!hadPeers) this.#graceFromMicros = this.#clock.monotonicMicros();
+  }
+
+  /** Replaces the keys (reload); the next heartbeat uses the new first key. */
+  setKeyring(ring: Keyring): void {
+    this.#ring = ring;
+  }
+
+  /** Changes heartbeat interval and peer timeout (seconds) from the next round. */
+  setTiming(heartbeatInterval: number, peerTimeout: number): void {
+    this.#settings = { ...this.#settings, heartbeatInterval, peerTimeout };
+  }
+
+  /** @inheritdoc */
+  async receive(
+    frame: Uint8Array,
+    from: string,
+    remoteIp: string,
+  ): Promise<Result<Heartbeat, RejectReason>> {
+    const r = await acceptHeartbeat(frame, from, remoteIp, {
+      table: this.#table,
+      ring: this.#ring,
+      clock: this.#clock,
+      membersPort: this.#settings.membersPort,
+    }).catch(() => ({
+      ok: false as const,
+      error: "bad_encoding" as const,
+    }));
+    if (!r.ok) {
+      this.rejections.inc(r.error);
+      this.#log.debug("heartbeat rejected", {
+        reason: r.error,
+        from: from.slice(0, 100),
+        remote: remoteIp,
+      });
+    }
+    return r;
+  }
+
+  /** @returns views of live peers, for the decision rule. */
+  liveViews(): AgentView[] {
+    const now = this.#clock.monotonicMicros();
+    const out: AgentView[] = [];
+    for (const s of this.#table.slots()) {
+      if (!s.last || !this.#isLive(s, now)) continue;
+      out.push({
+        nodeId: s.addr.id,
+        isolated: s.last.isolated,
+        view: s.last.view,
+      });
+    }
+    return out;
+  }
+
+  /** @returns ids of live peers, sorted. */
+  liveIds(): string[] {
+    return this.liveViews().map((v) => v.nodeId).sort();
+  }
+
+  /**
+   * Self-isolation input: true when peers are configured, none is live, and
+   * either one was live before or `peer_timeout` has passed since start
+   * (or since peers were first configured).
+   */
+  lostAllPeers(): boolean {
+    if (!this.#stop || this.#table.size === 0) return false;
+    const now = this.#clock.monotonicMicros();
+    const slots = this.#table.slots();
+    if (slots.some((s) => this.#isLive(s, now))) return false;
+    if (slots.some((s) => s.last !== null)) return true;
+    return now - this.#graceFromMicros >= this.#timeoutMicros();
+  }
+
+  /** @returns one status row per configured peer. */
+  peerStatus(): PeerStatus[] {
+    const now = this.#clock.monotonicMicros();
+    return this.#table.slots().map((s) => s.status(now, this.#isLive(s, now)));
+  }
+
+  /** Runs one heartbeat round now and waits for every send to settle. */
+  async heartbeatNow(): Promise<void> {
+    await this.#round(this.#stop?.signal ?? new AbortController().signal);
+  }
+
+  #timeoutMicros(): number {
+    return this.#settings.peerTimeout * 1_000_000;
+  }
+
+  #isLive(s: PeerSlot, nowMicros: number): boolean {
+    return s.lastSeenMicros !== null &&
+      nowMicros - s.lastSeenMicros <= this.#timeoutMicros();
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const round = this.#round(signal).catch((e) => {
+        this.#log.error("heartbeat round failed", { error: e });
+      });
+      this.#rounds.add(round);
+      round.finally(() => this.#rounds.delete(round));
+      await this.#clock.sleep(this.#settings.heartbeatInterval * 1000, signal);
+    }
+  }
+
+  async #round(signal: AbortSignal): Promise<void> {
+    const nowMs = this.#clock.monotonicMicros() / 1000;
+    this.#maintenance(nowMs);
+    if (this.#table.size === 0 || signal.aborted) return;
+    const state = this.#local();
+    const hb: Heartbeat = {
+      from: this.#selfId,
+      boot: this.#boot,
+      seq: ++this.#seq,
+      sentAt: Math.floor(this.#clock.now()),
+      view: state.view,
+      isolated: state.isolated,
+    };
+    let frame: Uint8Array;
+    try {
+      frame = await sealHeartbeat(hb, this.#ring);
+    } catch (e) {
+      this.#log.error("cannot seal heartbeat", { error: e });
+      return;
+    }
+    if (frame.length > MAX_BODY_BYTES) {
+      this.#log.error("heartbeat larger than peers accept", {
+        bytes: frame.length,
+        limit: MAX_BODY_BYTES,
+        ips: Object.keys(hb.view).length,
+      });
+    }
+    const timeout = this.#sendTimeoutMs();
+    await this.#table.sendAll(this.#getTransport(), frame, this.#selfId, {
+      clock: this.#clock,
+      timeoutMs: timeout,
+      signal,
+    });
+  }
+
+  #getTransport(): PeerTransport {
+    if (this.#transport) return this.#transport;
+    const t = new HttpPeerTransport({
+      localAddress: this.#localIp ?? undefined,
+    });
+    this.#owned = t;
+    this.#transport = t;
+    return t;
+  }
+
+  #sendTimeoutMs(): number {
+    return this.#sendTimeout ??
+      Math.min(1000, this.#settings.heartbeatInterval * 1000);
+  }
+
+  #maintenance(nowMs: number): void {
+    if (
+      this.#ring.keys.length === 0 && this.#ring.allowPlaintext &&
+      nowMs - this.#lastWarnAt >= WARN_EVERY_MS
+    ) {
+      this.#lastWarnAt = nowMs;
+      this.#log.warn(
+        "cluster heartbeats are NOT encrypted or authenticated (insecure_plaintext = true); set crypto_key outside a lab",
+      );
+    }
+    if (nowMs - this.#lastResolveAt >= RESOLVE_EVERY_MS) {
+      this.#lastResolveAt = nowMs;
+      this.#table.resolveNames();
+    }
+  }
+}

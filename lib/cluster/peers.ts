@@ -1,0 +1,249 @@
+/**
+ * Per-peer bookkeeping for {@linkcode Membership}: address and allowed
+ * source IPs, last accepted heartbeat, replay window, send counters.
+ * @module
+ */
+
+import type { Clock } from "../observe/clock.ts";
+import type { Logger } from "../observe/log.ts";
+import { type HostResolver, parsePeerAddr, type PeerAddr } from "./addr.ts";
+import type { PeerTransport, SendOutcome } from "./transport.ts";
+import type { Heartbeat } from "./types.ts";
+
+/**
+ * After this long without an accepted heartbeat, a peer's `(boot, seq)`
+ * record is forgotten, so a peer whose clock stepped back can rejoin.
+ * Safe: any replay of an older message would fail the ±30 s `sentAt`
+ * check (90 s > 2 × 30 s).
+ */
+export const REPLAY_FORGET_MS = 90_000;
+
+/** What the status page and metrics show about one peer. */
+export interface PeerStatus {
+  /** Canonical node id. */
+  id: string;
+  live: boolean;
+  /** Ms since its last valid heartbeat; null when none yet. */
+  lastSeenAgoMs: number | null;
+  /** Whether its last heartbeat said it suspects itself. */
+  isolated: boolean;
+  /** IPs its last view holds. */
+  viewSize: number;
+  /** IPs its last view says are down. */
+  viewDown: number;
+  sendOk: number;
+  sendFailed: number;
+  /** Sends skipped because the previous one was still in flight. */
+  sendSkipped: number;
+  lastSendError: string | null;
+  /** Heartbeats accepted from it. */
+  accepted: number;
+}
+
+/** One configured peer. */
+export class PeerSlot {
+  readonly addr: PeerAddr;
+  /** Source IPs accepted for this peer (its IP, or its name's addresses). */
+  allowed: Set<string>;
+  lastSeenMicros: number | null = null;
+  last: Heartbeat | null = null;
+  inFlight: AbortController | null = null;
+  #sendOk = 0;
+  #sendFailed = 0;
+  #sendSkipped = 0;
+  #lastError: string | null = null;
+  #accepted = 0;
+
+  /** @param addr the parsed configured address */
+  constructor(addr: PeerAddr) {
+    this.addr = addr;
+    this.allowed = new Set(addr.ip ? [addr.ip] : []);
+  }
+
+  /** @returns whether `(boot, seq)` is newer than the last accepted. */
+  isNewer(boot: number, seq: number, nowMicros: number): boolean {
+    const last = this.last;
+    if (!last || this.lastSeenMicros === null) return true;
+    if (nowMicros - this.lastSeenMicros > REPLAY_FORGET_MS * 1000) return true;
+    return boot > last.boot || (boot === last.boot && seq > last.seq);
+  }
+
+  /** Records an accepted heartbeat. */
+  accept(hb: Heartbeat, nowMicros: number): void {
+    this.last = hb;
+    this.lastSeenMicros = nowMicros;
+    this.#accepted++;
+  }
+
+  /** Counts a send outcome. */
+  sent(outcome: SendOutcome | "skipped"): void {
+    if (outcome === "skipped") this.#sendSkipped++;
+    else if (outcome.ok) this.#sendOk++;
+    else {
+      this.#sendFailed++;
+      this.#lastError = outcome.error;
+    }
+  }
+
+  /** @returns a status row. */
+  status(nowMicros: number, live: boolean): PeerStatus {
+    const view = this.last?.view ?? {};
+    let down = 0;
+    for (const e of Object.values(view)) if (e.verdict === "down") down++;
+    return {
+      id: this.addr.id,
+      live,
+      lastSeenAgoMs: this.lastSeenMicros === null
+        ? null
+        : Math.round((nowMicros - this.lastSeenMicros) / 1000),
+      isolated: this.last?.isolated ?? false,
+      viewSize: Object.keys(view).length,
+      viewDown: down,
+      sendOk: this.#sendOk,
+      sendFailed: this.#sendFailed,
+      sendSkipped: this.#sendSkipped,
+      lastSendError: this.#lastError,
+      accepted: this.#accepted,
+    };
+  }
+}
+
+/** How {@linkcode PeerTable.sendAll} times and cancels sends. */
+export interface SendPolicy {
+  clock: Clock;
+  timeoutMs: number;
+  /** Aborts every send (shutdown). */
+  signal: AbortSignal;
+}
+
+/** The configured peers, by canonical id. */
+export class PeerTable {
+  #slots = new Map<string, PeerSlot>();
+  #pending = new Set<Promise<unknown>>();
+  readonly #resolver: HostResolver;
+  readonly #log: Logger;
+
+  /**
+   * @param resolver resolves DNS names of peers for the source check
+   * @param log cluster logger
+   */
+  constructor(resolver: HostResolver, log: Logger) {
+    this.#resolver = resolver;
+    this.#log = log;
+  }
+
+  /** Number of peers. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /**
+   * Replaces the peers; kept ones keep their state, `selfId` is skipped.
+   * @throws {RangeError} when an address does not parse
+   */
+  set(peers: readonly string[], defaultPort: number, selfId: string): void {
+    const next = new Map<string, PeerSlot>();
+    for (const p of peers) {
+      const addr = parsePeerAddr(p, defaultPort);
+      if (!addr) throw new RangeError(`Bad peer address ${JSON.stringify(p)}`);
+      if (addr.id === selfId || next.has(addr.id)) continue;
+      next.set(addr.id, this.#slots.get(addr.id) ?? new PeerSlot(addr));
+    }
+    for (const [id, slot] of this.#slots) {
+      if (!next.has(id)) slot.inFlight?.abort();
+    }
+    this.#slots = next;
+  }
+
+  /** @returns the slot of a canonical id. */
+  get(id: string): PeerSlot | undefined {
+    return this.#slots.get(id);
+  }
+
+  /** @returns every slot. */
+  slots(): PeerSlot[] {
+    return [...this.#slots.values()];
+  }
+
+  /** @returns every canonical peer id. */
+  ids(): string[] {
+    return [...this.#slots.keys()];
+  }
+
+  /** Refreshes allowed source IPs of peers named by DNS name. */
+  resolveNames(): void {
+    for (const slot of this.#slots.values()) {
+      if (slot.addr.ip !== null) continue;
+      const p = this.#resolver(slot.addr.host).then((ips) => {
+        if (ips.length > 0) slot.allowed = new Set(ips);
+      }).catch((e) => {
+        this.#log.warn("cannot resolve peer", { peer: slot.addr.id, error: e });
+      });
+      this.#track(p);
+    }
+  }
+
+  /** Sends `frame` to every peer concurrently; resolves when all settle. */
+  async sendAll(
+    transport: PeerTransport,
+    frame: Uint8Array,
+    from: string,
+    policy: SendPolicy,
+  ): Promise<void> {
+    const sends = this.slots().map((s) =>
+      this.#track(this.#sendOne(s, transport, frame, from, policy))
+    );
+    await Promise.all(sends);
+  }
+
+  async #sendOne(
+    slot: PeerSlot,
+    transport: PeerTransport,
+    frame: Uint8Array,
+    from: string,
+    policy: SendPolicy,
+  ): Promise<void> {
+    if (slot.inFlight) return slot.sent("skipped");
+    if (policy.signal.aborted) return;
+    const ac = new AbortController();
+    slot.inFlight = ac;
+    const onStop = () => ac.abort();
+    policy.signal.addEventListener("abort", onStop, { once: true });
+    const timer = policy.clock.sleep(policy.timeoutMs, ac.signal)
+      .then(() => ac.abort());
+    let outcome: SendOutcome;
+    try {
+      outcome = await transport.send(slot.addr, frame, from, ac.signal);
+    } catch (e) {
+      outcome = { ok: false, status: null, error: String(e) };
+    } finally {
+      ac.abort();
+      policy.signal.removeEventListener("abort", onStop);
+      await timer;
+      if (slot.inFlight === ac) slot.inFlight = null;
+    }
+    slot.sent(outcome);
+    if (!outcome.ok) {
+      this.#log.debug("heartbeat send failed", {
+        peer: slot.addr.id,
+        error: outcome.error,
+      });
+    }
+  }
+
+  /** Aborts every send in flight. */
+  abortAll(): void {
+    for (const s of this.#slots.values()) s.inFlight?.abort();
+  }
+
+  /** Waits until every tracked send and lookup has settled. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#pending.add(p);
+    p.finally(() => this.#pending.delete(p)).catch(() => {});
+    return p;
+  }
+}
