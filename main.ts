@@ -9,6 +9,7 @@ import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
 import { summarize } from "./lib/config/summary.ts";
 import { versionInfo } from "./lib/version.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
+import { openIcmpSockets } from "./ffi/icmp_socket.ts";
 
 const encoder = new TextEncoder();
 const out = (line: string) =>
@@ -60,7 +61,7 @@ export function buildProgram(): Command {
         dryRun: opts.dryRun,
         logFormat: opts.logFormat,
         debug: opts.debug === true,
-      });
+      }, { openIcmpSockets });
     });
 
   program.command("check-config")

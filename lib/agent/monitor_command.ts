@@ -1,12 +1,34 @@
 /**
- * The `goavail monitor` command: load the config, set up logging, run the
- * agent until SIGTERM/SIGINT.
+ * The `goavail monitor` command: load the config, build the real
+ * dependencies, run the agent until SIGTERM/SIGINT; SIGHUP reloads.
  * @module
  */
 import { formatIssues, loadConfigFile } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
-import { publicConfig } from "../config/summary.ts";
-import { createLogger, type LogFormat } from "../observe/log.ts";
+import type { Config } from "../config/types.ts";
+import { quorumWarning } from "../cluster/decide.ts";
+import { createCloudflareProvider } from "../dns/cloudflare.ts";
+import { DryRunProvider } from "../dns/dry_run.ts";
+import { systemClock } from "../observe/clock.ts";
+import {
+  createLogger,
+  type LogFormat,
+  type Logger,
+  type LogSettings,
+} from "../observe/log.ts";
+import {
+  createStatusApp,
+  serveStatus,
+  type StatusServer,
+} from "../observe/status.ts";
+import { Pinger } from "../probe/pinger.ts";
+import { TcpProber } from "../probe/tcp.ts";
+import type { IcmpSockets, ProberOptions } from "../probe/types.ts";
+import { Agent, isCluster } from "./agent.ts";
+import { statusSnapshot } from "./agent_status.ts";
+import type { AgentDeps } from "./deps.ts";
+import { type ConfigOverrides, withOverrides } from "./reload.ts";
+import { FileStateStore } from "./state_store.ts";
 
 /** Command-line options of `goavail monitor`. */
 export interface MonitorOptions {
@@ -17,11 +39,27 @@ export interface MonitorOptions {
   debug: boolean;
 }
 
+/** What only `main.ts` may provide (it alone imports `ffi/`). */
+export interface MonitorRuntime {
+  /** Opens the ICMP sockets; throws `ProbeError` with the fixes. */
+  openIcmpSockets: () => IcmpSockets;
+}
+
+const STOP_DEADLINE_MS = 1500;
+
 /**
  * Runs the agent in the foreground.
  * @returns the process exit code
  */
-export async function runMonitor(opts: MonitorOptions): Promise<number> {
+export async function runMonitor(
+  opts: MonitorOptions,
+  runtime: MonitorRuntime,
+): Promise<number> {
+  const overrides: ConfigOverrides = {
+    dryRun: opts.dryRun,
+    logFormat: opts.logFormat,
+    logLevel: opts.debug ? "debug" : undefined,
+  };
   const loaded = await loadConfigFile(opts.configFile);
   if (!loaded.ok) {
     const { logger } = createLogger({ format: opts.logFormat });
@@ -30,26 +68,185 @@ export async function runMonitor(opts: MonitorOptions): Promise<number> {
     });
     return 1;
   }
-  const config = loaded.value.config;
-  if (opts.dryRun !== undefined) config.dryRun = opts.dryRun;
+  const config = withOverrides(loaded.value.config, overrides);
   const { logger, settings } = createLogger({
-    format: opts.logFormat ?? config.logFormat,
-    level: opts.debug ? "debug" : config.logLevel,
+    format: config.logFormat,
+    level: config.logLevel,
   });
   for (const s of secretsOf(config)) settings.secrets.add(s);
   for (const w of loaded.value.warnings) logger.warn(w);
-  logger.info("config loaded", {
-    file: opts.configFile,
-    config: publicConfig(config),
-  });
-  logger.warn("probing and DNS are not wired in yet; waiting for SIGTERM");
-  const stop = Promise.withResolvers<void>();
-  const onSignal = () => stop.resolve();
-  Deno.addSignalListener("SIGTERM", onSignal);
-  Deno.addSignalListener("SIGINT", onSignal);
-  await stop.promise;
-  Deno.removeSignalListener("SIGTERM", onSignal);
-  Deno.removeSignalListener("SIGINT", onSignal);
+  logger.info("config loaded", configFields(opts.configFile, config));
+  if (isCluster(config)) {
+    const w = quorumWarning(
+      config.members.peers.length + 1,
+      config.members.minPeersAgree,
+    );
+    if (w) logger.warn(w);
+  }
+  const sockets = new SocketHolder(runtime);
+  let status: StatusServer | null = null;
+  let agent: Agent | null = null;
+  try {
+    const deps = await realDeps(
+      opts.configFile,
+      config,
+      logger,
+      settings,
+      sockets,
+      overrides,
+    );
+    agent = await Agent.create(config, deps);
+    status = startStatus(config, agent, logger);
+    agent.start();
+  } catch (e) {
+    logger.error(`Cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    await agent?.stop();
+    await status?.close();
+    sockets.close();
+    return 1;
+  }
+  await waitForStop(agent, logger);
+  await Promise.race([
+    Promise.allSettled([agent.stop(), status?.close()]),
+    systemClock.sleep(STOP_DEADLINE_MS),
+  ]);
+  sockets.close();
   logger.info("stopped");
   return 0;
+}
+
+function configFields(file: string, c: Config): Record<string, unknown> {
+  return {
+    file,
+    targets: c.cloudflare.ipAddresses.join(","),
+    hostnames: c.cloudflare.hostnames.join(","),
+    zone: c.cloudflare.dnsDomain,
+    probe: c.probeType,
+    interval_s: c.interval,
+    failure_threshold: c.failureThreshold,
+    recovery_threshold: c.recoveryThreshold,
+    cluster: isCluster(c)
+      ? `${
+        c.members.peers.length + 1
+      } agents, min_peers_agree=${c.members.minPeersAgree}`
+      : "single node",
+    dry_run: c.dryRun,
+  };
+}
+
+async function realDeps(
+  configPath: string,
+  config: Config,
+  logger: Logger,
+  settings: LogSettings,
+  sockets: SocketHolder,
+  overrides: ConfigOverrides,
+): Promise<AgentDeps> {
+  const stateStore = await FileStateStore.open(config.stateDir, {
+    logger,
+    clock: systemClock,
+  }).catch(
+    (e) => {
+      throw new Error(
+        `state_dir "${config.stateDir}" is not usable (${
+          e instanceof Error ? e.message : e
+        }); ` +
+          "run as a user that may write it, or set state_dir",
+      );
+    },
+  );
+  if (config.probeType === "icmp") sockets.get();
+  return {
+    clock: systemClock,
+    logger,
+    logSettings: settings,
+    configPath,
+    loadConfig: loadConfigFile,
+    stateStore,
+    overrides,
+    createProber: (c: Config, o: ProberOptions) =>
+      c.probeType === "tcp"
+        ? new TcpProber(c.port, o)
+        : new Pinger(sockets.get(), o),
+    createDnsProvider: (c: Config) =>
+      c.dryRun
+        ? Promise.resolve(
+          new DryRunProvider(c.cloudflare.ipAddresses, {
+            ttl: c.cloudflare.ttl,
+            proxied: c.cloudflare.proxied,
+            logger,
+          }),
+        )
+        : createCloudflareProvider(c.cloudflare, {
+          logger,
+          secrets: settings.secrets,
+        }),
+  };
+}
+
+function startStatus(
+  config: Config,
+  agent: Agent,
+  logger: Logger,
+): StatusServer | null {
+  if (!config.status.listen) return null;
+  const app = createStatusApp({
+    snapshot: () => statusSnapshot(agent),
+    metrics: () => agent.metrics.registry.render(),
+    healthy: () => agent.running,
+    logger,
+  });
+  return serveStatus(config.status.listen, app, logger);
+}
+
+/**
+ * Resolves on SIGTERM/SIGINT; SIGHUP reloads; a second stop signal (not a
+ * copy of the first) exits at once.
+ */
+function waitForStop(agent: Agent, logger: Logger): Promise<void> {
+  const done = Promise.withResolvers<void>();
+  let stoppingAt: number | null = null;
+  const onStop = () => {
+    // `deno task` and a terminal both deliver one Ctrl-C: count copies
+    // within half a second as one signal.
+    if (stoppingAt !== null && Date.now() - stoppingAt < 500) return;
+    if (stoppingAt !== null) {
+      logger.warn("second stop signal: exiting now");
+      Deno.exit(1);
+    }
+    stoppingAt = Date.now();
+    logger.info("stopping");
+    done.resolve();
+  };
+  const onHup = () => {
+    logger.info("SIGHUP: reloading config");
+    agent.reload().catch((e) => logger.error("reload failed", { error: e }));
+  };
+  Deno.addSignalListener("SIGTERM", onStop);
+  Deno.addSignalListener("SIGINT", onStop);
+  Deno.addSignalListener("SIGHUP", onHup);
+  return done.promise.finally(() => {
+    Deno.removeSignalListener("SIGHUP", onHup);
+  });
+}
+
+/** Opens the ICMP sockets on first use and closes them once. */
+class SocketHolder {
+  #runtime: MonitorRuntime;
+  #sockets: IcmpSockets | null = null;
+
+  constructor(runtime: MonitorRuntime) {
+    this.#runtime = runtime;
+  }
+
+  get(): IcmpSockets {
+    this.#sockets ??= this.#runtime.openIcmpSockets();
+    return this.#sockets;
+  }
+
+  close(): void {
+    this.#sockets?.v4?.close();
+    this.#sockets?.v6?.close();
+    this.#sockets = null;
+  }
 }

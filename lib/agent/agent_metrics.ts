@@ -1,0 +1,56 @@
+/**
+ * Refreshes the agent's Prometheus metrics from its state, just before each
+ * scrape: per-target gauges, probe counters (as deltas of the prober's
+ * totals), peers, guards and rejected peer messages.
+ * @module
+ */
+import type { RejectReason } from "../cluster/types.ts";
+import type { ProbeStats } from "../probe/types.ts";
+import type { Agent } from "./agent.ts";
+
+const lastStats = new WeakMap<
+  Agent,
+  { prober: unknown; stats: ProbeStats; rejected: Map<string, number> }
+>();
+
+/** Brings every metric of `agent` up to date. */
+export function collectMetrics(agent: Agent): void {
+  const m = agent.metrics;
+  const now = agent.deps.clock.now();
+  for (const s of agent.health.states()) {
+    const ip = s.ip;
+    if (s.lastRttMicros !== null) {
+      m.targetRttSeconds.set({ ip }, s.lastRttMicros / 1e6);
+    }
+    const loss = agent.loss.loss(ip, now);
+    if (loss !== null) m.targetLossRatio.set({ ip }, loss);
+    m.targetUp.set({ ip }, s.verdict === "up" ? 1 : 0);
+    const inDns = agent.dns.inDns(ip);
+    if (inDns !== null) m.targetInDns.set({ ip }, inDns ? 1 : 0);
+    m.clusterVotesDown.set({ ip }, agent.decisions.get(ip)?.downVotes ?? 0);
+  }
+  const prev = lastStats.get(agent);
+  const stats = agent.prober.stats();
+  const base = prev && prev.prober === agent.prober ? prev.stats : zeroStats();
+  m.probesSent.inc(stats.sent - base.sent);
+  m.probeReplies.inc(stats.received - base.received);
+  m.probeTimeouts.inc(stats.timeouts - base.timeouts);
+  m.probeLateReplies.inc(stats.late - base.late);
+  m.probeLocalFaults.inc(stats.localFaults - base.localFaults);
+  const rejected = new Map(prev?.rejected ?? []);
+  const counts = agent.membership?.rejections.snapshot() ??
+    {} as Record<RejectReason, number>;
+  for (const [reason, n] of Object.entries(counts)) {
+    const delta = n - (rejected.get(reason) ?? 0);
+    if (delta > 0) m.peerMessagesRejected.inc({ reason }, delta);
+    rejected.set(reason, n);
+  }
+  lastStats.set(agent, { prober: agent.prober, stats, rejected });
+  m.peersConfigured.set(agent.config.members.peers.length);
+  m.peersLive.set(agent.membership?.liveIds().length ?? 0);
+  m.guardIsolated.set(agent.isolation.isolated ? 1 : 0);
+}
+
+function zeroStats(): ProbeStats {
+  return { sent: 0, received: 0, late: 0, timeouts: 0, localFaults: 0 };
+}

@@ -1,0 +1,72 @@
+/**
+ * The `/status` document, assembled from the agent's live state.
+ * @module
+ */
+import type { StatusSnapshot } from "../observe/status.ts";
+import { VERSION } from "../version.ts";
+import type { Agent } from "./agent.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** @returns the status document of `agent` right now. */
+export function statusSnapshot(agent: Agent): StatusSnapshot {
+  const now = agent.deps.clock.now();
+  const c = agent.config;
+  const report = agent.lastReport;
+  const paused = report?.status === "auth_blocked"
+    ? "Cloudflare rejected the credentials"
+    : report?.status === "rate_limited"
+    ? "Cloudflare rate limit"
+    : null;
+  return {
+    version: VERSION,
+    node: c.members.nodeId,
+    dryRun: agent.dns.dryRun,
+    startedAt: iso(agent.startedAt),
+    config: {
+      interval: c.interval,
+      failureThreshold: c.failureThreshold,
+      recoveryThreshold: c.recoveryThreshold,
+      hostnames: [...c.cloudflare.hostnames],
+      path: agent.deps.configPath,
+    },
+    targets: agent.health.states().map((s) => {
+      const d = agent.decisions.get(s.ip);
+      const change = agent.lastChange.get(s.ip);
+      return {
+        ip: s.ip,
+        verdict: s.verdict,
+        since: iso(s.since),
+        lastRttMicros: s.lastRttMicros,
+        lossLastMinute: agent.loss.loss(s.ip, now),
+        inDns: agent.dns.inDns(s.ip),
+        lastChange: change
+          ? { at: iso(change.at), reason: change.reason }
+          : null,
+        clusterDown: d?.clusterDown ?? s.verdict === "down",
+        votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
+      };
+    }),
+    peers: (agent.membership?.peerStatus() ?? []).map((p) => ({
+      addr: p.id,
+      live: p.live,
+      lastSeen: p.lastSeenAgoMs === null ? null : iso(now - p.lastSeenAgoMs),
+    })),
+    dns: {
+      provider: agent.dns.dryRun ? "dry-run" : "cloudflare",
+      lastActions: agent.dns.actions().map((a) => ({
+        at: iso(a.at),
+        action: a.action,
+        hostname: a.hostname,
+        type: a.type,
+        ip: a.ip,
+        result: a.result,
+      })),
+      writesPaused: paused,
+    },
+    guards: {
+      isolated: agent.isolation.isolated,
+      reason: agent.isolation.reason,
+    },
+  };
+}

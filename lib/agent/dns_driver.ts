@@ -1,0 +1,145 @@
+/**
+ * The DNS loop: one pass at a time, run when the wanted state changes
+ * (a verdict or a peer's view moved), every `reconcile_interval` for drift
+ * repair, and when a rate limit or grace period ends. A pass is skipped when
+ * nothing it would act on changed since the last good pass, so the steady
+ * state costs one read per `reconcile_interval` and nothing else.
+ * @module
+ */
+import type { DnsReconciler, ReconcileReport } from "../dns/reconciler.ts";
+import type { Intent } from "../dns/reconcile.ts";
+import type { Clock } from "../observe/clock.ts";
+import type { Logger } from "../observe/log.ts";
+
+/** What the agent wants from DNS right now. */
+export interface DnsWish {
+  /** Per-IP intent after the cluster rule. */
+  intents: Map<string, Intent>;
+  /** IPs this agent sees down (for the never-empty guard). */
+  down: Set<string>;
+  /** Self-isolation: write nothing. */
+  abstain: boolean;
+  /** Earliest wall ms at which a held change may become actionable. */
+  wakeAtMs: number | null;
+}
+
+/** Options of {@linkcode DnsDriver}. */
+export interface DnsDriverOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Milliseconds between drift-repair passes. */
+  intervalMs: number;
+  /** @returns the current wish; called before every pass. */
+  wish: () => DnsWish;
+  /** Receives every pass's report. */
+  onReport?: (report: ReconcileReport) => void;
+}
+
+const RETRY_AFTER_FAILURE_MS = 5000;
+
+/** Runs reconcile passes, serially, when they are due. */
+export class DnsDriver {
+  #reconciler: DnsReconciler;
+  #opt: DnsDriverOptions;
+  #wake = new AbortController();
+  #stop = new AbortController();
+  #loop: Promise<void> | null = null;
+  #lastSignature: string | null = null;
+  #lastPassAt = -Infinity;
+  #retryAt = Infinity;
+
+  /**
+   * @param reconciler the DNS executor
+   * @param options clock, logger, interval, wish and report callbacks
+   */
+  constructor(reconciler: DnsReconciler, options: DnsDriverOptions) {
+    this.#reconciler = reconciler;
+    this.#opt = { ...options };
+  }
+
+  /** Starts the loop; the first pass runs at once. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Asks for a pass as soon as the current one (if any) ends. */
+  kick(): void {
+    this.#wake.abort();
+  }
+
+  /** Forces the next pass even if nothing changed (e.g. after reload). */
+  invalidate(): void {
+    this.#lastSignature = null;
+    this.kick();
+  }
+
+  /** Changes the drift-repair interval. */
+  setInterval(ms: number): void {
+    this.#opt.intervalMs = ms;
+    this.kick();
+  }
+
+  /** Stops after the pass in flight, abandoning its waits. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#wake.abort();
+    await this.#loop;
+    this.#loop = null;
+  }
+
+  async #run(): Promise<void> {
+    const { clock } = this.#opt;
+    while (!this.#stop.signal.aborted) {
+      this.#wake = new AbortController();
+      const wish = this.#opt.wish();
+      const signature = signatureOf(wish);
+      const now = clock.now();
+      const due = signature !== this.#lastSignature ||
+        now - this.#lastPassAt >= this.#opt.intervalMs || now >= this.#retryAt;
+      if (due) await this.#pass(wish, signature);
+      const next = Math.min(
+        this.#lastPassAt + this.#opt.intervalMs,
+        this.#retryAt,
+        wish.wakeAtMs !== null && wish.wakeAtMs > clock.now()
+          ? wish.wakeAtMs
+          : Infinity,
+      );
+      const waitMs = Math.max(0, next - clock.now());
+      if (this.#stop.signal.aborted) break;
+      await clock.sleep(waitMs, this.#wake.signal);
+    }
+  }
+
+  async #pass(wish: DnsWish, signature: string): Promise<void> {
+    const { clock } = this.#opt;
+    let report: ReconcileReport;
+    try {
+      report = await this.#reconciler.reconcile(wish.intents, wish.down, {
+        abstain: wish.abstain,
+        signal: this.#stop.signal,
+      });
+    } catch (e) {
+      this.#opt.logger.error("DNS pass failed unexpectedly", { error: e });
+      this.#retryAt = clock.now() + RETRY_AFTER_FAILURE_MS;
+      return;
+    }
+    this.#lastPassAt = clock.now();
+    if (report.status === "ok" || report.status === "abstained") {
+      this.#lastSignature = signature;
+      this.#retryAt = Infinity;
+    } else if (report.status !== "aborted") {
+      this.#lastSignature = null;
+      this.#retryAt = report.retryAtMs ?? clock.now() + RETRY_AFTER_FAILURE_MS;
+    }
+    this.#opt.onReport?.(report);
+  }
+}
+
+function signatureOf(wish: DnsWish): string {
+  const parts = [...wish.intents].sort(([a], [b]) => (a < b ? -1 : 1)).map((
+    [ip, i],
+  ) => `${ip}=${i}`);
+  return `${wish.abstain}|${[...wish.down].sort().join(",")}|${
+    parts.join(",")
+  }`;
+}

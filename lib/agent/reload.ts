@@ -1,0 +1,148 @@
+/**
+ * SIGHUP reload: read and validate the whole file first; on any error keep
+ * the old config untouched and log every error; on success apply the
+ * difference without losing state. Reloads are serialized, and the changes
+ * to shared state are made synchronously, so they never interleave with a
+ * probe observation.
+ * @module
+ */
+import { formatIssues } from "../config/load.ts";
+import { secretsOf } from "../config/resolve.ts";
+import type { Config } from "../config/types.ts";
+import { reconcilerSettings } from "../dns/reconciler.ts";
+import { forgetTarget } from "../observe/metrics.ts";
+import type { Agent } from "./agent.ts";
+import { storedVerdicts, thresholdsOf, timingOf } from "./agent.ts";
+
+/** Applies config reloads to an agent, one at a time. */
+export class Reloader {
+  #agent: Agent;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  /** @param agent the agent to reload */
+  constructor(agent: Agent) {
+    this.#agent = agent;
+  }
+
+  /**
+   * Reloads the config file.
+   * @returns whether the new config is now in force
+   */
+  reload(): Promise<boolean> {
+    const next = this.#chain.then(() => this.#reload());
+    this.#chain = next.catch(() => {});
+    return next;
+  }
+
+  async #reload(): Promise<boolean> {
+    const agent = this.#agent;
+    const { deps } = agent;
+    const log = agent.log;
+    const loaded = await deps.loadConfig(deps.configPath);
+    if (!loaded.ok) {
+      agent.metrics.configReloads.inc({ result: "error" });
+      log.error(
+        `Reload rejected: "${deps.configPath}" has errors; the old config stays in force`,
+        {
+          errors: formatIssues(loaded.errors).trim(),
+        },
+      );
+      return false;
+    }
+    const next = withOverrides(loaded.value.config, deps.overrides);
+    for (const s of secretsOf(next)) deps.logSettings?.secrets.add(s);
+    for (const w of loaded.value.warnings) log.warn(w);
+    const prev = agent.config;
+    try {
+      const provider = dnsChanged(prev, next)
+        ? await deps.createDnsProvider(next)
+        : undefined;
+      await agent.setCluster(next);
+      if (provider) agent.dns.setInner(provider);
+      agent.reconciler.update(
+        reconcilerSettings(next),
+        provider ? agent.dns : undefined,
+      );
+    } catch (e) {
+      agent.metrics.configReloads.inc({ result: "error" });
+      log.error(
+        "Reload failed while applying; DNS and cluster settings may be partly new",
+        { error: e },
+      );
+      return false;
+    }
+    await this.#applyProbing(prev, next);
+    applyLogging(agent, next);
+    agent.config = next;
+    agent.driver.setInterval(next.cloudflare.reconcileInterval * 1000);
+    agent.driver.invalidate();
+    agent.metrics.configReloads.inc({ result: "ok" });
+    log.info("config reloaded", {
+      file: deps.configPath,
+      targets: next.cloudflare.ipAddresses.length,
+      dry_run: agent.dns.dryRun,
+    });
+    return true;
+  }
+
+  async #applyProbing(prev: Config, next: Config): Promise<void> {
+    const agent = this.#agent;
+    const now = agent.deps.clock.now();
+    const ips = [...next.cloudflare.ipAddresses];
+    const { added, removed } = agent.health.setTargets(
+      ips,
+      now,
+      storedVerdicts(agent.deps.stateStore),
+    );
+    agent.health.setThresholds(thresholdsOf(next));
+    agent.loss.retain(ips);
+    for (const ip of removed) forgetTarget(agent.metrics, ip);
+    if (added.length || removed.length) {
+      agent.log.info("targets changed", {
+        added: added.join(","),
+        removed: removed.join(","),
+      });
+    }
+    if (prev.probeType !== next.probeType || prev.port !== next.port) {
+      const old = agent.prober;
+      agent.prober = agent.makeProber(next);
+      await old.stop();
+      if (agent.running) agent.prober.start();
+    } else {
+      agent.prober.setTargets(ips);
+      agent.prober.setTiming(timingOf(next));
+    }
+  }
+}
+
+/** Command-line settings that outlive reloads. */
+export interface ConfigOverrides {
+  dryRun?: boolean;
+  logFormat?: "text" | "json";
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/** @returns `config` with the command line's overrides applied. */
+export function withOverrides(
+  config: Config,
+  o: ConfigOverrides | undefined,
+): Config {
+  return {
+    ...config,
+    dryRun: o?.dryRun ?? config.dryRun,
+    logFormat: o?.logFormat ?? config.logFormat,
+    logLevel: o?.logLevel ?? config.logLevel,
+  };
+}
+
+function dnsChanged(a: Config, b: Config): boolean {
+  return a.dryRun !== b.dryRun ||
+    JSON.stringify(a.cloudflare) !== JSON.stringify(b.cloudflare);
+}
+
+function applyLogging(agent: Agent, next: Config): void {
+  const s = agent.deps.logSettings;
+  if (!s) return;
+  s.level = next.logLevel;
+  s.format = next.logFormat;
+}

@@ -1,0 +1,74 @@
+/**
+ * Turns verdicts, peers' views and the guards into what DNS should look like
+ * now ({@linkcode DnsWish}), including the preferred-writer grace: a change
+ * that another agent is better placed to make is held for a while.
+ * @module
+ */
+import {
+  type AgentView,
+  decideAll,
+  type Decision,
+  writerDelayMs,
+} from "../cluster/decide.ts";
+import type { Intent } from "../dns/reconcile.ts";
+import type { DnsWish } from "./dns_driver.ts";
+
+/** When each IP's current intent first appeared. */
+export type IntentClock = Map<string, { intent: Intent; since: number }>;
+
+/** Inputs of {@linkcode computeWish}. */
+export interface WishInput {
+  ips: readonly string[];
+  self: AgentView;
+  livePeers: readonly AgentView[];
+  minPeersAgree: number;
+  /** Grace period of non-preferred writers, ms. */
+  graceMs: number;
+  /** Self-isolation: abstain from writes. */
+  isolated: boolean;
+  now: number;
+}
+
+/**
+ * @param input verdicts and settings
+ * @param since updated in place: when each intent first appeared
+ * @returns the wish, and every decision for status and metrics
+ */
+export function computeWish(
+  input: WishInput,
+  since: IntentClock,
+): { wish: DnsWish; decisions: Map<string, Decision> } {
+  const decisions = decideAll(
+    input.ips,
+    input.self,
+    input.livePeers,
+    input.minPeersAgree,
+  );
+  const intents = new Map<string, Intent>();
+  const down = new Set<string>();
+  let wakeAtMs: number | null = null;
+  for (const [ip, d] of decisions) {
+    if (d.self === "down") down.add(ip);
+    const seen = since.get(ip);
+    if (!seen || seen.intent !== d.intent) {
+      since.set(ip, { intent: d.intent, since: input.now });
+    }
+    const start = since.get(ip)!.since;
+    const delay = d.intent === "hold"
+      ? null
+      : writerDelayMs(input.self.nodeId, d.writers, input.graceMs);
+    if (delay === null) {
+      intents.set(ip, "hold");
+    } else if (start + delay > input.now) {
+      intents.set(ip, "hold");
+      wakeAtMs = Math.min(wakeAtMs ?? Infinity, start + delay);
+    } else {
+      intents.set(ip, d.intent);
+    }
+  }
+  for (const ip of since.keys()) if (!decisions.has(ip)) since.delete(ip);
+  return {
+    wish: { intents, down, abstain: input.isolated, wakeAtMs },
+    decisions,
+  };
+}
