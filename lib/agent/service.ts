@@ -236,6 +236,8 @@ export interface ServiceCommandOptions extends Partial<UnitOptions> {
   configPath: string;
   /** Writes one output line (no trailing newline) to stdout. */
   write: (line: string) => void;
+  /** Writes one error line to stderr. @default write */
+  writeErr?: (line: string) => void;
   /** @default {@linkcode denoRunner} */
   run?: CommandRunner;
   /** @default {@linkcode UNIT_PATH} */
@@ -256,19 +258,16 @@ export async function serviceCommand(
     : `${Deno.cwd()}/${o.configPath.replace(/^\.\//, "")}`;
   const tokenFile = o.tokenFile ??
     (await isFile(DEFAULT_TOKEN_FILE) ? DEFAULT_TOKEN_FILE : undefined);
+  const fail = o.writeErr ?? o.write;
   let text: string;
   try {
     text = renderUnit({ ...o, configPath, tokenFile });
   } catch (err) {
-    o.write(`error: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`error: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const base = o.execPath.split("/").pop();
-  if (base === "deno" && !o.execArgs) {
-    o.write(
-      "# warning: this is the deno binary, not a compiled goavail; " +
-        "build one with `deno task compile` first",
-    );
+  if (o.execPath.split("/").pop() === "deno" && !o.execArgs) {
+    fail("# warning: this is the deno binary; use `deno task compile` first");
   }
   if (!o.install) {
     for (const line of text.replace(/\n$/, "").split("\n")) o.write(line);
@@ -277,17 +276,17 @@ export async function serviceCommand(
   const path = o.unitPath ?? UNIT_PATH;
   const r = await installUnit(path, text, o.run ?? denoRunner);
   if (!r.ok) {
-    o.write(`error: ${r.error}`);
+    fail(`error: ${r.error}`);
     return 1;
   }
   o.write(`Installed ${path}. Next:`);
   if (!tokenFile) {
     o.write(
-      `  install -m 0600 /dev/stdin ${DEFAULT_TOKEN_FILE}  # paste the API token, then uncomment LoadCredential`,
+      `  put the API token in ${DEFAULT_TOKEN_FILE} (mode 0600), ` +
+        "run this command again to load it with LoadCredential=",
     );
   }
-  o.write("  systemctl enable --now goavail");
-  o.write("  journalctl -u goavail -f");
+  o.write("  systemctl enable --now goavail && journalctl -u goavail -f");
   return 0;
 }
 

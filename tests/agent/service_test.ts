@@ -234,11 +234,16 @@ Deno.test("serviceCommand() prints the unit, or installs it and prints next step
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+  const errs: string[] = [];
   const bad = await serviceCommand({
     ...BASE,
     execPath: "rel/goavail",
     install: false,
-    write: () => {},
+    write: () => assert.fail("nothing goes to stdout on error"),
+    writeErr: (l) => errs.push(l),
   });
   assert.equal(bad, 2);
+  assert.deepEqual(errs, [
+    'error: The binary must be an absolute path, got "rel/goavail"',
+  ]);
 });
