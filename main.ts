@@ -4,12 +4,14 @@
  * Only this file catches everything and sets the exit code.
  * @module
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
 import { summarize } from "./lib/config/summary.ts";
 import { versionInfo } from "./lib/version.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
 import { openIcmpSockets } from "./ffi/icmp_socket.ts";
+import { runProbeCommand } from "./lib/probe/probe_command.ts";
+import { serviceCommand } from "./lib/agent/service.ts";
 
 const encoder = new TextEncoder();
 const out = (line: string) =>
@@ -18,6 +20,32 @@ const err = (line: string) =>
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 
 const DEFAULT_CONFIG = "goavail.toml";
+
+/** Permissions the agent needs when run from source (mirrors the compile task). */
+const RUN_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError("must be an integer ≥ 1");
+  }
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.01) {
+    throw new InvalidArgumentError("must be a number ≥ 0.01");
+  }
+  return n;
+}
 
 /** Builds the commander program; exported for tests of `--help`. */
 export function buildProgram(): Command {
@@ -81,6 +109,82 @@ export function buildProgram(): Command {
       for (const line of summarize(result.value.config, opts.configFile)) {
         out(line);
       }
+    });
+
+  program.command("probe")
+    .description(
+      "Probe IPs (the config's, or those given) and print one fping-like summary line per " +
+        "target; exit 0 when every target answered, 1 otherwise. Use it to check a host " +
+        "before enabling failover.",
+    )
+    .argument("[ip...]", "IPs to probe instead of the config's ip_addresses")
+    .option(
+      "-f, --config-file <path>",
+      "config whose ip_addresses to probe",
+      DEFAULT_CONFIG,
+    )
+    .option("-c, --count <n>", "probes per target", positiveInt, 5)
+    .option(
+      "-i, --interval <seconds>",
+      "seconds between probes of one target",
+      positiveNumber,
+      1,
+    )
+    .action(async (ips: string[], opts) => {
+      let targets = ips;
+      if (targets.length === 0) {
+        const loaded = await loadConfigFile(opts.configFile);
+        if (!loaded.ok) {
+          err(`Cannot load "${opts.configFile}":`);
+          err(formatIssues(loaded.errors));
+          Deno.exitCode = 2;
+          return;
+        }
+        targets = loaded.value.config.cloudflare.ipAddresses;
+      }
+      Deno.exitCode = await runProbeCommand({
+        targets,
+        count: opts.count,
+        intervalMs: opts.interval * 1000,
+        timeoutMs: Math.min(1000, opts.interval * 1000),
+        openSockets: () => openIcmpSockets(),
+        write: out,
+      });
+    });
+
+  program.command("service")
+    .description(
+      "Print a systemd unit for this binary (restart on failure, CAP_NET_RAW, hardening, " +
+        "the API token as a credential), or install it with --install.",
+    )
+    .option(
+      "-f, --config-file <path>",
+      "config file the service runs with",
+      "/etc/goavail/goavail.toml",
+    )
+    .option(
+      "--install",
+      "write /etc/systemd/system/goavail.service and reload systemd",
+    )
+    .option("--user <name>", 'service user ("root" to run as root)', "goavail")
+    .option(
+      "--token-file <path>",
+      "file with the Cloudflare API token, passed as a credential",
+    )
+    .action(async (opts) => {
+      const compiled = !Deno.execPath().endsWith("/deno");
+      Deno.exitCode = await serviceCommand({
+        install: opts.install === true,
+        execPath: Deno.execPath(),
+        execArgs: compiled
+          ? undefined
+          : ["run", ...RUN_FLAGS, new URL(Deno.mainModule).pathname],
+        configPath: opts.configFile,
+        user: opts.user,
+        tokenFile: opts.tokenFile,
+        write: out,
+        writeErr: err,
+      });
     });
 
   program.command("keygen")

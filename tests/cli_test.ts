@@ -111,3 +111,44 @@ Deno.test("goavail with an unknown command exits non-zero with help", async () =
   assert(r.code !== 0);
   assert(r.err.includes("unknown command"), r.err);
 });
+
+const isRoot = Deno.uid() === 0;
+if (!isRoot) {
+  // deno-lint-ignore no-console
+  console.error('skipping "goavail probe 127.0.0.1": raw ICMP needs root');
+}
+
+Deno.test({
+  name: "goavail probe 127.0.0.1 prints an fping-like line and exits 0",
+  ignore: !isRoot,
+  fn: async () => {
+    const r = await goavail("probe", "-c", "2", "-i", "0.1", "127.0.0.1");
+    assertEquals(r.code, 0, r.err);
+    assert(
+      /^127\.0\.0\.1 : xmt\/rcv\/%loss = 2\/2\/0%, min\/avg\/max = [\d.]+\/[\d.]+\/[\d.]+$/m
+        .test(r.out),
+      r.out,
+    );
+  },
+});
+
+Deno.test("goavail probe rejects a bad count with a clear message", async () => {
+  const r = await goavail("probe", "-c", "zero", "127.0.0.1");
+  assert(r.code !== 0);
+  assert(r.err.includes("must be an integer"), r.err);
+});
+
+Deno.test("goavail service prints a hardened unit that runs monitor", async () => {
+  const r = await goavail("service", "-f", "/etc/goavail/goavail.toml");
+  assertEquals(r.code, 0, r.err);
+  for (
+    const w of [
+      "ExecStart=",
+      "monitor -f /etc/goavail/goavail.toml",
+      "Restart=on-failure",
+      "CAP_NET_RAW",
+    ]
+  ) {
+    assert(r.out.includes(w), `unit lacks ${w}`);
+  }
+});
