@@ -11,6 +11,11 @@
  * `setup.json` holds {@linkcode FakeCloudflareOptions}. Admin endpoints:
  * `GET /__audit` ({audit, emptied}), `GET /__state`, `POST /__faults` (a
  * {@linkcode Fault} or an array), `DELETE /__faults`.
+ *
+ * Faults: "status" replies with an error envelope (429 may carry
+ * `retry-after`); "slow" waits before handling (it still commits afterwards
+ * if the server is running — a late commit, like the real thing); "drop"
+ * commits, then sends a truncated body, so the client sees no usable reply.
  * @module
  */
 
@@ -193,7 +198,7 @@ async function guard(
   next: () => Promise<void>,
 ): Promise<Response | void> {
   const url = new URL(c.req.url);
-  const body = c.req.method === "GET" ? "" : await c.req.raw.clone().text();
+  const body = c.req.method === "GET" ? "" : await c.req.text();
   const entry: AuditEntry = {
     at: Date.now(),
     method: c.req.method,
@@ -222,7 +227,7 @@ async function guard(
     );
   }
   if (fault?.kind === "slow") {
-    const gone = await sleep(fault.delayMs, [c.req.raw.signal, ctx.stop]);
+    const gone = await sleep(fault.delayMs, [ctx.stop]);
     if (gone) {
       entry.status = 499;
       return c.body(null, 204);
@@ -231,11 +236,11 @@ async function guard(
   await next();
   entry.status = c.res.status;
   if (fault?.kind === "drop") {
-    // The change is committed; the client gets headers, then a broken body.
-    c.res = new Response(
-      new ReadableStream({ start: (ctl) => ctl.error(new Error("dropped")) }),
-      { status: 200, headers: { "content-type": "application/json" } },
-    );
+    // The change is committed, but the reply breaks off mid-body.
+    c.res = new Response('{"success":tr', {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
   }
 }
 
