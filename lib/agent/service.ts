@@ -106,6 +106,14 @@ export function renderUnit(o: UnitOptions): string {
   const stateDir = o.stateDir && o.stateDir !== "/var/lib/goavail"
     ? `ReadWritePaths=${plainPath("state directory", o.stateDir)}`
     : "# The default state_dir /var/lib/goavail is the StateDirectory above.";
+  const inHome = [...exec, config].some((p) => /^\/(home|root)\//.test(p));
+  const denoRun = o.execArgs?.length
+    ? [
+      "# Running from source with deno: its module cache lives here.",
+      "CacheDirectory=goavail",
+      "Environment=DENO_DIR=%C/goavail DENO_NO_UPDATE_CHECK=1",
+    ]
+    : [];
   const identity = user === "root" ? ["User=root"] : [
     `User=${user}`,
     `Group=${user}`,
@@ -130,6 +138,7 @@ export function renderUnit(o: UnitOptions): string {
     "# Cloudflare API token: the agent reads",
     `# $CREDENTIALS_DIRECTORY/${TOKEN_CREDENTIAL} when no other token is set.`,
     token,
+    ...denoRun,
     "StateDirectory=goavail",
     "StateDirectoryMode=0700",
     stateDir,
@@ -139,7 +148,7 @@ export function renderUnit(o: UnitOptions): string {
     "CapabilityBoundingSet=CAP_NET_RAW",
     "NoNewPrivileges=yes",
     "ProtectSystem=strict",
-    "ProtectHome=yes",
+    inHome ? "ProtectHome=read-only" : "ProtectHome=yes",
     "PrivateTmp=yes",
     "PrivateDevices=yes",
     "ProtectKernelTunables=yes",

@@ -98,6 +98,14 @@ Deno.test("renderUnit() handles root, extra exec args and a custom state dir", (
   assert.deepEqual(k.get("ExecStart"), [
     '/usr/local/bin/goavail run -A "/opt/goavail dir/main.ts" monitor -f /etc/goavail/goavail.toml',
   ]);
+  assert.deepEqual(k.get("CacheDirectory"), ["goavail"]);
+  assert.deepEqual(k.get("Environment"), [
+    "DENO_DIR=%C/goavail DENO_NO_UPDATE_CHECK=1",
+  ]);
+  assert.deepEqual(k.get("ProtectHome"), ["yes"]);
+  const home = keys(renderUnit({ ...BASE, configPath: "/root/goavail.toml" }));
+  assert.deepEqual(home.get("ProtectHome"), ["read-only"]);
+  assert.equal(home.get("CacheDirectory"), undefined);
 });
 
 Deno.test("renderUnit() rejects relative paths, newlines and odd names", () => {
