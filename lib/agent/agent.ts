@@ -113,6 +113,7 @@ export class Agent {
       logger: deps.logger,
       clock: deps.clock,
       fetch: deps.fetch,
+      onDrop: () => this.metrics.notificationsDropped.inc(),
       onResult: (channel, ok) =>
         this.metrics.notificationsSent.inc({
           channel,
@@ -259,9 +260,11 @@ export class Agent {
     if (this.deps.logger.enabled("debug")) {
       this.deps.logger.child("probe").debug("observation", { ...o });
     }
+    const before = this.health.get(o.ip)?.last;
     const t = this.health.observe(o);
     if (t) this.#onTransition(t);
-    else if (!o.ok && o.fault === "local") this.driver.kick();
+    // A change of outcome can start or end self-isolation: re-evaluate.
+    else if (this.health.get(o.ip)?.last !== before) this.driver.kick();
   }
 
   #onTransition(t: Transition): void {

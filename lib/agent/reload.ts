@@ -73,6 +73,10 @@ export class Reloader {
     }
     await this.#applyProbing(prev, next);
     applyLogging(agent, next);
+    agent.notifier.reconfigure({
+      webhookUrl: next.notify.webhookUrl,
+      slackWebhookUrl: next.notify.slackWebhookUrl,
+    });
     agent.config = next;
     agent.driver.setInterval(next.cloudflare.reconcileInterval * 1000);
     agent.driver.invalidate();

@@ -1,0 +1,221 @@
+/**
+ * An in-process agent for tests: a fake prober the test drives, a manual
+ * clock, a memory state store, and the real Cloudflare provider talking to
+ * the fake Cloudflare API on loopback.
+ * @module
+ */
+import { loadConfigText } from "../../lib/config/load.ts";
+import type { Config } from "../../lib/config/types.ts";
+import { Agent } from "../../lib/agent/agent.ts";
+import type { AgentDeps } from "../../lib/agent/deps.ts";
+import { MemoryStateStore } from "../../lib/agent/state_store.ts";
+import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
+import { DryRunProvider } from "../../lib/dns/dry_run.ts";
+import { ManualClock } from "../../lib/observe/clock.ts";
+import { createLogger } from "../../lib/observe/log.ts";
+import type {
+  Observation,
+  Prober,
+  ProberOptions,
+  ProbeStats,
+} from "../../lib/probe/types.ts";
+import {
+  type FakeCloudflare,
+  startFakeCloudflare,
+} from "../support/fake_cloudflare.ts";
+
+/** A prober whose observations the test emits. */
+export class FakeProber implements Prober {
+  targets: string[] = [];
+  running = false;
+  #opts: ProberOptions;
+  #stats: ProbeStats = {
+    sent: 0,
+    received: 0,
+    late: 0,
+    timeouts: 0,
+    localFaults: 0,
+  };
+  constructor(opts: ProberOptions) {
+    this.#opts = opts;
+  }
+  setTargets(ips: string[]): void {
+    this.targets = [...ips];
+  }
+  setTiming(): void {}
+  start(): void {
+    this.running = true;
+  }
+  stop(): Promise<void> {
+    this.running = false;
+    return Promise.resolve();
+  }
+  stats(): ProbeStats {
+    return { ...this.#stats };
+  }
+  /** Emits one observation per IP: `true` = reply, "local" = send error, false = timeout. */
+  emit(results: Record<string, boolean | "local">): void {
+    for (const [ip, r] of Object.entries(results)) {
+      this.#stats.sent++;
+      const o: Observation = r === true
+        ? { ip, ok: true, rttMicros: 500, at: this.#opts.clock.now() }
+        : {
+          ip,
+          ok: false,
+          rttMicros: null,
+          at: this.#opts.clock.now(),
+          fault: r === "local" ? "local" : "timeout",
+        };
+      this.#opts.onObservation(o);
+    }
+  }
+}
+
+/** Zone records every harness starts with. */
+export const RECORDS = [
+  {
+    type: "A",
+    name: "www.example.com",
+    content: "192.0.2.1",
+    ttl: 300,
+    proxied: false,
+    comment: "edge-1",
+    tags: ["team:edge"],
+  },
+  {
+    type: "A",
+    name: "www.example.com",
+    content: "192.0.2.2",
+    ttl: 120,
+    proxied: true,
+    comment: "edge-2",
+    tags: ["a:b"],
+  },
+  {
+    type: "A",
+    name: "www.example.com",
+    content: "192.0.2.3",
+    ttl: 60,
+    proxied: false,
+    comment: null,
+    tags: [],
+  },
+  { type: "TXT", name: "www.example.com", content: "unrelated" },
+];
+
+/** The harness config (TOML); tests may append keys. */
+export const BASE_TOML = `failure_threshold = 3
+interval = 1
+dry_run = false
+[cloudflare]
+dns_domain = "example.com"
+hostnames = ["www"]
+ip_addresses = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+`;
+
+/** A running agent with its fakes. */
+export interface Harness {
+  agent: Agent;
+  prober: () => FakeProber;
+  clock: ManualClock;
+  cf: FakeCloudflare;
+  store: MemoryStateStore;
+  logs: string[];
+  /** Overwrites the config the next reload reads. */
+  setConfigText(text: string): void;
+  close(): Promise<void>;
+}
+
+/** Parses TOML that must be valid. */
+export function configOf(text: string): Config {
+  const r = loadConfigText(text);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.value.config;
+}
+
+/** Starts an agent on `toml` against a fresh fake Cloudflare. */
+export async function startHarness(toml = BASE_TOML): Promise<Harness> {
+  const cf = startFakeCloudflare({
+    zones: [{ name: "example.com", records: RECORDS }],
+  });
+  const clock = new ManualClock(1_800_000_000_000);
+  const store = new MemoryStateStore();
+  const logs: string[] = [];
+  const { logger, settings } = createLogger({
+    sink: (l) => logs.push(l),
+    now: () => clock.now(),
+  });
+  let text = toml;
+  let prober: FakeProber | null = null;
+  const deps: AgentDeps = {
+    clock,
+    logger,
+    logSettings: settings,
+    configPath: "test.toml",
+    loadConfig: () => Promise.resolve(loadConfigText(text)),
+    stateStore: store,
+    createProber: (_c, o) => (prober = new FakeProber(o)),
+    createDnsProvider: (c) =>
+      c.dryRun
+        ? Promise.resolve(
+          new DryRunProvider(c.cloudflare.ipAddresses, { logger }),
+        )
+        : createCloudflareProvider(c.cloudflare, {
+          env: {
+            CLOUDFLARE_BASE_URL: cf.url,
+            CLOUDFLARE_API_TOKEN: "test-token",
+          },
+          logger,
+          secrets: settings.secrets,
+        }),
+    fetch: () => Promise.resolve(new Response("ok")),
+  };
+  const agent = await Agent.create(configOf(toml), deps);
+  agent.start();
+  return {
+    agent,
+    prober: () => prober!,
+    clock,
+    cf,
+    store,
+    logs,
+    setConfigText: (t) => (text = t),
+    async close() {
+      await agent.stop();
+      await cf.close();
+    },
+  };
+}
+
+/** Waits (real time, bounded) until `check` holds. */
+export async function until(
+  check: () => boolean,
+  what: string,
+  ms = 3000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Lets pending promises and loopback HTTP settle. */
+export async function settle(ms = 50): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** @returns the A records of www.example.com held by the fake, by content. */
+export function published(
+  cf: FakeCloudflare,
+): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const zone of cf.state.zones.values()) {
+    for (const r of zone.records.values()) {
+      if (r.name === "www.example.com" && r.type === "A") {
+        out.set(r.content, { ...r });
+      }
+    }
+  }
+  return out;
+}
