@@ -22,6 +22,7 @@ import {
 } from "./provider.ts";
 import type Cloudflare from "cloudflare";
 import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
+import { nonEmpty, resolveCredentials } from "./cloudflare_credentials.ts";
 
 type CfClient = Cloudflare;
 
@@ -76,51 +77,6 @@ export async function createCloudflareProvider(
     logLevel: "off",
   });
   return new CloudflareProvider(client, config, options);
-}
-
-interface Credentials {
-  apiToken?: string;
-  apiKey?: string;
-  apiEmail?: string;
-}
-
-async function resolveCredentials(
-  config: CloudflareConfig,
-  env: Readonly<Record<string, string | undefined>>,
-  readTextFile: (path: string) => Promise<string> = Deno.readTextFile,
-): Promise<Credentials> {
-  const token = nonEmpty(env.CLOUDFLARE_API_TOKEN);
-  if (token) return { apiToken: token };
-  if (config.apiTokenFile) {
-    let text: string;
-    try {
-      text = await readTextFile(config.apiTokenFile);
-    } catch (e) {
-      throw new DnsProviderError(
-        "auth",
-        `Cannot read "api_token_file" "${config.apiTokenFile}": ${
-          (e as Error).name
-        }`,
-      );
-    }
-    const fileToken = nonEmpty(text.trim());
-    if (fileToken) return { apiToken: fileToken };
-    throw new DnsProviderError(
-      "auth",
-      `"api_token_file" "${config.apiTokenFile}" is empty`,
-    );
-  }
-  const apiKey = nonEmpty(env.CF_API_KEY);
-  const apiEmail = nonEmpty(env.CF_API_EMAIL);
-  if (apiKey && apiEmail) return { apiKey, apiEmail };
-  throw new DnsProviderError(
-    "auth",
-    'No Cloudflare credentials: set CLOUDFLARE_API_TOKEN, or "api_token_file" in [cloudflare], or CF_API_KEY and CF_API_EMAIL',
-  );
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s && s.trim() !== "" ? s.trim() : undefined;
 }
 
 /** {@linkcode DnsProvider} backed by the Cloudflare API. */

@@ -10,6 +10,7 @@ import type { Logger } from "../observe/log.ts";
 import type { GuardNote } from "./guards.ts";
 import type {
   Change,
+  ChangeOutcome,
   DnsErrorKind,
   DnsProviderError,
   DnsRecord,
@@ -152,4 +153,68 @@ export function groupByName(changes: readonly Change[]): Change[][] {
     groups.set(c.record.name, [...(groups.get(c.record.name) ?? []), c]);
   }
   return [...groups.values()];
+}
+
+/**
+ * Structured log fields of one change outcome.
+ * @returns action, type, name, content, result (and from_snapshot)
+ */
+export function outcomeFields(outcome: ChangeOutcome): Record<string, unknown> {
+  const { change } = outcome;
+  const r = change.record;
+  return {
+    action: change.kind === "delete" ? "remove" : "restore",
+    type: r.type,
+    name: r.name,
+    content: r.content,
+    result: outcome.result,
+    ...(change.kind === "create" ? { from_snapshot: change.fromSnapshot } : {}),
+  };
+}
+
+/** Retry tuning with every default filled in. */
+export type RetryTuning = Required<Omit<ReconcilerOptions, "clock" | "logger">>;
+
+/**
+ * Fills in the retry defaults.
+ * @returns maxAttempts 4, backoff 500 ms doubling to 8 s, inline wait up to
+ * 10 s, credential block and error log interval 60 s — unless overridden
+ */
+export function resolveOptions(options: ReconcilerOptions): RetryTuning {
+  return {
+    maxAttempts: Math.max(1, options.maxAttempts ?? 4),
+    backoffMs: options.backoffMs ?? 500,
+    maxBackoffMs: options.maxBackoffMs ?? 8000,
+    maxInlineWaitMs: options.maxInlineWaitMs ?? 10_000,
+    authRetryMs: options.authRetryMs ?? 60_000,
+    authLogIntervalMs: options.authLogIntervalMs ?? 60_000,
+  };
+}
+
+/**
+ * Saves a snapshot of every record about to be deleted, before anything is
+ * sent. A delete whose snapshot cannot be saved is dropped from the list.
+ * @param store snapshot storage
+ * @param changes the planned changes
+ * @param onFail called for each delete left out, with the error
+ * @returns the changes that may be sent
+ */
+export async function snapshotDeletes(
+  store: SnapshotStore,
+  changes: readonly Change[],
+  onFail: (change: Change, error: unknown) => void,
+): Promise<Change[]> {
+  const ready: Change[] = [];
+  for (const change of changes) {
+    if (change.kind === "delete") {
+      try {
+        await store.putSnapshot(change.record);
+      } catch (e) {
+        onFail(change, e);
+        continue;
+      }
+    }
+    ready.push(change);
+  }
+  return ready;
 }

@@ -14,7 +14,6 @@
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
-  type Change,
   type ChangeOutcome,
   type DnsProvider,
   DnsProviderError,
@@ -24,14 +23,19 @@ import {
 } from "./provider.ts";
 import { type Intent, planChanges } from "./reconcile.ts";
 import { toProviderError } from "./cloudflare_map.ts";
+import type { GuardNote } from "./guards.ts";
 import {
   countError,
   emptyReport,
   groupByName,
+  outcomeFields,
   type ReconcileCallOptions,
   type ReconcileReport,
   type ReconcilerOptions,
   type ReconcilerSettings,
+  resolveOptions,
+  type RetryTuning,
+  snapshotDeletes,
   type SnapshotStore,
   worse,
 } from "./reconcile_report.ts";
@@ -45,10 +49,11 @@ export class DnsReconciler {
   #settings: ReconcilerSettings;
   #clock: Clock;
   #log: Logger;
-  #opt: Required<Omit<ReconcilerOptions, "clock" | "logger">>;
+  #opt: RetryTuning;
   #notBefore = 0;
   #authBlockedUntil = 0;
   #lastAuthLog = -Infinity;
+  #lastNotes = "[]";
   #chain: Promise<unknown> = Promise.resolve();
 
   /**
@@ -68,14 +73,7 @@ export class DnsReconciler {
     this.#settings = settings;
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child("dns");
-    this.#opt = {
-      maxAttempts: options.maxAttempts ?? 4,
-      backoffMs: options.backoffMs ?? 500,
-      maxBackoffMs: options.maxBackoffMs ?? 8000,
-      maxInlineWaitMs: options.maxInlineWaitMs ?? 10_000,
-      authRetryMs: options.authRetryMs ?? 60_000,
-      authLogIntervalMs: options.authLogIntervalMs ?? 60_000,
-    };
+    this.#opt = resolveOptions(options);
   }
 
   /** Earliest wall-clock ms at which the next API request may be sent. */
@@ -216,16 +214,19 @@ export class DnsReconciler {
     });
     report.notes = plan.notes;
     report.planned = plan.changes.length;
-    for (const n of plan.notes) {
-      this.#log.warn(`Guard "${n.guard}" kept records published`, {
-        guard: n.guard,
-        type: n.type,
-        name: n.name,
-        ips: n.ips.join(","),
-      });
-    }
+    this.#logNotes(plan.notes);
     await this.#store.dropSnapshots(plan.staleSnapshots);
-    const ready = await this.#snapshotDeletes(plan.changes, report);
+    const ready = await snapshotDeletes(this.#store, plan.changes, (c, e) => {
+      report.writes.failed++;
+      this.#log.error(
+        "Cannot save the record snapshot; not removing the record",
+        {
+          name: c.record.name,
+          content: c.record.content,
+          error: e,
+        },
+      );
+    });
     if (ready.length === 0) {
       return report.writes.failed > 0 && plan.changes.length > 0
         ? new DnsProviderError("bad_request", "Snapshot could not be saved")
@@ -249,34 +250,6 @@ export class DnsReconciler {
     return worst;
   }
 
-  /** Saves a snapshot of every record about to be deleted; drops failures. */
-  async #snapshotDeletes(
-    changes: readonly Change[],
-    report: ReconcileReport,
-  ): Promise<Change[]> {
-    const ready: Change[] = [];
-    for (const change of changes) {
-      if (change.kind === "delete") {
-        try {
-          await this.#store.putSnapshot(change.record);
-        } catch (e) {
-          report.writes.failed++;
-          this.#log.error(
-            "Cannot save the record snapshot; not removing the record",
-            {
-              name: change.record.name,
-              content: change.record.content,
-              error: e,
-            },
-          );
-          continue;
-        }
-      }
-      ready.push(change);
-    }
-    return ready;
-  }
-
   async #record(
     outcome: ChangeOutcome,
     report: ReconcileReport,
@@ -284,16 +257,7 @@ export class DnsReconciler {
     const { change } = outcome;
     const r = change.record;
     const action = change.kind === "delete" ? "remove" : "restore";
-    const fields = {
-      action,
-      type: r.type,
-      name: r.name,
-      content: r.content,
-      result: outcome.result,
-      ...(change.kind === "create"
-        ? { from_snapshot: change.fromSnapshot }
-        : {}),
-    };
+    const fields = outcomeFields(outcome);
     if (outcome.result === "failed") {
       report.writes.failed++;
       this.#log.warn(`DNS ${action} failed: ${r.type} ${r.name} ${r.content}`, {
@@ -311,6 +275,24 @@ export class DnsReconciler {
     const line = `${verb} ${r.type} ${r.name} ${r.content}`;
     if (this.#provider.dryRun) this.#log.debug(line, fields);
     else this.#log.info(line, fields);
+  }
+
+  /** Guard notes: warn when they change, debug while they stay the same. */
+  #logNotes(notes: readonly GuardNote[]): void {
+    const key = JSON.stringify(notes);
+    const changed = key !== this.#lastNotes;
+    this.#lastNotes = key;
+    for (const n of notes) {
+      const msg = `Guard "${n.guard}" kept records published`;
+      const fields = {
+        guard: n.guard,
+        type: n.type,
+        name: n.name,
+        ips: n.ips.join(","),
+      };
+      if (changed) this.#log.warn(msg, fields);
+      else this.#log.debug(msg, fields);
+    }
   }
 
   #logAuth(error: DnsProviderError | undefined): void {
