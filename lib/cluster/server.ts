@@ -91,20 +91,23 @@ export interface PeerServer {
 /**
  * Serves the app with `Deno.serve` on `local_addr`.
  * @param app from {@linkcode createPeerApp}
- * @param localAddr `host:port` to listen on (`members.local_addr`)
+ * @param listen `host:port` (`members.local_addr`), or hostname and port
+ *   (port 0 picks a free one)
  * @param options `defaultPort` for a bare host (`members.members_port`), logger
  * @returns the server; call `close()` on shutdown
- * @throws {RangeError} when `localAddr` does not parse
+ * @throws {RangeError} when `listen` does not parse
  * @throws {Deno.errors.AddrInUse} and other listen errors
  */
 export function servePeerApp(
   app: Hono<PeerEnv>,
-  localAddr: string,
+  listen: string | { hostname: string; port: number },
   options: { defaultPort?: number; logger?: Logger } = {},
 ): PeerServer {
-  const addr = parsePeerAddr(localAddr, options.defaultPort ?? 7947);
+  const addr = typeof listen === "string"
+    ? parsePeerAddr(listen, options.defaultPort ?? 7947)
+    : { host: listen.hostname, port: listen.port };
   if (!addr) {
-    throw new RangeError(`Bad listen address ${JSON.stringify(localAddr)}`);
+    throw new RangeError(`Bad listen address ${JSON.stringify(listen)}`);
   }
   const log = (options.logger ?? silentLogger).child("cluster");
   const server = Deno.serve({

@@ -137,3 +137,11 @@ export async function until(
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** @returns how many sends to every peer have finished (fewest over peers). */
+export function sendsDone(m: Membership): number {
+  const per = m.peerStatus().map((p) =>
+    p.sendOk + p.sendFailed + p.sendSkipped
+  );
+  return per.length === 0 ? 0 : Math.min(...per);
+}

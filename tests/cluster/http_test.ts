@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { deriveKeyring } from "../../lib/cluster/crypto.ts";
+import {
+  type HeartbeatReceiver,
+  Membership,
+} from "../../lib/cluster/membership.ts";
+import {
+  createPeerApp,
+  type PeerServer,
+  servePeerApp,
+} from "../../lib/cluster/server.ts";
+import { HttpPeerTransport } from "../../lib/cluster/transport.ts";
+import { RejectionCounters } from "../../lib/cluster/types.ts";
+import { KEY_NEW, until, viewOf } from "./fixtures.ts";
+
+/** A receiver that forwards to a membership created later. */
+function forward(get: () => Membership | null): HeartbeatReceiver {
+  const rejections = new RejectionCounters();
+  return {
+    rejections,
+    receive: (frame, from, ip) => {
+      const m = get();
+      if (!m) return Promise.resolve({ ok: false, error: "unknown_sender" });
+      return m.receive(frame, from, ip);
+    },
+  };
+}
+
+Deno.test("servePeerApp() exchanges heartbeats between two agents on 127.0.0.1", async () => {
+  const members: (Membership | null)[] = [null, null];
+  const servers: PeerServer[] = [];
+  const agents: Membership[] = [];
+  try {
+    for (const i of [0, 1]) {
+      const app = createPeerApp(forward(() => members[i] ?? null));
+      servers.push(servePeerApp(app, { hostname: "127.0.0.1", port: 0 }));
+    }
+    const ids = servers.map((s) => `127.0.0.1:${s.addr.port}`);
+    const keyring = await deriveKeyring([KEY_NEW], false);
+    for (const i of [0, 1]) {
+      const m = new Membership({
+        nodeId: ids[i]!,
+        peers: [ids[1 - i]!],
+        membersPort: 7947,
+        heartbeatInterval: 0.05,
+        peerTimeout: 1,
+      }, {
+        keyring,
+        localState: () => ({ view: viewOf(200 + i), isolated: false }),
+      });
+      members[i] = m;
+      agents.push(m);
+    }
+    for (const m of agents) m.start();
+    await until(
+      () => agents.every((m) => m.liveIds().length === 1),
+      "both agents live",
+    );
+    assert.deepEqual(agents[0]!.liveIds(), [ids[1]]);
+    assert.equal(Object.keys(agents[0]!.liveViews()[0]!.view).length, 201);
+    assert.equal(Object.keys(agents[1]!.liveViews()[0]!.view).length, 200);
+    assert.equal(agents[0]!.rejections.total(), 0);
+  } finally {
+    await Promise.all(agents.map((m) => m.stop()));
+    await Promise.all(servers.map((s) => s.close()));
+  }
+});
+
+Deno.test("HttpPeerTransport.send() reports HTTP refusals and dead peers", async () => {
+  const app = createPeerApp(forward(() => null));
+  const server = servePeerApp(app, { hostname: "127.0.0.1", port: 0 });
+  const t = new HttpPeerTransport({ localAddress: "127.0.0.1" });
+  try {
+    const ac = new AbortController();
+    const peer = {
+      id: `127.0.0.1:${server.addr.port}`,
+      host: "127.0.0.1",
+      port: server.addr.port,
+      ip: "127.0.0.1",
+    };
+    const refused = await t.send(peer, new Uint8Array([1]), "x:1", ac.signal);
+    assert.deepEqual(refused, { ok: false, status: 403, error: "HTTP 403" });
+    await server.close();
+    const dead = await t.send(peer, new Uint8Array([1]), "x:1", ac.signal);
+    assert.equal(dead.ok, false);
+    assert.equal(dead.status, null);
+  } finally {
+    t.close();
+    await server.close();
+  }
+});
