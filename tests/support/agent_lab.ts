@@ -1,0 +1,351 @@
+/**
+ * A namespace lab with real goavail agents: target hosts (192.0.2.1…),
+ * agent hosts (192.0.2.11…), and an "api" host (192.0.2.250) running the
+ * fake Cloudflare API, all on one bridge. Agents run `main.ts monitor
+ * --no-dry-run` inside their namespace; the test reads the fake's audit log
+ * and the agents' `/status` with curl from inside the lab.
+ *
+ * ```ts
+ * const lab = await AgentLab.create({ agents: 1, targets: 3 });
+ * try {
+ *   lab.startAgent(0);
+ *   await lab.targetDown(1);
+ *   await lab.waitFor(async () => !(await lab.published()).includes(lab.targetIp(1)), "removal");
+ * } finally {
+ *   await lab.destroy();
+ * }
+ * ```
+ * @module
+ */
+import { Lab } from "./netns.ts";
+import type { AuditEntry } from "./fake_cloudflare.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const API_IP = "192.0.2.250";
+const API_PORT = 8443;
+/** The token the fake accepts and the agents send. */
+export const LAB_TOKEN = "lab-token-0123456789";
+
+/** Options of {@linkcode AgentLab.create}. */
+export interface AgentLabOptions {
+  agents: number;
+  targets: number;
+  /** Seconds between probes. @default 0.5 */
+  interval?: number;
+  /** @default 3 */
+  failureThreshold?: number;
+  /** Cluster `min_peers_agree` (agents > 1). @default 1 */
+  minPeersAgree?: number;
+  /** Seconds between heartbeats. @default 0.5 */
+  heartbeatInterval?: number;
+  /** Extra top-level TOML lines for every agent. */
+  extraToml?: string;
+}
+
+/** One running agent process. */
+export interface AgentProc {
+  child: Deno.ChildProcess;
+  /** Its log lines (JSON), as they arrive. */
+  logs: string[];
+  /** Resolves with the exit code. */
+  exited: Promise<number>;
+}
+
+/** Agents, targets and the fake Cloudflare API in namespaces. */
+export class AgentLab {
+  readonly lab: Lab;
+  readonly opts: Required<AgentLabOptions>;
+  readonly dir: string;
+  readonly procs: (AgentProc | null)[];
+
+  private constructor(lab: Lab, opts: Required<AgentLabOptions>, dir: string) {
+    this.lab = lab;
+    this.opts = opts;
+    this.dir = dir;
+    this.procs = new Array(opts.agents).fill(null);
+  }
+
+  /** Builds the lab and starts the fake API (agents are started by the test). */
+  static async create(options: AgentLabOptions): Promise<AgentLab> {
+    const opts: Required<AgentLabOptions> = {
+      interval: 0.5,
+      failureThreshold: 3,
+      minPeersAgree: 1,
+      heartbeatInterval: 0.5,
+      extraToml: "",
+      ...options,
+    };
+    const hosts = [
+      { name: "api", addresses: [`${API_IP}/24`] },
+      ...range(opts.targets).map((i) => ({
+        name: `t${i}`,
+        addresses: [`192.0.2.${i + 1}/24`],
+      })),
+      ...range(opts.agents).map((i) => ({
+        name: `a${i}`,
+        addresses: [`192.0.2.${i + 11}/24`],
+      })),
+    ];
+    const lab = await Lab.create({ hosts });
+    const dir = await Deno.makeTempDir({ prefix: "goavail-lab-" });
+    const self = new AgentLab(lab, opts, dir);
+    try {
+      await self.#startApi();
+      for (let i = 0; i < opts.agents; i++) await self.#writeConfig(i);
+    } catch (e) {
+      await self.destroy();
+      throw e;
+    }
+    return self;
+  }
+
+  /** @returns the IP of target `i`. */
+  targetIp(i: number): string {
+    return `192.0.2.${i + 1}`;
+  }
+
+  /** @returns the IP of agent `i`. */
+  agentIp(i: number): string {
+    return `192.0.2.${i + 11}`;
+  }
+
+  /** @returns the config path of agent `i`. */
+  configPath(i: number): string {
+    return `${this.dir}/a${i}.toml`;
+  }
+
+  /** @returns the state directory of agent `i`. */
+  stateDir(i: number): string {
+    return `${this.dir}/state-a${i}`;
+  }
+
+  /** Starts agent `i` (inside its namespace). */
+  startAgent(i: number, extraArgs: string[] = []): AgentProc {
+    const child = this.lab.spawn(`a${i}`, [
+      "env",
+      `CLOUDFLARE_API_TOKEN=${LAB_TOKEN}`,
+      "NO_COLOR=1",
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      `${ROOT}main.ts`,
+      "monitor",
+      "-f",
+      this.configPath(i),
+      "--no-dry-run",
+      "--log-format",
+      "json",
+      ...extraArgs,
+    ], { stdout: "null", stderr: "piped" });
+    const logs: string[] = [];
+    const pump = pumpLines(child.stderr, logs);
+    const exited = child.status.then(async (s) => {
+      await pump;
+      return s.code;
+    });
+    const proc = { child, logs, exited };
+    this.procs[i] = proc;
+    return proc;
+  }
+
+  /** Sends `signal` to agent `i` and waits for it to exit. */
+  async stopAgent(i: number, signal: Deno.Signal = "SIGTERM"): Promise<number> {
+    const p = this.procs[i];
+    if (!p) return 0;
+    try {
+      p.child.kill(signal);
+    } catch { /* already gone */ }
+    const code = await p.exited;
+    this.procs[i] = null;
+    return code;
+  }
+
+  /** Takes target `i` off the network. */
+  targetDown(i: number): Promise<void> {
+    return this.lab.linkDown(`t${i}`);
+  }
+
+  /** Puts target `i` back. */
+  targetUp(i: number): Promise<void> {
+    return this.lab.linkUp(`t${i}`);
+  }
+
+  /** @returns the fake API's audit log. */
+  async audit(): Promise<{ audit: AuditEntry[]; emptied: string[] }> {
+    return JSON.parse(await this.#curl("GET", "/__audit"));
+  }
+
+  /** @returns the write requests the fake API received. */
+  async writes(): Promise<AuditEntry[]> {
+    return (await this.audit()).audit.filter((a) =>
+      a.method !== "GET" && a.path.startsWith("/client/v4")
+    );
+  }
+
+  /** @returns full A records of www.example.com at the fake API. */
+  async records(): Promise<Record<string, unknown>[]> {
+    const zones = JSON.parse(await this.#curl("GET", "/__state")) as {
+      records: Record<string, unknown>[];
+    }[];
+    return zones.flatMap((z) => z.records).filter((r) =>
+      r.name === "www.example.com" && r.type === "A"
+    );
+  }
+
+  /** @returns the IPs published under www.example.com. */
+  async published(): Promise<string[]> {
+    return (await this.records()).map((r) => String(r.content)).sort();
+  }
+
+  /** Scripts faults at the fake API. */
+  async faults(faults: unknown): Promise<void> {
+    await this.#curl("POST", "/__faults", JSON.stringify(faults));
+  }
+
+  /** @returns agent `i`'s `/status` document. */
+  async status(i: number): Promise<Record<string, unknown>> {
+    const r = await this.lab.exec(`a${i}`, [
+      "curl",
+      "-s",
+      "-m",
+      "2",
+      "http://127.0.0.1:8000/status",
+    ]);
+    return JSON.parse(r.stdout);
+  }
+
+  /** Polls `check` every 100 ms until it holds or `ms` passes. */
+  async waitFor(
+    check: () => Promise<boolean> | boolean,
+    what: string,
+    ms = 20_000,
+  ): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) {
+        throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops agents, the API and the namespaces; removes files. */
+  async destroy(): Promise<void> {
+    for (let i = 0; i < this.procs.length; i++) {
+      if (this.procs[i]) await this.stopAgent(i, "SIGKILL").catch(() => {});
+    }
+    await this.lab.destroy();
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+
+  async #curl(method: string, path: string, body?: string): Promise<string> {
+    const args = [
+      "curl",
+      "-s",
+      "-m",
+      "3",
+      "-X",
+      method,
+      `http://${API_IP}:${API_PORT}${path}`,
+    ];
+    if (body) args.push("-H", "content-type: application/json", "--data", body);
+    const r = await this.lab.exec("api", args);
+    if (r.code !== 0) throw new Error(`curl ${path} failed: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async #startApi(): Promise<void> {
+    const setup = `${this.dir}/api.json`;
+    await Deno.writeTextFile(
+      setup,
+      JSON.stringify({
+        hostname: API_IP,
+        port: API_PORT,
+        token: LAB_TOKEN,
+        zones: [{
+          name: "example.com",
+          records: range(this.opts.targets).map((i) => ({
+            type: "A",
+            name: "www.example.com",
+            content: this.targetIp(i),
+            ttl: 300 + i,
+            proxied: i % 2 === 1,
+            comment: `target ${i}`,
+            tags: [`idx:${i}`],
+          })),
+        }],
+      }),
+    );
+    const child = this.lab.spawn("api", [
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      `${ROOT}tests/support/fake_cloudflare.ts`,
+      setup,
+    ], {
+      stdout: "piped",
+      stderr: "null",
+    });
+    const lines: string[] = [];
+    pumpLines(child.stdout, lines);
+    await this.waitFor(
+      () => lines.length > 0,
+      "the fake Cloudflare API",
+      15_000,
+    );
+  }
+
+  async #writeConfig(i: number): Promise<void> {
+    const o = this.opts;
+    const peers = range(o.agents).filter((j) => j !== i).map((j) =>
+      `"${this.agentIp(j)}:7947"`
+    );
+    const members = o.agents > 1
+      ? `[members]
+peers = [${peers.join(", ")}]
+local_addr = "${this.agentIp(i)}:7947"
+min_peers_agree = ${o.minPeersAgree}
+crypto_key = "lab-crypto-key-0123456789abcdef"
+heartbeat_interval = ${o.heartbeatInterval}
+`
+      : "";
+    await Deno.writeTextFile(
+      this.configPath(i),
+      `failure_threshold = ${o.failureThreshold}
+interval = ${o.interval}
+state_dir = "${this.stateDir(i)}"
+${o.extraToml}
+${members}
+[cloudflare]
+dns_domain = "example.com"
+hostnames = ["www"]
+ip_addresses = [${
+        range(o.targets).map((t) => `"${this.targetIp(t)}"`).join(", ")
+      }]
+api_url = "http://${API_IP}:${API_PORT}/client/v4"
+
+[status]
+listen = "127.0.0.1:8000"
+`,
+    );
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+async function pumpLines(
+  stream: ReadableStream<Uint8Array>,
+  into: string[],
+): Promise<void> {
+  let rest = "";
+  try {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      into.push(...parts);
+    }
+  } catch { /* stream cancelled */ }
+  if (rest) into.push(rest);
+}
