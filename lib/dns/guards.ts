@@ -113,11 +113,9 @@ export function applyGuards(
  * @returns a new sorted array
  */
 export function sortIps(ips: readonly string[]): string[] {
-  return [...ips].sort((a, b) => {
-    const ka = ipSortKey(a);
-    const kb = ipSortKey(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  return ips.map((ip) => [ipSortKey(ip), ip] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, ip]) => ip);
 }
 
 function ipSortKey(ip: string): string {

@@ -82,12 +82,14 @@ export function planChanges(input: PlanInput): Plan {
   }
   const down = new Set([...input.down].map(canonicalIp));
   const ips = [...new Set(input.ips.map(canonicalIp))];
+  const families = (["A", "AAAA"] as const).map((type) => {
+    const family = sortIps(ips.filter((ip) => recordTypeOf(ip) === type));
+    return { type, family, members: new Set(family) };
+  }).filter((f) => f.family.length > 0);
   for (const name of input.names) {
     const records = input.current.get(name) ?? [];
-    for (const type of ["A", "AAAA"] as const) {
-      const family = sortIps(ips.filter((ip) => recordTypeOf(ip) === type));
-      if (family.length === 0) continue;
-      planGroup(plan, input, { name, type, family, records, intents, down });
+    for (const f of families) {
+      planGroup(plan, input, { name, ...f, records, intents, down });
     }
   }
   return plan;
@@ -97,6 +99,7 @@ interface GroupContext {
   name: string;
   type: RecordType;
   family: string[];
+  members: ReadonlySet<string>;
   records: readonly DnsRecord[];
   intents: ReadonlyMap<string, Intent>;
   down: ReadonlySet<string>;
@@ -106,8 +109,10 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
   const byIp = new Map<string, DnsRecord[]>();
   for (const r of ctx.records) {
     const ip = canonicalIp(r.content);
-    if (r.type !== ctx.type || !ctx.family.includes(ip)) continue;
-    byIp.set(ip, [...(byIp.get(ip) ?? []), r]);
+    if (r.type !== ctx.type || !ctx.members.has(ip)) continue;
+    const list = byIp.get(ip);
+    if (list) list.push(r);
+    else byIp.set(ip, [r]);
   }
   const present = new Set(byIp.keys());
   const wantAbsent = new Set(ctx.family.filter((ip) => {
