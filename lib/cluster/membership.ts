@@ -10,14 +10,14 @@
 
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
-import {
-  canonicalNodeId,
-  type HostResolver,
-  parsePeerAddr,
-  systemResolver,
-} from "./addr.ts";
+import { canonicalNodeId, parsePeerAddr, systemResolver } from "./addr.ts";
 import { type Keyring, sealHeartbeat } from "./crypto.ts";
 import type { AgentView } from "./decide.ts";
+import type {
+  LocalState,
+  MembershipOptions,
+  MembershipSettings,
+} from "./membership_options.ts";
 import { type PeerSlot, type PeerStatus, PeerTable } from "./peers.ts";
 import {
   acceptHeartbeat,
@@ -27,59 +27,22 @@ import {
 import { HttpPeerTransport, type PeerTransport } from "./transport.ts";
 import {
   type Heartbeat,
-  type PeerView,
   RejectionCounters,
   type RejectReason,
   type Result,
 } from "./types.ts";
 
+export type {
+  LocalState,
+  MembershipOptions,
+  MembershipSettings,
+} from "./membership_options.ts";
 export type { PeerStatus } from "./peers.ts";
 export type { HeartbeatReceiver } from "./receive.ts";
 export { MAX_BODY_BYTES, MAX_SKEW_MS } from "./receive.ts";
 
 const WARN_EVERY_MS = 60_000;
 const RESOLVE_EVERY_MS = 60_000;
-
-/** What this agent tells its peers each heartbeat. */
-export interface LocalState {
-  view: PeerView;
-  /** True while this agent suspects itself (self-isolation guard). */
-  isolated: boolean;
-}
-
-/** Settings of {@linkcode Membership}, from `config.members`. */
-export interface MembershipSettings {
-  /** This agent's id (`members.nodeId`, its `local_addr`). */
-  nodeId: string;
-  /** Peer addresses as configured. */
-  peers: readonly string[];
-  /** Port assumed for addresses without one. */
-  membersPort: number;
-  /** Seconds between heartbeats. */
-  heartbeatInterval: number;
-  /** Seconds without a valid heartbeat before a peer stops counting. */
-  peerTimeout: number;
-}
-
-/** Side effects and tuning of {@linkcode Membership}. */
-export interface MembershipOptions {
-  /** Keys in force (see `deriveKeyring`). */
-  keyring: Keyring;
-  /** Returns what to send; called once per heartbeat. Must not throw. */
-  localState: () => LocalState;
-  /** @default an {@linkcode HttpPeerTransport}, made on first send, closed by `stop` */
-  transport?: PeerTransport;
-  /** @default systemClock */
-  clock?: Clock;
-  /** @default silentLogger */
-  logger?: Logger;
-  /** Resolves peer DNS names for the source check. @default systemResolver */
-  resolver?: HostResolver;
-  /** Per-send timeout in ms. @default min(1000, heartbeat interval) */
-  sendTimeoutMs?: number;
-  /** This run's boot value (wall ms). @default clock.now() at construction */
-  boot?: number;
-}
 
 /** Heartbeats out, heartbeats in, liveness. */
 export class Membership implements HeartbeatReceiver {
@@ -100,8 +63,7 @@ export class Membership implements HeartbeatReceiver {
   #stop: AbortController | null = null;
   #loop: Promise<void> | null = null;
   readonly #rounds = new Set<Promise<void>>();
-  #lastWarnAt = -Infinity;
-  #lastResolveAt = -Infinity;
+  readonly #lastAt = new Map<string, number>();
   #graceFromMicros = 0;
   readonly #sendTimeout: number | undefined;
 
@@ -172,7 +134,7 @@ export class Membership implements HeartbeatReceiver {
     const hadPeers = this.#table.size > 0;
     this.#settings = { ...this.#settings, peers: [...peers] };
     this.#table.set(peers, this.#settings.membersPort, this.#selfId);
-    this.#lastResolveAt = -Infinity;
+    this.#lastAt.delete("resolve");
     if (!hadPeers) this.#graceFromMicros = this.#clock.monotonicMicros();
   }
 
@@ -278,8 +240,7 @@ export class Membership implements HeartbeatReceiver {
   }
 
   async #round(signal: AbortSignal): Promise<void> {
-    const nowMs = this.#clock.monotonicMicros() / 1000;
-    this.#maintenance(nowMs);
+    this.#maintenance();
     if (this.#table.size === 0 || signal.aborted) return;
     const state = this.#local();
     const hb: Heartbeat = {
@@ -294,10 +255,12 @@ export class Membership implements HeartbeatReceiver {
     try {
       frame = await sealHeartbeat(hb, this.#ring);
     } catch (e) {
-      this.#log.error("cannot seal heartbeat", { error: e });
+      if (this.#due("seal", WARN_EVERY_MS)) {
+        this.#log.error("cannot seal heartbeat", { error: e });
+      }
       return;
     }
-    if (frame.length > MAX_BODY_BYTES) {
+    if (frame.length > MAX_BODY_BYTES && this.#due("size", WARN_EVERY_MS)) {
       this.#log.error("heartbeat larger than peers accept", {
         bytes: frame.length,
         limit: MAX_BODY_BYTES,
@@ -327,19 +290,43 @@ export class Membership implements HeartbeatReceiver {
       Math.min(1000, this.#settings.heartbeatInterval * 1000);
   }
 
-  #maintenance(nowMs: number): void {
+  /** @returns true at most once per `everyMs` for `key` (log throttle). */
+  #due(key: string, everyMs: number): boolean {
+    const now = this.#clock.monotonicMicros() / 1000;
+    const last = this.#lastAt.get(key);
+    if (last !== undefined && now - last < everyMs) return false;
+    this.#lastAt.set(key, now);
+    return true;
+  }
+
+  #maintenance(): void {
+    const ring = this.#ring;
     if (
-      this.#ring.keys.length === 0 && this.#ring.allowPlaintext &&
-      nowMs - this.#lastWarnAt >= WARN_EVERY_MS
+      ring.keys.length === 0 && ring.allowPlaintext &&
+      this.#due("plaintext", WARN_EVERY_MS)
     ) {
-      this.#lastWarnAt = nowMs;
       this.#log.warn(
         "cluster heartbeats are NOT encrypted or authenticated (insecure_plaintext = true); set crypto_key outside a lab",
       );
     }
-    if (nowMs - this.#lastResolveAt >= RESOLVE_EVERY_MS) {
-      this.#lastResolveAt = nowMs;
-      this.#table.resolveNames();
+    if (this.#due("resolve", RESOLVE_EVERY_MS)) this.#table.resolveNames();
+    this.#logLiveness();
+  }
+
+  /** Logs each peer's change between live and lost. */
+  #logLiveness(): void {
+    const now = this.#clock.monotonicMicros();
+    for (const s of this.#table.slots()) {
+      const live = this.#isLive(s, now);
+      if (live === s.wasLive) continue;
+      s.wasLive = live;
+      if (live) this.#log.info("peer live", { peer: s.addr.id });
+      else {
+        this.#log.warn("peer lost", {
+          peer: s.addr.id,
+          lastSendError: s.status(now, false).lastSendError,
+        });
+      }
     }
   }
 }

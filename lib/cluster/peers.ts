@@ -48,6 +48,8 @@ export class PeerSlot {
   lastSeenMicros: number | null = null;
   last: Heartbeat | null = null;
   inFlight: AbortController | null = null;
+  /** Liveness at the last check, for logging changes. */
+  wasLive = false;
   #sendOk = 0;
   #sendFailed = 0;
   #sendSkipped = 0;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { deriveKeyring } from "../../lib/cluster/crypto.ts";
+import { decide, isPreferredWriter } from "../../lib/cluster/decide.ts";
+import type { PeerView } from "../../lib/cluster/types.ts";
 import {
   type HeartbeatReceiver,
   Membership,
@@ -87,5 +89,63 @@ Deno.test("HttpPeerTransport.send() reports HTTP refusals and dead peers", async
   } finally {
     t.close();
     await server.close();
+  }
+});
+
+Deno.test("three agents over HTTP reach one decision per IP", async () => {
+  const n = 3;
+  const members: (Membership | null)[] = [null, null, null];
+  const servers: PeerServer[] = [];
+  const agents: Membership[] = [];
+  // IP X: down for agents 0 and 1, up for 2. IP Y: down for agent 2 only.
+  const views: PeerView[] = [0, 1, 2].map((i) => ({
+    "192.0.2.10": { verdict: i < 2 ? "down" : "up", since: 1, consecutive: 3 },
+    "192.0.2.20": {
+      verdict: i === 2 ? "down" : "up",
+      since: 1,
+      consecutive: 3,
+    },
+  }));
+  try {
+    for (let i = 0; i < n; i++) {
+      const app = createPeerApp(forward(() => members[i] ?? null));
+      servers.push(servePeerApp(app, { hostname: "127.0.0.1", port: 0 }));
+    }
+    const ids = servers.map((s) => `127.0.0.1:${s.addr.port}`);
+    const keyring = await deriveKeyring([KEY_NEW], false);
+    for (let i = 0; i < n; i++) {
+      const m = new Membership({
+        nodeId: ids[i]!,
+        peers: ids.filter((_, j) => j !== i),
+        membersPort: 7947,
+        heartbeatInterval: 0.05,
+        peerTimeout: 1,
+      }, { keyring, localState: () => ({ view: views[i]!, isolated: false }) });
+      members[i] = m;
+      agents.push(m);
+    }
+    for (const m of agents) m.start();
+    await until(
+      () => agents.every((m) => m.liveIds().length === n - 1),
+      "every agent sees the others",
+    );
+    const self = (i: number) => ({
+      nodeId: agents[i]!.nodeId,
+      isolated: false,
+      view: views[i]!,
+    });
+    const x = agents.map((m, i) =>
+      decide("192.0.2.10", self(i), m.liveViews(), 1)
+    );
+    assert.deepEqual(x.map((d) => d.intent), ["absent", "absent", "hold"]);
+    const writers = x.filter((d, i) => isPreferredWriter(ids[i]!, d.writers));
+    assert.equal(writers.length, 1, "exactly one preferred writer");
+    const y = agents.map((m, i) =>
+      decide("192.0.2.20", self(i), m.liveViews(), 1)
+    );
+    assert.deepEqual(y.map((d) => d.intent), ["present", "present", "hold"]);
+  } finally {
+    await Promise.all(agents.map((m) => m.stop()));
+    await Promise.all(servers.map((s) => s.close()));
   }
 });

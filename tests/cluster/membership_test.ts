@@ -236,3 +236,17 @@ Deno.test("Membership.receive() checks a named peer against its resolved IPs", a
   assert.ok(ok.ok, "IPv6 compared in canonical form");
   await m.stop();
 });
+
+Deno.test("Membership logs each peer going live and being lost", async () => {
+  const { logger, lines } = captureLogger();
+  const { m, clock } = await receiverB({ logger });
+  assert.ok((await fromA(m, clock, 1)).ok);
+  await m.heartbeatNow();
+  assert.equal(lines.filter((l) => l.includes('msg="peer live"')).length, 1);
+  clock.advance(3001);
+  await m.heartbeatNow();
+  await m.heartbeatNow();
+  const lost = lines.filter((l) => l.includes('msg="peer lost"'));
+  assert.equal(lost.length, 1);
+  assert.match(lost[0] ?? "", /peer=10\.0\.0\.1:7947/);
+});
