@@ -22,6 +22,7 @@
  * @module
  */
 
+import { gunzip, gzip } from "./gzip.ts";
 import {
   type Heartbeat,
   parseHeartbeat,
@@ -252,45 +253,16 @@ export async function openHeartbeat(
   return hb;
 }
 
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([buf(bytes)]).stream()
-    .pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** Inflates gzip data; null when corrupt or larger than `limit`. */
-async function gunzip(
-  bytes: Uint8Array,
-  limit: number,
-): Promise<Uint8Array | null> {
-  const ds = new DecompressionStream("gzip");
-  const writer = ds.writable.getWriter();
-  const reader = ds.readable.getReader();
-  writer.write(buf(bytes)).catch(() => {});
-  writer.close().catch(() => {});
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        return null;
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return null;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+/**
+ * Checks a configured key's strength. HKDF does not slow down guessing, so
+ * a short or human-chosen key can be brute-forced from one captured frame.
+ * @param secret a `crypto_key` value
+ * @returns a warning (without the key) when it is shorter than 24
+ *   characters, else null
+ */
+export function weakKeyWarning(secret: string): string | null {
+  if (secret.length >= 24) return null;
+  return `a "crypto_key" of ${secret.length} characters is easy to guess; make one with "goavail keygen"`;
 }
 
 /** @returns a new random key for `crypto_key`: 32 bytes in base64. */

@@ -301,12 +301,11 @@ export class Membership implements HeartbeatReceiver {
 
   #maintenance(): void {
     const ring = this.#ring;
-    if (
-      ring.keys.length === 0 && ring.allowPlaintext &&
-      this.#due("plaintext", WARN_EVERY_MS)
-    ) {
+    if (ring.allowPlaintext && this.#due("plaintext", WARN_EVERY_MS)) {
       this.#log.warn(
-        "cluster heartbeats are NOT encrypted or authenticated (insecure_plaintext = true); set crypto_key outside a lab",
+        ring.keys.length === 0
+          ? "cluster heartbeats are NOT encrypted or authenticated (insecure_plaintext = true); set crypto_key outside a lab"
+          : "unauthenticated plaintext heartbeats are still accepted (insecure_plaintext = true); remove it once every agent has the key",
       );
     }
     if (this.#due("resolve", RESOLVE_EVERY_MS)) this.#table.resolveNames();

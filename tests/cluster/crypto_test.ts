@@ -10,6 +10,7 @@ import {
   seal,
   sealHeartbeat,
   TAG_BYTES,
+  weakKeyWarning,
 } from "../../lib/cluster/crypto.ts";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import {
@@ -219,4 +220,11 @@ Deno.test("generateCryptoKey() returns 32 random bytes in base64", () => {
   const b = generateCryptoKey();
   assert.notEqual(a, b);
   assert.equal(atob(a).length, 32);
+});
+
+Deno.test("weakKeyWarning() flags short keys without echoing them", () => {
+  assert.equal(weakKeyWarning(generateCryptoKey()), null);
+  const w = weakKeyWarning("hunter2");
+  assert.match(w ?? "", /7 characters/);
+  assert.ok(!(w ?? "").includes("hunter2"));
 });

@@ -250,3 +250,12 @@ Deno.test("Membership logs each peer going live and being lost", async () => {
   assert.equal(lost.length, 1);
   assert.match(lost[0] ?? "", /peer=10\.0\.0\.1:7947/);
 });
+
+Deno.test("Membership warns while plaintext is still accepted next to a key", async () => {
+  const { logger, lines } = captureLogger();
+  const { m } = await receiverB({ keys: [KEY_NEW], insecure: true, logger });
+  await m.heartbeatNow();
+  assert.ok(
+    lines.some((l) => l.includes("plaintext heartbeats are still accepted")),
+  );
+});
