@@ -30,6 +30,8 @@ export interface StateStore {
   verdicts(): Map<string, StoredVerdict>;
   /** Saves the last verdict of an IP. */
   putVerdict(ip: string, verdict: StoredVerdict): Promise<void>;
+  /** Saves many verdicts with at most one write (the shutdown flush). */
+  putVerdicts(verdicts: ReadonlyMap<string, StoredVerdict>): Promise<void>;
 }
 
 interface StateFile {
@@ -82,6 +84,20 @@ export class MemoryStateStore implements StateStore {
     if (old?.verdict === verdict.verdict && old.since === verdict.since) return;
     this.data.verdicts[ip] = { ...verdict };
     await this.persist();
+  }
+
+  /** Saves every verdict in `verdicts`; one write, and only on change. */
+  async putVerdicts(
+    verdicts: ReadonlyMap<string, StoredVerdict>,
+  ): Promise<void> {
+    let changed = false;
+    for (const [ip, v] of verdicts) {
+      const old = this.data.verdicts[ip];
+      if (old?.verdict === v.verdict && old.since === v.since) continue;
+      this.data.verdicts[ip] = { ...v };
+      changed = true;
+    }
+    if (changed) await this.persist();
   }
 
   /** Makes the current contents durable; the memory store only counts. */

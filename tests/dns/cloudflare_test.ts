@@ -102,64 +102,6 @@ function create(record: Partial<DnsRecord> & { content: string }): Change {
   };
 }
 
-Deno.test("createCloudflareProvider() refuses to start without credentials", async () => {
-  await assert.rejects(
-    createCloudflareProvider(cfConfig(), { env: {} }),
-    (e: unknown) =>
-      e instanceof DnsProviderError && e.kind === "auth" &&
-      /CLOUDFLARE_API_TOKEN/.test(e.message),
-  );
-});
-
-Deno.test("createCloudflareProvider() reads api_token_file and names the file on error", async () => {
-  const dir = await Deno.makeTempDir();
-  const fake = startFakeCloudflare({
-    token: TOKEN,
-    zones: [{ name: "example.com", records: [a("192.0.2.1")] }],
-  });
-  try {
-    await Deno.writeTextFile(`${dir}/token`, `${TOKEN}\n`);
-    const provider = await createCloudflareProvider(
-      cfConfig({ apiTokenFile: `${dir}/token`, apiUrl: fake.url }),
-      { env: {} },
-    );
-    assert.equal(only(await provider.list([WWW])).length, 1);
-    await assert.rejects(
-      createCloudflareProvider(cfConfig({ apiTokenFile: `${dir}/missing` }), {
-        env: {},
-      }),
-      (e: unknown) =>
-        e instanceof DnsProviderError && e.message.includes(`${dir}/missing`),
-    );
-  } finally {
-    await fake.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("createCloudflareProvider() accepts the original CF_API_KEY and CF_API_EMAIL", async () => {
-  const fake = startFakeCloudflare({
-    apiKey: "legacy-key-123456",
-    apiEmail: "ops@example.com",
-    zones: [{ name: "example.com", records: [a("192.0.2.1")] }],
-  });
-  try {
-    const secrets = new Set<string>();
-    const provider = await createCloudflareProvider(cfConfig(), {
-      env: {
-        CF_API_KEY: "legacy-key-123456",
-        CF_API_EMAIL: "ops@example.com",
-        CLOUDFLARE_BASE_URL: fake.url,
-      },
-      secrets,
-    });
-    assert.equal(only(await provider.list([WWW])).length, 1);
-    assert.ok(secrets.has("legacy-key-123456"));
-  } finally {
-    await fake.close();
-  }
-});
-
 Deno.test("CloudflareProvider.list() follows pagination and keeps only A/AAAA of the exact name", async () => {
   const many = Array.from({ length: 120 }, (_, i) => a(`198.51.100.${i}`));
   await withFake(
