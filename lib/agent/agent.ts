@@ -166,7 +166,10 @@ export class Agent {
     return this.#reloader.reload();
   }
 
-  /** Stops every loop and server, flushes notifications; idempotent. */
+  /**
+   * Stops every loop and server, saves the verdicts, flushes notifications;
+   * idempotent.
+   */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
@@ -178,6 +181,11 @@ export class Agent {
       this.membership?.stop(),
       this.peerServer?.close(),
     ]);
+    // Flush the verdicts so a restart resumes from them (and waits for
+    // verdict writes still in flight: the store serializes its writes).
+    await this.deps.stateStore.putVerdicts(this.health.stored()).catch((e) =>
+      this.log.error("Cannot save the verdicts at shutdown", { error: e })
+    );
     await this.notifier.close();
     this.log.info("agent stopped");
   }
