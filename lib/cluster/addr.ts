@@ -82,8 +82,8 @@ export function parsePeerAddr(s: string, defaultPort: number): PeerAddr | null {
 /**
  * @param s a configured address
  * @param defaultPort port used when `s` has none
- * @returns the canonical node id, or `s` unchanged when it does not parse
- *   (e.g. the single-node id "local")
+ * @returns the canonical node id (a bare name gets `defaultPort`), or `s`
+ *   unchanged when it does not parse
  */
 export function canonicalNodeId(s: string, defaultPort: number): string {
   return parsePeerAddr(s, defaultPort)?.id ?? s;
