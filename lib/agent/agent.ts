@@ -62,6 +62,8 @@ export class Agent {
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #intentSince: IntentClock = new Map();
+  /** Observations per IP since start (or since a reload added it). */
+  readonly observedCount: Map<string, number> = new Map();
   readonly #reloader: Reloader;
   #tickStop: AbortController | null = null;
   #tickLoop: Promise<void> | null = null;
@@ -265,6 +267,8 @@ export class Agent {
   #observe(o: Observation): void {
     if (!this.health.ips().includes(o.ip)) return;
     this.loss.record(o.ip, o.ok, o.at);
+    const count = (this.observedCount.get(o.ip) ?? 0) + 1;
+    this.observedCount.set(o.ip, count);
     if (this.deps.logger.enabled("debug")) {
       this.deps.logger.child("probe").debug("observation", { ...o });
     }
@@ -272,7 +276,11 @@ export class Agent {
     const t = this.health.observe(o);
     if (t) this.#onTransition(t);
     // A change of outcome can start or end self-isolation: re-evaluate.
-    else if (this.health.get(o.ip)?.last !== before) this.driver.kick();
+    else if (
+      this.health.get(o.ip)?.last !== before || count === this.#settleCount()
+    ) {
+      this.driver.kick();
+    }
   }
 
   #onTransition(t: Transition): void {
@@ -310,11 +318,42 @@ export class Agent {
       livePeers: this.membership?.liveViews() ?? [],
       minPeersAgree: this.membership ? this.config.members.minPeersAgree : 0,
       graceMs: defaultGraceMs(this.config.members.heartbeatInterval),
-      isolated: this.isolation.isolated,
+      isolated: this.isolation.isolated || this.#warmingUp(now),
+      unsettled: this.#unsettled(),
       now,
     }, this.#intentSince);
     this.decisions = decisions;
     return wish;
+  }
+
+  /**
+   * In cluster mode, writes wait until every peer was heard from or
+   * `peer_timeout` passed since start: without peers' views the quorum rule
+   * would see no votes and restore what the cluster removed.
+   */
+  #warmingUp(now: number): boolean {
+    if (!this.membership) return false;
+    if (now - this.startedAt >= this.config.members.peerTimeout * 1000) {
+      return false;
+    }
+    return this.membership.liveIds().length < this.membership.peerIds.length;
+  }
+
+  /** IPs probed fewer than max(failure, recovery threshold) times. */
+  #settleCount(): number {
+    return Math.max(
+      this.config.failureThreshold,
+      this.config.recoveryThreshold,
+    );
+  }
+
+  #unsettled(): Set<string> {
+    const need = this.#settleCount();
+    return new Set(
+      this.health.ips().filter((ip) =>
+        (this.observedCount.get(ip) ?? 0) < need
+      ),
+    );
   }
 
   #onIsolation(was: boolean): void {

@@ -100,7 +100,10 @@ export class Reloader {
     );
     agent.health.setThresholds(thresholdsOf(next));
     agent.loss.retain(ips);
-    for (const ip of removed) forgetTarget(agent.metrics, ip);
+    for (const ip of removed) {
+      forgetTarget(agent.metrics, ip);
+      agent.observedCount.delete(ip);
+    }
     if (added.length || removed.length) {
       agent.log.info("targets changed", {
         added: added.join(","),

@@ -24,8 +24,15 @@ export interface WishInput {
   minPeersAgree: number;
   /** Grace period of non-preferred writers, ms. */
   graceMs: number;
-  /** Self-isolation: abstain from writes. */
+  /** Self-isolation (or start-up warm-up): abstain from writes. */
   isolated: boolean;
+  /**
+   * IPs this agent has not yet probed enough times since start (or since
+   * a reload added them) to trust its own verdict: held, whatever the
+   * verdict says. A fresh agent assumes "up" and must not restore a record
+   * the cluster removed before it has seen the IP answer.
+   */
+  unsettled: ReadonlySet<string>;
   now: number;
 }
 
@@ -54,7 +61,7 @@ export function computeWish(
       since.set(ip, { intent: d.intent, since: input.now });
     }
     const start = since.get(ip)!.since;
-    const delay = d.intent === "hold"
+    const delay = d.intent === "hold" || input.unsettled.has(ip)
       ? null
       : writerDelayMs(input.self.nodeId, d.writers, input.graceMs);
     if (delay === null) {

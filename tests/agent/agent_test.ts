@@ -117,6 +117,27 @@ Deno.test("Agent removes at most max_removals_fraction of a hostname's IPs", asy
   }
 });
 
+Deno.test("Agent restores nothing before it has probed an IP enough times", async () => {
+  const h = await startHarness();
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    for (const zone of h.cf.state.zones.values()) {
+      for (const [id, r] of zone.records) {
+        if (r.content === "192.0.2.3") zone.records.delete(id);
+      }
+    }
+    h.prober().emit(UP);
+    h.prober().emit(UP);
+    h.clock.advance(61_000);
+    await settle(100);
+    assertEquals(h.cf.writes().length, 0, "restored on an unproven verdict");
+    h.prober().emit(UP);
+    await until(() => published(h.cf).has("192.0.2.3"), "restore once settled");
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("Agent in dry-run makes no write call and logs what it would do", async () => {
   const h = await startHarness(
     BASE_TOML.replace("dry_run = false", "dry_run = true"),
@@ -145,6 +166,8 @@ Deno.test("Agent steady state costs one read per reconcile_interval and no write
       h.cf.audit.filter((a) =>
         a.method === "GET" && a.path.includes("dns_records")
       ).length;
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
+    await settle();
     const first = reads();
     for (let s = 0; s < 30; s++) {
       h.prober().emit(UP);
@@ -165,6 +188,7 @@ Deno.test("Agent repairs drift: a record deleted by hand comes back on the next 
   const h = await startHarness();
   try {
     await until(() => h.agent.lastReport !== null, "first pass");
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
     for (const zone of h.cf.state.zones.values()) {
       for (const [id, r] of zone.records) {
         if (r.content === "192.0.2.3") zone.records.delete(id);
