@@ -218,3 +218,9 @@ export async function snapshotDeletes(
   }
   return ready;
 }
+
+/** @returns structured log fields of a guard note. */
+export function noteFields(note: GuardNote): Record<string, unknown> {
+  const { guard, type, name } = note;
+  return { guard, type, name, ips: note.ips.join(",") };
+}

@@ -14,6 +14,7 @@
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
+  type Change,
   type ChangeOutcome,
   type DnsProvider,
   DnsProviderError,
@@ -28,6 +29,7 @@ import {
   countError,
   emptyReport,
   groupByName,
+  noteFields,
   outcomeFields,
   type ReconcileCallOptions,
   type ReconcileReport,
@@ -215,24 +217,26 @@ export class DnsReconciler {
     report.notes = plan.notes;
     report.planned = plan.changes.length;
     this.#logNotes(plan.notes);
-    await this.#store.dropSnapshots(plan.staleSnapshots);
+    await this.#dropSnapshots(plan.staleSnapshots);
     const ready = await snapshotDeletes(this.#store, plan.changes, (c, e) => {
       report.writes.failed++;
-      this.#log.error(
-        "Cannot save the record snapshot; not removing the record",
-        {
-          name: c.record.name,
-          content: c.record.content,
-          error: e,
-        },
-      );
+      const { name, content } = c.record;
+      const msg = "Cannot save the record snapshot; not removing the record";
+      this.#log.error(msg, { name, content, error: e });
     });
     if (ready.length === 0) {
       return report.writes.failed > 0 && plan.changes.length > 0
         ? new DnsProviderError("bad_request", "Snapshot could not be saved")
         : undefined;
     }
-    const groups = perName ? groupByName(ready) : [ready];
+    return await this.#applyAll(perName ? groupByName(ready) : [ready], report);
+  }
+
+  /** Applies groups in order; stops early on auth or rate limit errors. */
+  async #applyAll(
+    groups: readonly Change[][],
+    report: ReconcileReport,
+  ): Promise<DnsProviderError | undefined> {
     let worst: DnsProviderError | undefined;
     for (const group of groups) {
       const result = await this.#provider.apply(group);
@@ -269,12 +273,24 @@ export class DnsReconciler {
     }
     report.writes[outcome.result]++;
     if (change.kind === "create") {
-      await this.#store.dropSnapshots([recordKey(r)]);
+      await this.#dropSnapshots([recordKey(r)]);
     }
     const verb = change.kind === "delete" ? "Removed" : "Restored";
     const line = `${verb} ${r.type} ${r.name} ${r.content}`;
     if (this.#provider.dryRun) this.#log.debug(line, fields);
     else this.#log.info(line, fields);
+  }
+
+  /** Drops snapshots; a failure only leaves a stale snapshot, so it is logged. */
+  async #dropSnapshots(keys: readonly string[]): Promise<void> {
+    try {
+      await this.#store.dropSnapshots(keys);
+    } catch (e) {
+      this.#log.warn("Cannot drop record snapshots", {
+        keys: keys.join(","),
+        error: e,
+      });
+    }
   }
 
   /** Guard notes: warn when they change, debug while they stay the same. */
@@ -284,14 +300,8 @@ export class DnsReconciler {
     this.#lastNotes = key;
     for (const n of notes) {
       const msg = `Guard "${n.guard}" kept records published`;
-      const fields = {
-        guard: n.guard,
-        type: n.type,
-        name: n.name,
-        ips: n.ips.join(","),
-      };
-      if (changed) this.#log.warn(msg, fields);
-      else this.#log.debug(msg, fields);
+      if (changed) this.#log.warn(msg, noteFields(n));
+      else this.#log.debug(msg, noteFields(n));
     }
   }
 
