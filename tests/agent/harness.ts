@@ -133,8 +133,20 @@ export function configOf(text: string): Config {
   return r.value.config;
 }
 
+/** Options of {@linkcode startHarness}. */
+export interface HarnessOptions {
+  /**
+   * Send notifications with the real `fetch` (to a local receiver) instead
+   * of a stub that answers "ok". @default false
+   */
+  realFetch?: boolean;
+}
+
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
-export async function startHarness(toml = BASE_TOML): Promise<Harness> {
+export async function startHarness(
+  toml = BASE_TOML,
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const cf = startFakeCloudflare({
     zones: [{ name: "example.com", records: RECORDS }],
   });
@@ -168,7 +180,9 @@ export async function startHarness(toml = BASE_TOML): Promise<Harness> {
           logger,
           secrets: settings.secrets,
         }),
-    fetch: () => Promise.resolve(new Response("ok")),
+    fetch: options.realFetch
+      ? globalThis.fetch
+      : () => Promise.resolve(new Response("ok")),
   };
   const agent = await Agent.create(configOf(toml), deps);
   agent.start();

@@ -1,0 +1,175 @@
+/**
+ * Notifications end to end: the in-process agent (fake prober, fake
+ * Cloudflare API) sends its webhook messages with the real `fetch` to a
+ * receiver on 127.0.0.1, or to a closed port.
+ * @module
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import type { WebhookBody } from "../../lib/observe/notify.ts";
+import { parseProm, sampleValue } from "../support/prom_parse.ts";
+import {
+  BASE_TOML,
+  type Harness,
+  published,
+  settle,
+  startHarness,
+  until,
+} from "./harness.ts";
+
+const UP = { "192.0.2.1": true, "192.0.2.2": true, "192.0.2.3": true } as const;
+const ALL_DOWN = {
+  "192.0.2.1": false,
+  "192.0.2.2": false,
+  "192.0.2.3": false,
+} as const;
+/** The secret part of the webhook URL; must never reach a log line. */
+const HOOK_PATH = "/hooks/T000SECRET/B000SECRET/xoxSecretToken123";
+
+/** A webhook receiver on 127.0.0.1 that records every JSON body. */
+interface Receiver {
+  url: string;
+  bodies: WebhookBody[];
+  close(): Promise<void>;
+}
+
+function startReceiver(): Receiver {
+  const bodies: WebhookBody[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      bodies.push(await req.json());
+      return new Response("ok");
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}${HOOK_PATH}`,
+    bodies,
+    close: () => server.shutdown(),
+  };
+}
+
+/** @returns a URL on a 127.0.0.1 port nothing listens on. */
+function deadUrl(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return `http://127.0.0.1:${port}${HOOK_PATH}`;
+}
+
+async function harnessFor(url: string): Promise<Harness> {
+  const h = await startHarness(
+    `${BASE_TOML}[notify]\nwebhook_url = "${url}"\n`,
+    { realFetch: true },
+  );
+  // Capture every line, debug included, so a leak anywhere would show.
+  h.agent.deps.logSettings!.level = "debug";
+  return h;
+}
+
+function events(r: Receiver): string[] {
+  return r.bodies.map((b) => `${b.event} ${b.ip ?? "-"}`);
+}
+
+function assertNoSecret(h: Harness, url: string): void {
+  for (const line of h.logs) {
+    assert(!line.includes(url), `webhook URL logged: ${line}`);
+    assert(!line.includes("SecretToken"), `webhook secret logged: ${line}`);
+  }
+}
+
+function notificationCount(h: Harness, result: "ok" | "error"): number {
+  return sampleValue(
+    parseProm(h.agent.metrics.registry.render()),
+    "goavail_notifications_total",
+    { channel: "webhook", result },
+  ) ?? 0;
+}
+
+/** Takes 192.0.2.2 down (3 misses), then back up (3 replies). */
+async function removeAndRestore(h: Harness): Promise<void> {
+  await until(() => h.agent.lastReport !== null, "first pass");
+  for (let i = 0; i < 3; i++) h.prober().emit({ ...UP, "192.0.2.2": false });
+  await until(() => !published(h.cf).has("192.0.2.2"), "removal");
+  for (let i = 0; i < 3; i++) h.prober().emit(UP);
+  await until(() => published(h.cf).has("192.0.2.2"), "restore");
+}
+
+Deno.test("Notifier sends one webhook message per DNS change, with the record and node", async () => {
+  const r = startReceiver();
+  const h = await harnessFor(r.url);
+  try {
+    await removeAndRestore(h);
+    await until(() => r.bodies.length >= 2, "two messages");
+    await settle(200);
+    assertEquals(events(r), [
+      "record_removed 192.0.2.2",
+      "record_restored 192.0.2.2",
+    ]);
+    assertEquals(h.cf.writes().length, 2, "one write per change");
+    for (const b of r.bodies) {
+      assertEquals(b.hostname, "www.example.com");
+      assertEquals(b.node, "local");
+      assert(b.detail.includes("192.0.2.2"), b.detail);
+      assert(!Number.isNaN(Date.parse(b.at)), b.at);
+    }
+    assertEquals(notificationCount(h, "ok"), 2);
+    assertNoSecret(h, r.url);
+  } finally {
+    await h.close();
+    await r.close();
+  }
+});
+
+Deno.test("Notifier sends one message per self-isolation trigger and one when it clears", async () => {
+  const r = startReceiver();
+  const h = await harnessFor(r.url);
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    for (let i = 0; i < 6; i++) h.prober().emit(ALL_DOWN);
+    await until(() => h.agent.isolation.isolated, "isolation");
+    await until(() => r.bodies.length >= 1, "guard message");
+    // More failing rounds while isolated must not repeat the message.
+    for (let i = 0; i < 3; i++) {
+      h.prober().emit(ALL_DOWN);
+      h.agent.driver.kick();
+      await settle(20);
+    }
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
+    await until(() => !h.agent.isolation.isolated, "isolation cleared");
+    await until(() => r.bodies.length >= 2, "cleared message");
+    await settle(200);
+    assertEquals(events(r), ["guard_triggered -", "guard_cleared -"]);
+    assert(r.bodies[0]!.detail.includes("Self-isolation"), r.bodies[0]!.detail);
+    assertEquals(h.cf.writes().length, 0, "wrote DNS while isolated");
+    assertNoSecret(h, r.url);
+  } finally {
+    await h.close();
+    await r.close();
+  }
+});
+
+Deno.test("Notifier with a dead receiver changes nothing else: records still removed and restored", async () => {
+  const url = deadUrl();
+  const h = await harnessFor(url);
+  try {
+    const before = published(h.cf).get("192.0.2.2");
+    await removeAndRestore(h);
+    assertEquals(published(h.cf).get("192.0.2.2")?.comment, before?.comment);
+    await until(() => notificationCount(h, "error") >= 2, "failed sends");
+    assertEquals(notificationCount(h, "ok"), 0);
+    assert(
+      h.logs.some((l) =>
+        l.includes("Notification failed") && l.includes("connection failed")
+      ),
+      "the failure is not logged",
+    );
+    assert(h.agent.running, "agent stopped after failed notifications");
+    assertNoSecret(h, url);
+  } finally {
+    await h.close();
+  }
+  assertNoSecret(h, url);
+});
