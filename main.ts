@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
 import { summarize } from "./lib/config/summary.ts";
 import { versionInfo } from "./lib/version.ts";
+import { generateCryptoKey } from "./lib/cluster/crypto.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
 import { openIcmpSockets } from "./ffi/icmp_socket.ts";
 import { runProbeCommand } from "./lib/probe/probe_command.ts";
@@ -192,8 +193,7 @@ export function buildProgram(): Command {
       "Print a new random 32-byte key, base64-encoded, for crypto_key / crypto_keys.",
     )
     .action(() => {
-      const key = crypto.getRandomValues(new Uint8Array(32));
-      out(btoa(String.fromCharCode(...key)));
+      out(generateCryptoKey());
     });
 
   program.command("version")

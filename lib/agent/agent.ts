@@ -312,7 +312,7 @@ export class Agent {
       ips: this.health.ips(),
       self: {
         nodeId: this.membership?.nodeId ?? this.config.members.nodeId,
-        isolated: false,
+        isolated: this.isolation.isolated,
         view: this.health.view(),
       },
       livePeers: this.membership?.liveViews() ?? [],
