@@ -143,6 +143,7 @@ export class FileStateStore extends MemoryStateStore {
     const clock = options.clock ?? systemClock;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const store = new FileStateStore(dir);
+    await removeStaleTemps(dir);
     let text: string | null = null;
     try {
       text = await Deno.readTextFile(store.path);
@@ -199,6 +200,15 @@ export class FileStateStore extends MemoryStateStore {
       }
     } catch {
       // fsync of a directory is not supported everywhere; the rename stands.
+    }
+  }
+}
+
+/** Removes temp files a crash left between write and rename. */
+async function removeStaleTemps(dir: string): Promise<void> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.startsWith("state.json.tmp-")) {
+      await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
     }
   }
 }

@@ -126,3 +126,20 @@ Deno.test("MemoryStateStore.snapshots() returns copies callers cannot mutate", a
     "team:ops",
   ]);
 });
+
+Deno.test("FileStateStore.open() ignores and removes a temp file left by a crash mid-write", async () => {
+  await withDir(async (dir) => {
+    const a = await FileStateStore.open(dir);
+    await a.putSnapshot(RECORD);
+    // A crash between write and rename leaves a partial temp file behind.
+    await Deno.writeTextFile(
+      `${dir}/state.json.tmp-99999`,
+      '{"version":1,"snap',
+    );
+    const b = await FileStateStore.open(dir);
+    assert.equal(b.snapshots().size, 1);
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names, ["state.json"]);
+  });
+});
