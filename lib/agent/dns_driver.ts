@@ -94,8 +94,12 @@ export class DnsDriver {
       const wish = this.#opt.wish();
       const signature = signatureOf(wish);
       const now = clock.now();
-      const due = signature !== this.#lastSignature ||
-        now - this.#lastPassAt >= this.#opt.intervalMs || now >= this.#retryAt;
+      // After a failed pass, nothing runs before its retry time, whatever
+      // changed meanwhile (the next pass reads everything afresh anyway).
+      const due = this.#retryAt !== Infinity
+        ? now >= this.#retryAt
+        : signature !== this.#lastSignature ||
+          now - this.#lastPassAt >= this.#opt.intervalMs;
       if (due) await this.#pass(wish, signature);
       const next = Math.min(
         this.#lastPassAt + this.#opt.intervalMs,
