@@ -29,7 +29,6 @@ const RUN_FLAGS = [
   "--allow-net",
   "--allow-env",
   "--allow-ffi",
-  "--allow-sys",
 ];
 
 function positiveInt(value: string): number {
