@@ -7,6 +7,9 @@
 import type { CloudflareConfig } from "../config/types.ts";
 import { DnsProviderError } from "./provider.ts";
 
+/** Name of the systemd credential holding the API token (see lib/agent/service.ts). */
+export const SYSTEMD_CREDENTIAL = "cloudflare_token";
+
 /** One set of Cloudflare credentials. */
 export interface Credentials {
   apiToken?: string;
@@ -16,7 +19,9 @@ export interface Credentials {
 
 /**
  * Finds the Cloudflare credentials, in order: `CLOUDFLARE_API_TOKEN`,
- * `api_token_file`, `CF_API_KEY` + `CF_API_EMAIL` (the original's names).
+ * `api_token_file`, `CF_API_KEY` + `CF_API_EMAIL` (the original's names),
+ * then the systemd credential `$CREDENTIALS_DIRECTORY/cloudflare_token`
+ * that `goavail service` sets up with `LoadCredential=`.
  * @param config the `[cloudflare]` section
  * @param env environment variables
  * @param readTextFile reads the token file
@@ -53,9 +58,16 @@ export async function resolveCredentials(
   const apiKey = nonEmpty(env.CF_API_KEY);
   const apiEmail = nonEmpty(env.CF_API_EMAIL);
   if (apiKey && apiEmail) return { apiKey, apiEmail };
+  const credentials = nonEmpty(env.CREDENTIALS_DIRECTORY);
+  if (credentials) {
+    const path = `${credentials}/${SYSTEMD_CREDENTIAL}`;
+    const text = await readTextFile(path).catch(() => "");
+    const fileToken = nonEmpty(text);
+    if (fileToken) return { apiToken: fileToken };
+  }
   throw new DnsProviderError(
     "auth",
-    'No Cloudflare credentials: set CLOUDFLARE_API_TOKEN, or "api_token_file" in [cloudflare], or CF_API_KEY and CF_API_EMAIL',
+    'No Cloudflare credentials: set CLOUDFLARE_API_TOKEN, or "api_token_file" in [cloudflare], or CF_API_KEY and CF_API_EMAIL, or pass the token as the systemd credential "cloudflare_token"',
   );
 }
 

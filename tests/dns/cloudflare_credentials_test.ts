@@ -127,3 +127,33 @@ Deno.test("resolveCredentials() prefers CLOUDFLARE_API_TOKEN, then api_token_fil
     DnsProviderError,
   );
 });
+
+Deno.test("resolveCredentials() falls back to the systemd credential cloudflare_token", async () => {
+  const files: Record<string, string> = {
+    "/run/credentials/goavail.service/cloudflare_token": "cred-token\n",
+  };
+  const read = (p: string) =>
+    p in files
+      ? Promise.resolve(files[p]!)
+      : Promise.reject(new Deno.errors.NotFound(p));
+  const creds = await resolveCredentials(
+    cfConfig(),
+    { CREDENTIALS_DIRECTORY: "/run/credentials/goavail.service" },
+    read,
+  );
+  assert.deepEqual(creds, { apiToken: "cred-token" });
+  const env = await resolveCredentials(
+    cfConfig(),
+    {
+      CREDENTIALS_DIRECTORY: "/run/credentials/goavail.service",
+      CLOUDFLARE_API_TOKEN: "env-token",
+    },
+    read,
+  );
+  assert.deepEqual(env, { apiToken: "env-token" }, "the environment wins");
+  await assert.rejects(
+    resolveCredentials(cfConfig(), { CREDENTIALS_DIRECTORY: "/nowhere" }, read),
+    (e) =>
+      e instanceof DnsProviderError && e.message.includes("cloudflare_token"),
+  );
+});
