@@ -9,7 +9,7 @@ import type { Config } from "../config/types.ts";
 import { quorumWarning } from "../cluster/decide.ts";
 import { createCloudflareProvider } from "../dns/cloudflare.ts";
 import { DryRunProvider } from "../dns/dry_run.ts";
-import { systemClock } from "../observe/clock.ts";
+import { type Clock, systemClock } from "../observe/clock.ts";
 import {
   createLogger,
   type LogFormat,
@@ -106,13 +106,39 @@ export async function runMonitor(
     return 1;
   }
   await waitForStop(agent, logger);
-  await Promise.race([
+  const stopped = await stopWithin(
     Promise.allSettled([agent.stop(), status?.close()]),
-    systemClock.sleep(STOP_DEADLINE_MS),
-  ]);
+    STOP_DEADLINE_MS,
+  );
+  if (!stopped) logger.warn("Stop deadline passed; not waiting for the rest");
   sockets.close();
   logger.info("stopped");
   return 0;
+}
+
+/**
+ * Waits for `work`, at most `ms`. The deadline timer is cleared as soon as
+ * `work` settles: a pending timer would keep the process alive for the
+ * whole deadline after every clean stop.
+ * @param work what to wait for (its rejection counts as settled)
+ * @param ms the deadline in milliseconds
+ * @param clock the deadline timer's clock
+ * @returns whether `work` settled before the deadline
+ */
+export async function stopWithin(
+  work: Promise<unknown>,
+  ms: number,
+  clock: Clock = systemClock,
+): Promise<boolean> {
+  const deadline = new AbortController();
+  try {
+    return await Promise.race([
+      work.then(() => true, () => true),
+      clock.sleep(ms, deadline.signal).then(() => false),
+    ]);
+  } finally {
+    deadline.abort();
+  }
 }
 
 function configFields(file: string, c: Config): Record<string, unknown> {
