@@ -31,6 +31,9 @@ import type { AgentDeps } from "./deps.ts";
 import { DnsDriver } from "./dns_driver.ts";
 import { type WatchedAction, WatchedProvider } from "./dns_watch.ts";
 import { checkIsolation, type Isolation } from "./isolation.ts";
+import { FreezeGuard } from "./freeze.ts";
+import { consecutiveOf } from "../health/verdict.ts";
+import type { LocalState } from "../cluster/membership.ts";
 import { LossWindow } from "./loss_window.ts";
 import { collectMetrics } from "./agent_metrics.ts";
 import { computeWish, type IntentClock } from "./wish.ts";
@@ -65,6 +68,7 @@ export class Agent {
   /** Observations per IP since start (or since a reload added it). */
   readonly observedCount: Map<string, number> = new Map();
   readonly #reloader: Reloader;
+  readonly #freeze = new FreezeGuard();
   #tickStop: AbortController | null = null;
   #tickLoop: Promise<void> | null = null;
   #running = false;
@@ -220,10 +224,7 @@ export class Agent {
     ]);
     const membership = new Membership({ ...m, peers: m.peers }, {
       keyring,
-      localState: () => ({
-        view: this.health.view(),
-        isolated: this.isolation.isolated,
-      }),
+      localState: () => this.#localState(),
       transport: this.deps.peerTransport,
       clock: this.deps.clock,
       logger: this.deps.logger,
@@ -274,6 +275,7 @@ export class Agent {
     }
     const before = this.health.get(o.ip)?.last;
     const t = this.health.observe(o);
+    if (this.#freeze.size > 0 && this.#proven(o.ip)) this.driver.kick();
     if (t) this.#onTransition(t);
     // A change of outcome can start or end self-isolation: re-evaluate.
     else if (
@@ -295,6 +297,7 @@ export class Agent {
   }
 
   #wish() {
+    this.#checkFreeze();
     const now = this.deps.clock.now();
     const summary = this.health.summary();
     const faulty = this.health.states().find((s) => s.last === "local");
@@ -351,9 +354,51 @@ export class Agent {
     const need = this.#settleCount();
     return new Set(
       this.health.ips().filter((ip) =>
-        (this.observedCount.get(ip) ?? 0) < need
+        (this.observedCount.get(ip) ?? 0) < need || this.#freeze.unproven(ip)
       ),
     );
+  }
+
+  /**
+   * Cluster mode: after this process did not run for longer than
+   * `peer_timeout`, its verdicts are unproven until fresh probes back them
+   * ({@linkcode FreezeGuard}).
+   */
+  #checkFreeze(): void {
+    const tickMs = Math.min(1000, this.config.members.heartbeatInterval * 1000);
+    const boundMs = Math.max(
+      this.config.members.peerTimeout * 1000,
+      3 * tickMs,
+    );
+    const gap = this.#freeze.check(this.deps.clock.monotonicMicros(), boundMs);
+    if (gap === null || !this.membership) return;
+    this.#freeze.distrust(this.health.ips());
+    this.log.warn(
+      "This agent did not run for a while: its verdicts wait for fresh probes before they vote or write",
+      { frozen_ms: Math.round(gap) },
+    );
+  }
+
+  /** @returns whether this observation proved `ip`'s verdict after a freeze. */
+  #proven(ip: string): boolean {
+    const s = this.health.get(ip);
+    if (!s) return false;
+    const needed = s.verdict === "down"
+      ? this.config.failureThreshold
+      : this.config.recoveryThreshold;
+    return this.#freeze.observed(ip, consecutiveOf(s), needed);
+  }
+
+  /** What heartbeats carry: the view without verdicts unproven since a freeze. */
+  #localState(): LocalState {
+    this.#checkFreeze();
+    const view = this.health.view();
+    if (this.#freeze.size > 0) {
+      for (const ip of Object.keys(view)) {
+        if (this.#freeze.unproven(ip)) delete view[ip];
+      }
+    }
+    return { view, isolated: this.isolation.isolated };
   }
 
   #onIsolation(was: boolean): void {
@@ -415,6 +460,7 @@ export class Agent {
           Math.min(1000, this.config.members.heartbeatInterval * 1000),
         );
         await this.deps.clock.sleep(ms, stop.signal);
+        this.#checkFreeze();
         if (!stop.signal.aborted) this.driver.kick();
       }
     })();
