@@ -1,0 +1,122 @@
+/**
+ * `deno task bench`: runs the benchmarks in order — probe, failover,
+ * cluster — each under a header. Each module exports `run(): Promise<void>`
+ * and reads its own flags from `Deno.args`; this runner only picks sections.
+ *
+ * Flags: `--only probe|failover|cluster` (also `--only=…`) runs one
+ * section; `--quick` (and any other flag) is left for the modules to read.
+ * A missing module is reported as skipped; a failing one is reported, the
+ * others still run, and the exit code is 1.
+ * @module
+ */
+
+/** One benchmark section. */
+export interface BenchSection {
+  /** Name used by `--only`. */
+  name: string;
+  /** Module file, relative to tests/bench/. */
+  file: string;
+}
+
+/** The sections, in the order they run. */
+export const SECTIONS: readonly BenchSection[] = [
+  { name: "probe", file: "probe_bench.ts" },
+  { name: "failover", file: "failover_bench.ts" },
+  { name: "cluster", file: "cluster_bench.ts" },
+];
+
+/** What the command line asks for. */
+export type BenchArgs =
+  | { ok: true; value: { only: string | null } }
+  | { ok: false; error: string };
+
+/**
+ * Reads `--only` from the command line; other flags are the modules'.
+ * @param args the command-line arguments
+ * @returns the section to run alone (null = all), or why the flags are bad
+ */
+export function parseBenchArgs(args: readonly string[]): BenchArgs {
+  let only: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    let value: string | undefined;
+    if (a === "--only") value = args[++i];
+    else if (a.startsWith("--only=")) value = a.slice("--only=".length);
+    else continue;
+    if (!SECTIONS.some((s) => s.name === value)) {
+      return {
+        ok: false,
+        error: `"--only" must be one of ${
+          SECTIONS.map((s) => `"${s.name}"`).join(", ")
+        }, got ${JSON.stringify(value ?? "")}`,
+      };
+    }
+    only = value!;
+  }
+  return { ok: true, value: { only } };
+}
+
+const encoder = new TextEncoder();
+function out(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}
+
+async function exists(url: URL): Promise<boolean> {
+  try {
+    return (await Deno.stat(url)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
+ * Runs one section under its header.
+ * @returns false when the module failed
+ */
+async function runSection(s: BenchSection): Promise<boolean> {
+  const path = `tests/bench/${s.file}`;
+  out(`\n=== ${s.name} (${path}) ===`);
+  const url = new URL(`./${s.file}`, import.meta.url);
+  if (!(await exists(url))) {
+    out(`skipped: ${path} not present`);
+    return true;
+  }
+  const started = performance.now();
+  try {
+    const mod = await import(url.href);
+    if (typeof mod.run !== "function") {
+      out(`skipped: ${path} exports no run()`);
+      return true;
+    }
+    await mod.run();
+    out(`(${s.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    return true;
+  } catch (e) {
+    out(`failed: ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
+}
+
+/**
+ * Runs the selected sections in order.
+ * @param args the command-line arguments
+ * @returns the exit code: 0, 1 if a section failed, 2 on bad flags
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  const parsed = parseBenchArgs(args);
+  if (!parsed.ok) {
+    out(`bench: ${parsed.error}`);
+    return 2;
+  }
+  const { only } = parsed.value;
+  out(`goavail benchmarks${only ? ` (only ${only})` : ""}: ${args.join(" ")}`);
+  let code = 0;
+  for (const s of SECTIONS) {
+    if (only && s.name !== only) continue;
+    if (!(await runSection(s))) code = 1;
+  }
+  return code;
+}
+
+if (import.meta.main) Deno.exitCode = await main(Deno.args);
