@@ -8,6 +8,7 @@ import type { Config } from "../config/types.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 import type { GuardNote } from "./guards.ts";
+import type { Intent } from "./reconcile.ts";
 import type {
   Change,
   ChangeOutcome,
@@ -71,6 +72,12 @@ export interface ReconcilerOptions {
   authRetryMs?: number;
   /** Least time between two credential error logs. @default 60000 */
   authLogIntervalMs?: number;
+  /**
+   * Longest time between reading DNS and sending the writes planned from it;
+   * older plans (the process was paused, say) are dropped and re-made.
+   * @default 3000
+   */
+  maxPlanAgeMs?: number;
 }
 
 /** How a {@linkcode DnsReconciler.reconcile} call ended. */
@@ -107,6 +114,19 @@ export interface ReconcileCallOptions {
   abstain?: boolean;
   /** Aborts waits (shutdown). */
   signal?: AbortSignal;
+  /**
+   * Fresh intents, read before every attempt of this call (after a 429 wait
+   * or a backoff, the ones passed in may be stale). When given, it replaces
+   * the `intents`, `down` and `abstain` arguments from the second attempt on.
+   */
+  refresh?: () => ReconcileInputs;
+}
+
+/** The agent's view a pass acts on. */
+export interface ReconcileInputs {
+  intents: ReadonlyMap<string, Intent>;
+  down: ReadonlySet<string>;
+  abstain?: boolean;
 }
 
 /** @returns a report with nothing done yet (status "failed" until set). */
@@ -188,6 +208,7 @@ export function resolveOptions(options: ReconcilerOptions): RetryTuning {
     maxInlineWaitMs: options.maxInlineWaitMs ?? 10_000,
     authRetryMs: options.authRetryMs ?? 60_000,
     authLogIntervalMs: options.authLogIntervalMs ?? 60_000,
+    maxPlanAgeMs: options.maxPlanAgeMs ?? 3000,
   };
 }
 

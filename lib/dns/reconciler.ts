@@ -24,14 +24,14 @@ import {
 } from "./provider.ts";
 import { type Intent, planChanges } from "./reconcile.ts";
 import { toProviderError } from "./cloudflare_map.ts";
-import type { GuardNote } from "./guards.ts";
+import { SeenRecords } from "./seen_records.ts";
+import { ReconcileLog } from "./reconcile_log.ts";
 import {
   countError,
   emptyReport,
   groupByName,
-  noteFields,
-  outcomeFields,
   type ReconcileCallOptions,
+  type ReconcileInputs,
   type ReconcileReport,
   type ReconcilerOptions,
   type ReconcilerSettings,
@@ -54,8 +54,8 @@ export class DnsReconciler {
   #opt: RetryTuning;
   #notBefore = 0;
   #authBlockedUntil = 0;
-  #lastAuthLog = -Infinity;
-  #lastNotes = "[]";
+  #out: ReconcileLog;
+  #seen = new SeenRecords();
   #chain: Promise<unknown> = Promise.resolve();
 
   /**
@@ -76,6 +76,11 @@ export class DnsReconciler {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child("dns");
     this.#opt = resolveOptions(options);
+    this.#out = new ReconcileLog(
+      this.#log,
+      this.#clock,
+      this.#opt.authLogIntervalMs,
+    );
   }
 
   /** Earliest wall-clock ms at which the next API request may be sent. */
@@ -108,20 +113,22 @@ export class DnsReconciler {
     down: ReadonlySet<string>,
     options: ReconcileCallOptions = {},
   ): Promise<ReconcileReport> {
-    const run = this.#chain.then(() => this.#run(intents, down, options));
+    const first = { intents, down, abstain: options.abstain };
+    const run = this.#chain.then(() => this.#run(first, options));
     this.#chain = run.catch(() => {});
     return run;
   }
 
   async #run(
-    intents: ReadonlyMap<string, Intent>,
-    down: ReadonlySet<string>,
+    first: ReconcileInputs,
     options: ReconcileCallOptions,
   ): Promise<ReconcileReport> {
     const report = emptyReport();
-    if (options.abstain) return { ...report, status: "abstained" };
+    if ((options.refresh?.() ?? first).abstain) {
+      return { ...report, status: "abstained" };
+    }
     if (this.#clock.now() < this.#authBlockedUntil) {
-      this.#logAuth(undefined);
+      this.#out.auth(undefined);
       const retryAtMs = this.#authBlockedUntil;
       return { ...report, status: "auth_blocked", retryAtMs };
     }
@@ -134,13 +141,16 @@ export class DnsReconciler {
         await this.#clock.sleep(wait, options.signal);
         continue;
       }
+      const inputs = options.refresh?.() ?? first;
+      if (inputs.abstain) return { ...report, status: "abstained" };
       report.attempts++;
-      const error = await this.#pass(intents, down, report, perName);
+      const error = await this.#pass(inputs, report, perName);
       if (!error) return { ...report, status: "ok" };
+      if (error === "stale") continue;
       perName = true;
       if (error.kind === "auth") {
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
-        this.#logAuth(error);
+        this.#out.auth(error);
         const retryAtMs = this.#authBlockedUntil;
         return { ...report, status: "auth_blocked", retryAtMs };
       }
@@ -187,13 +197,15 @@ export class DnsReconciler {
     await this.#clock.sleep(delay, signal);
   }
 
-  /** One pass; resolves to the most severe error, or undefined on success. */
+  /**
+   * One pass. Resolves to the most severe error, "stale" when the plan grew
+   * too old before it could be sent, or undefined on success.
+   */
   async #pass(
-    intents: ReadonlyMap<string, Intent>,
-    down: ReadonlySet<string>,
+    { intents, down }: ReconcileInputs,
     report: ReconcileReport,
     perName: boolean,
-  ): Promise<DnsProviderError | undefined> {
+  ): Promise<DnsProviderError | "stale" | undefined> {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
     let current: Map<string, DnsRecord[]>;
@@ -204,20 +216,25 @@ export class DnsReconciler {
       countError(report, error);
       return error;
     }
+    const listedAt = this.#clock.now();
+    const saved = this.#store.snapshots();
     const plan = planChanges({
       names,
       ips: s.ips,
       intents,
       down,
       current,
-      snapshots: this.#store.snapshots(),
+      snapshots: new Map([
+        ...this.#seen.update(names, s.ips, current),
+        ...saved,
+      ]),
       guards: s,
       defaults: s,
     });
     report.notes = plan.notes;
     report.planned = plan.changes.length;
-    this.#logNotes(plan.notes);
-    await this.#dropSnapshots(plan.staleSnapshots);
+    this.#out.notes(plan.notes);
+    await this.#dropSnapshots(plan.staleSnapshots.filter((k) => saved.has(k)));
     const ready = await snapshotDeletes(this.#store, plan.changes, (c, e) => {
       report.writes.failed++;
       const { name, content } = c.record;
@@ -228,6 +245,12 @@ export class DnsReconciler {
       return report.writes.failed > 0 && plan.changes.length > 0
         ? new DnsProviderError("bad_request", "Snapshot could not be saved")
         : undefined;
+    }
+    if (this.#clock.now() - listedAt > this.#opt.maxPlanAgeMs) {
+      this.#log.warn("DNS plan went stale before it was sent; re-reading", {
+        age_ms: this.#clock.now() - listedAt,
+      });
+      return "stale";
     }
     return await this.#applyAll(perName ? groupByName(ready) : [ready], report);
   }
@@ -258,27 +281,15 @@ export class DnsReconciler {
     outcome: ChangeOutcome,
     report: ReconcileReport,
   ): Promise<void> {
-    const { change } = outcome;
-    const r = change.record;
-    const action = change.kind === "delete" ? "remove" : "restore";
-    const fields = outcomeFields(outcome);
+    this.#out.outcome(outcome, this.#provider.dryRun === true);
     if (outcome.result === "failed") {
       report.writes.failed++;
-      this.#log.warn(`DNS ${action} failed: ${r.type} ${r.name} ${r.content}`, {
-        ...fields,
-        error: outcome.error.message,
-        kind: outcome.error.kind,
-      });
       return;
     }
     report.writes[outcome.result]++;
-    if (change.kind === "create") {
-      await this.#dropSnapshots([recordKey(r)]);
+    if (outcome.change.kind === "create") {
+      await this.#dropSnapshots([recordKey(outcome.change.record)]);
     }
-    const verb = change.kind === "delete" ? "Removed" : "Restored";
-    const line = `${verb} ${r.type} ${r.name} ${r.content}`;
-    if (this.#provider.dryRun) this.#log.debug(line, fields);
-    else this.#log.info(line, fields);
   }
 
   /** Drops snapshots; a failure only leaves a stale snapshot, so it is logged. */
@@ -291,27 +302,5 @@ export class DnsReconciler {
         error: e,
       });
     }
-  }
-
-  /** Guard notes: warn when they change, debug while they stay the same. */
-  #logNotes(notes: readonly GuardNote[]): void {
-    const key = JSON.stringify(notes);
-    const changed = key !== this.#lastNotes;
-    this.#lastNotes = key;
-    for (const n of notes) {
-      const msg = `Guard "${n.guard}" kept records published`;
-      if (changed) this.#log.warn(msg, noteFields(n));
-      else this.#log.debug(msg, noteFields(n));
-    }
-  }
-
-  #logAuth(error: DnsProviderError | undefined): void {
-    const now = this.#clock.now();
-    if (now - this.#lastAuthLog < this.#opt.authLogIntervalMs) return;
-    this.#lastAuthLog = now;
-    this.#log.error(
-      "Cloudflare rejected the credentials; DNS writes are stopped, monitoring continues. Fix the token and reload",
-      error ? { error: error.message, status: error.status } : {},
-    );
   }
 }

@@ -9,7 +9,10 @@ import {
 import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
 import type { DnsProvider } from "../../lib/dns/provider.ts";
 import type { Intent } from "../../lib/dns/reconcile.ts";
-import { FileStateStore } from "../../lib/agent/state_store.ts";
+import {
+  FileStateStore,
+  MemoryStateStore,
+} from "../../lib/agent/state_store.ts";
 import { createLogger } from "../../lib/observe/log.ts";
 import type { CloudflareConfig } from "../../lib/config/types.ts";
 import {
@@ -281,5 +284,37 @@ Deno.test("DnsReconciler with Cloudflare: every IP down removes nothing and the 
       ],
     );
     fake.assertNeverEmpty();
+  });
+});
+
+Deno.test("DnsReconciler with Cloudflare: another agent restores a record exactly from what it last saw", async () => {
+  await withEnv(async ({ fake, rec: agentA, provider }) => {
+    const before = managed(fake, WWW).map(strip);
+    // Agent B has its own (empty) state store but has seen the records.
+    const agentB = new DnsReconciler(
+      provider,
+      new MemoryStateStore(),
+      SETTINGS,
+      { backoffMs: 20 },
+    );
+    assert.equal((await agentB.reconcile(intents([]), new Set())).planned, 0);
+    await agentA.reconcile(intents(["192.0.2.10"]), new Set(["192.0.2.10"]));
+    const report = await agentB.reconcile(intents([]), new Set());
+    assert.equal(report.writes.done, 2);
+    assert.deepEqual(managed(fake, WWW).map(strip), before);
+    // An agent that never saw the record can only use the config defaults.
+    await agentA.reconcile(intents(["192.0.2.10"]), new Set(["192.0.2.10"]));
+    const newcomer = new DnsReconciler(
+      provider,
+      new MemoryStateStore(),
+      SETTINGS,
+    );
+    await newcomer.reconcile(intents([]), new Set());
+    const restored = managed(fake, WWW).find((r) => r.content === "192.0.2.10");
+    assert.deepEqual([restored?.ttl, restored?.proxied, restored?.comment], [
+      1,
+      false,
+      null,
+    ]);
   });
 });

@@ -152,3 +152,56 @@ Deno.test("DnsReconciler.reconcile() never deletes a record whose snapshot could
   assert.equal(provider.calls.filter((c) => c.op === "apply").length, 0);
   assert.deepEqual(provider.contents(), IPS);
 });
+
+Deno.test("DnsReconciler.reconcile() reads fresh intents through refresh() before each attempt", async () => {
+  const { provider, rec } = setup();
+  provider.applyErrors = [err("server")];
+  let calls = 0;
+  const report = await rec.reconcile(
+    intents(["192.0.2.1"]),
+    new Set(["192.0.2.1"]),
+    {
+      // The IP recovers while the first attempt fails: the retry must not remove it.
+      refresh: () =>
+        calls++ === 0
+          ? { intents: intents(["192.0.2.1"]), down: new Set(["192.0.2.1"]) }
+          : { intents: intents([]), down: new Set() },
+    },
+  );
+  assert.equal(report.status, "ok");
+  assert.equal(report.planned, 0);
+  assert.deepEqual(provider.contents(), IPS);
+  const abstained = await rec.reconcile(
+    intents(["192.0.2.1"]),
+    new Set(["192.0.2.1"]),
+    {
+      refresh: () => ({
+        intents: intents(["192.0.2.1"]),
+        down: new Set(["192.0.2.1"]),
+        abstain: true,
+      }),
+    },
+  );
+  assert.equal(abstained.status, "abstained");
+});
+
+Deno.test("DnsReconciler.reconcile() drops a plan that went stale before it was sent", async () => {
+  const { clock, provider, store, rec } = setup();
+  const put = store.putSnapshot.bind(store);
+  let paused = false;
+  store.putSnapshot = async (r) => {
+    await put(r);
+    if (!paused) {
+      paused = true;
+      clock.advance(20_000); // the process was stopped between read and write
+    }
+  };
+  const report = await rec.reconcile(
+    intents(["192.0.2.1"]),
+    new Set(["192.0.2.1"]),
+  );
+  assert.equal(report.status, "ok");
+  assert.deepEqual(provider.calls.map((c) => c.op), ["list", "list", "apply"]);
+  assert.deepEqual(report.apiErrors, {});
+  assert.deepEqual(provider.contents(), ["192.0.2.2", "192.0.2.3"]);
+});
