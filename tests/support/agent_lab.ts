@@ -15,14 +15,29 @@
  *   await lab.destroy();
  * }
  * ```
+ *
+ * Faults between hosts use iptables inside one agent's namespace:
+ * {@linkcode AgentLab.blind} (the agent stops hearing a target's replies: a
+ * silent miss, not a local send error), {@linkcode AgentLab.partition} (the
+ * agent hears nothing from its peers), {@linkcode AgentLab.heal};
+ * {@linkcode AgentLab.pause}/{@linkcode AgentLab.resume} freeze a process
+ * (SIGSTOP/SIGCONT); {@linkcode AgentLab.postFrame} sends a hand-made
+ * heartbeat to an agent from any lab host.
  * @module
  */
 import { Lab } from "./netns.ts";
 import type { AuditEntry } from "./fake_cloudflare.ts";
+import { type RecordIds, type WriteOp, writeOps } from "./lab_audit.ts";
+
+export { type WriteOp } from "./lab_audit.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const API_IP = "192.0.2.250";
 const API_PORT = 8443;
+const PEER_PORT = 7947;
+const IPTABLES = "/usr/sbin/iptables";
+/** The cluster key every lab agent is configured with. */
+export const LAB_CRYPTO_KEY = "lab-crypto-key-0123456789abcdef";
 /** The token the fake accepts and the agents send. */
 export const LAB_TOKEN = "lab-token-0123456789";
 
@@ -40,6 +55,8 @@ export interface AgentLabOptions {
   heartbeatInterval?: number;
   /** Extra top-level TOML lines for every agent. */
   extraToml?: string;
+  /** `cloudflare.reconcile_interval`, seconds. @default 60 */
+  reconcileInterval?: number;
 }
 
 /** One running agent process. */
@@ -57,6 +74,9 @@ export class AgentLab {
   readonly opts: Required<AgentLabOptions>;
   readonly dir: string;
   readonly procs: (AgentProc | null)[];
+  /** Every record id seen at the fake API, with its IP. */
+  readonly recordIds: RecordIds = new Map();
+  #frames = 0;
 
   private constructor(lab: Lab, opts: Required<AgentLabOptions>, dir: string) {
     this.lab = lab;
@@ -73,6 +93,7 @@ export class AgentLab {
       minPeersAgree: 1,
       heartbeatInterval: 0.5,
       extraToml: "",
+      reconcileInterval: 60,
       ...options,
     };
     const hosts = [
@@ -107,6 +128,11 @@ export class AgentLab {
   /** @returns the IP of agent `i`. */
   agentIp(i: number): string {
     return `192.0.2.${i + 11}`;
+  }
+
+  /** @returns agent `i`'s node id (its `local_addr`). */
+  agentId(i: number): string {
+    return `${this.agentIp(i)}:${PEER_PORT}`;
   }
 
   /** @returns the config path of agent `i`. */
@@ -182,14 +208,34 @@ export class AgentLab {
     );
   }
 
+  /**
+   * @returns every write the fake API received, as one operation per
+   *   record (a batch counts once per record it touches), ip resolved
+   *   through {@linkcode recordIds}
+   */
+  async writeOps(): Promise<WriteOp[]> {
+    return writeOps(await this.writes(), this.recordIds);
+  }
+
+  /** @returns the API's GET requests (reads), oldest first. */
+  async reads(): Promise<AuditEntry[]> {
+    return (await this.audit()).audit.filter((a) =>
+      a.method === "GET" && a.path.startsWith("/client/v4")
+    );
+  }
+
   /** @returns full A records of www.example.com at the fake API. */
   async records(): Promise<Record<string, unknown>[]> {
     const zones = JSON.parse(await this.#curl("GET", "/__state")) as {
       records: Record<string, unknown>[];
     }[];
-    return zones.flatMap((z) => z.records).filter((r) =>
+    const records = zones.flatMap((z) => z.records).filter((r) =>
       r.name === "www.example.com" && r.type === "A"
     );
+    for (const r of records) {
+      this.recordIds.set(String(r.id), String(r.content));
+    }
+    return records;
   }
 
   /** @returns the IPs published under www.example.com. */
@@ -214,6 +260,126 @@ export class AgentLab {
     return JSON.parse(r.stdout);
   }
 
+  /** @returns agent `i`'s `/metrics` text. */
+  async metrics(i: number): Promise<string> {
+    const r = await this.lab.exec(`a${i}`, [
+      "curl",
+      "-s",
+      "-m",
+      "2",
+      "http://127.0.0.1:8000/metrics",
+    ]);
+    if (r.code !== 0) throw new Error(`curl /metrics failed: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /**
+   * Waits until each of `agents` runs, sees every target up, is not
+   * isolated, and has every other agent of `agents` live as a peer.
+   */
+  async waitSettled(agents: number[], ms = 20_000): Promise<void> {
+    const ids = agents.map((j) => this.agentId(j));
+    await this.waitFor(
+      async () => {
+        for (const i of agents) {
+          const s = await this.status(i).catch(() => null) as StatusDoc | null;
+          if (!s || s.guards?.isolated !== false) return false;
+          if (!s.targets?.every((t) => t.verdict === "up")) return false;
+          const live = new Set(
+            (s.peers ?? []).filter((p) => p.live).map((p) => p.addr),
+          );
+          if (!ids.every((id) => id === this.agentId(i) || live.has(id))) {
+            return false;
+          }
+        }
+        return true;
+      },
+      `agents ${agents.join(",")} to settle`,
+      ms,
+    );
+  }
+
+  /**
+   * Agent `i` stops hearing target `t`'s replies (INPUT DROP in its
+   * namespace): its probes time out silently, nobody else is affected.
+   */
+  blind(i: number, t: number): Promise<void> {
+    return this.#iptables(`a${i}`, [
+      "-A",
+      "INPUT",
+      "-s",
+      this.targetIp(t),
+      "-j",
+      "DROP",
+    ]);
+  }
+
+  /**
+   * Cuts agent `i` off from every other agent, both ways (DROP from and to
+   * their IPs in its namespace); targets and the API stay reachable.
+   */
+  async partition(i: number): Promise<void> {
+    for (let j = 0; j < this.opts.agents; j++) {
+      if (j === i) continue;
+      const ip = this.agentIp(j);
+      await this.#iptables(`a${i}`, ["-A", "INPUT", "-s", ip, "-j", "DROP"]);
+      await this.#iptables(`a${i}`, ["-A", "OUTPUT", "-d", ip, "-j", "DROP"]);
+    }
+  }
+
+  /** Removes every iptables rule from agent `i`'s namespace. */
+  async heal(i: number): Promise<void> {
+    await this.#iptables(`a${i}`, ["-F", "INPUT"]);
+    await this.#iptables(`a${i}`, ["-F", "OUTPUT"]);
+  }
+
+  /** Freezes agent `i` (SIGSTOP): it neither probes, sends nor answers. */
+  pause(i: number): void {
+    this.#proc(i).child.kill("SIGSTOP");
+  }
+
+  /** Thaws agent `i` (SIGCONT). */
+  resume(i: number): void {
+    this.#proc(i).child.kill("SIGCONT");
+  }
+
+  /**
+   * POSTs a hand-made heartbeat frame to agent `to`'s peer server, from
+   * inside host `host`'s namespace (so from that host's IP).
+   * @param host lab host name, e.g. "a2" or "api"
+   * @param to agent index
+   * @param frame the body
+   * @param from the `x-goavail-from` header
+   * @returns the HTTP status (0 when no reply)
+   */
+  async postFrame(
+    host: string,
+    to: number,
+    frame: Uint8Array,
+    from: string,
+  ): Promise<number> {
+    const file = `${this.dir}/frame-${this.#frames++}.bin`;
+    await Deno.writeFile(file, frame);
+    const r = await this.lab.exec(host, [
+      "curl",
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-m",
+      "3",
+      "-H",
+      "content-type: application/octet-stream",
+      "-H",
+      `x-goavail-from: ${from}`,
+      "--data-binary",
+      `@${file}`,
+      `http://${this.agentIp(to)}:${PEER_PORT}/v1/heartbeat`,
+    ]);
+    return Number(r.stdout.trim()) || 0;
+  }
+
   /** Polls `check` every 100 ms until it holds or `ms` passes. */
   async waitFor(
     check: () => Promise<boolean> | boolean,
@@ -236,6 +402,16 @@ export class AgentLab {
     }
     await this.lab.destroy();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+
+  #proc(i: number): AgentProc {
+    const p = this.procs[i];
+    if (!p) throw new Error(`agent ${i} is not running`);
+    return p;
+  }
+
+  async #iptables(host: string, args: string[]): Promise<void> {
+    await this.lab.exec(host, [IPTABLES, "-w", ...args], { check: true });
   }
 
   async #curl(method: string, path: string, body?: string): Promise<string> {
@@ -298,14 +474,14 @@ export class AgentLab {
   async #writeConfig(i: number): Promise<void> {
     const o = this.opts;
     const peers = range(o.agents).filter((j) => j !== i).map((j) =>
-      `"${this.agentIp(j)}:7947"`
+      `"${this.agentId(j)}"`
     );
     const members = o.agents > 1
       ? `[members]
 peers = [${peers.join(", ")}]
-local_addr = "${this.agentIp(i)}:7947"
+local_addr = "${this.agentId(i)}"
 min_peers_agree = ${o.minPeersAgree}
-crypto_key = "lab-crypto-key-0123456789abcdef"
+crypto_key = "${LAB_CRYPTO_KEY}"
 heartbeat_interval = ${o.heartbeatInterval}
 `
       : "";
@@ -323,12 +499,25 @@ ip_addresses = [${
         range(o.targets).map((t) => `"${this.targetIp(t)}"`).join(", ")
       }]
 api_url = "http://${API_IP}:${API_PORT}/client/v4"
+reconcile_interval = ${o.reconcileInterval}
 
 [status]
 listen = "127.0.0.1:8000"
 `,
     );
   }
+}
+
+/** The parts of an agent's `/status` document the lab reads. */
+export interface StatusDoc {
+  targets?: {
+    ip: string;
+    verdict: string;
+    clusterDown: boolean;
+    votesDown: number;
+  }[];
+  peers?: { addr: string; live: boolean; lastSeen: string | null }[];
+  guards?: { isolated: boolean; reason: string | null };
 }
 
 function range(n: number): number[] {

@@ -1,0 +1,400 @@
+/**
+ * Cluster failover, end to end: three real agents (raw ICMP through FFI),
+ * three targets and the fake Cloudflare API in network namespaces,
+ * `min_peers_agree = 1`, interval 0.5 s, threshold 3, heartbeat 0.5 s,
+ * `--no-dry-run`. Every scenario checks the fake API's audit log, read as
+ * record operations: the writes that should happen, exactly once, and no
+ * other write at all.
+ * @module
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import {
+  deriveKeyring,
+  type Keyring,
+  sealHeartbeat,
+} from "../../lib/cluster/crypto.ts";
+import type { PeerView } from "../../lib/cluster/types.ts";
+import {
+  AgentLab,
+  LAB_CRYPTO_KEY,
+  type StatusDoc,
+} from "../support/agent_lab.ts";
+import { describeOps } from "../support/lab_audit.ts";
+import { labTest } from "../support/netns.ts";
+import { parseProm, sampleValue } from "../support/prom_parse.ts";
+
+const INTERVAL_MS = 500;
+const THRESHOLD = 3;
+const HEARTBEAT_MS = 500;
+/** Removal bound: threshold × interval + 2 s + two heartbeats. */
+const BOUND_MS = THRESHOLD * INTERVAL_MS + 2000 + 2 * HEARTBEAT_MS;
+/** Long enough for a non-preferred writer's grace (rank 2 × 2 heartbeats). */
+const SETTLE_MS = 4 * HEARTBEAT_MS + 1500;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Builds the lab, starts `agents`, waits until they settle, runs `fn`. */
+async function withCluster(
+  fn: (lab: AgentLab) => Promise<void>,
+  agents = [0, 1, 2],
+): Promise<void> {
+  const lab = await AgentLab.create({
+    agents: 3,
+    targets: 3,
+    interval: INTERVAL_MS / 1000,
+    failureThreshold: THRESHOLD,
+    heartbeatInterval: HEARTBEAT_MS / 1000,
+    minPeersAgree: 1,
+  });
+  try {
+    await lab.records();
+    for (const i of agents) lab.startAgent(i);
+    await lab.waitSettled(agents, 30_000);
+    await fn(lab);
+    assertEquals((await lab.audit()).emptied, []);
+  } catch (e) {
+    dumpLogs(lab);
+    throw e;
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** Runs a step; a failed step fails the test at once (logs get dumped). */
+async function step(
+  t: Deno.TestContext,
+  name: string,
+  fn: () => Promise<void>,
+): Promise<void> {
+  if (!(await t.step(name, fn))) throw new Error(`step "${name}" failed`);
+}
+
+/** On failure: the agents' warnings and DNS lines, to stderr. */
+function dumpLogs(lab: AgentLab): void {
+  const interesting = /"level":"(warn|error)"|"component":"dns"/;
+  const text = lab.procs.flatMap((p, i) =>
+    (p?.logs ?? []).filter((l) => interesting.test(l)).slice(-40).map((l) =>
+      `a${i} ${l}`
+    )
+  ).join("\n");
+  Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+}
+
+async function statusOf(lab: AgentLab, i: number): Promise<StatusDoc> {
+  return await lab.status(i) as StatusDoc;
+}
+
+/** Waits until `check` holds for agent `i`'s status. */
+function waitStatus(
+  lab: AgentLab,
+  i: number,
+  check: (s: StatusDoc) => boolean,
+  what: string,
+  ms = 15_000,
+): Promise<void> {
+  return lab.waitFor(
+    async () => check(await statusOf(lab, i).catch(() => ({}))),
+    `agent ${i}: ${what}`,
+    ms,
+  );
+}
+
+function target(s: StatusDoc, ip: string) {
+  return s.targets?.find((t) => t.ip === ip);
+}
+
+function peerLive(s: StatusDoc, id: string): boolean {
+  return s.peers?.find((p) => p.addr === id)?.live === true;
+}
+
+async function published(lab: AgentLab, ip: string): Promise<boolean> {
+  return (await lab.published()).includes(ip);
+}
+
+Deno.test({
+  ...labTest(
+    "cluster removes a target dead for everyone once and restores it once",
+  ),
+  sanitizeResources: false,
+  fn: () =>
+    withCluster(async (lab) => {
+      const ip = lab.targetIp(1);
+      const original = (await lab.records()).find((r) => r.content === ip);
+      await lab.targetDown(1);
+      await lab.waitFor(async () => !(await published(lab, ip)), "removal");
+      await sleep(SETTLE_MS);
+      assertEquals(describeOps(await lab.writeOps()), [`delete ${ip}`]);
+      await lab.targetUp(1);
+      await lab.waitFor(() => published(lab, ip), "restore");
+      await sleep(SETTLE_MS);
+      assertEquals(describeOps(await lab.writeOps()), [
+        `delete ${ip}`,
+        `create ${ip}`,
+      ]);
+      const now = (await lab.records()).find((r) => r.content === ip);
+      const keep = (r?: Record<string, unknown>) => [
+        r?.ttl,
+        r?.proxied,
+        r?.comment,
+        r?.tags,
+      ];
+      assertEquals(keep(now), keep(original));
+    }),
+});
+
+Deno.test({
+  ...labTest("cluster does not remove a target only one agent loses"),
+  sanitizeResources: false,
+  fn: () =>
+    withCluster(async (lab) => {
+      const ip = lab.targetIp(1);
+      await lab.blind(1, 1);
+      await waitStatus(lab, 1, (s) => target(s, ip)?.verdict === "down", ip);
+      await waitStatus(
+        lab,
+        0,
+        (s) => target(s, ip)?.votesDown === 1,
+        "one vote down",
+      );
+      // Well past threshold × interval, over many heartbeats.
+      await sleep(THRESHOLD * INTERVAL_MS + 6 * HEARTBEAT_MS);
+      for (const i of [0, 1, 2]) {
+        const t = target(await statusOf(lab, i), ip);
+        assertEquals([t?.votesDown, t?.clusterDown], [1, false]);
+      }
+      assert(await published(lab, ip));
+      assertEquals(describeOps(await lab.writeOps()), []);
+    }),
+});
+
+Deno.test({
+  ...labTest(
+    "cluster agent cut off from every peer isolates itself and writes nothing",
+  ),
+  sanitizeResources: false,
+  fn: (t) =>
+    withCluster(async (lab) => {
+      const [t1, t2] = [lab.targetIp(1), lab.targetIp(2)];
+      await step(t, "partition: a2 isolated, the others lose it", async () => {
+        await lab.partition(2);
+        await waitStatus(
+          lab,
+          2,
+          (s) => s.guards?.isolated === true,
+          "isolated",
+        );
+        const reason = (await statusOf(lab, 2)).guards?.reason ?? "";
+        assert(/peer/.test(reason), reason);
+        await waitStatus(
+          lab,
+          0,
+          (s) => !peerLive(s, lab.agentId(2)) && peerLive(s, lab.agentId(1)),
+          "a2 lost, a1 live",
+        );
+        assertEquals(describeOps(await lab.writeOps()), []);
+      });
+      await step(t, "a target dies only for a2: no write", async () => {
+        await lab.blind(2, 1);
+        await waitStatus(lab, 2, (s) => target(s, t1)?.verdict === "down", t1);
+        await sleep(SETTLE_MS);
+        assertEquals(describeOps(await lab.writeOps()), []);
+      });
+      await step(t, "a0 and a1 remove a dead target without a2", async () => {
+        await lab.targetDown(2);
+        await lab.waitFor(async () => !(await published(lab, t2)), "removal");
+        await sleep(SETTLE_MS);
+        assertEquals(describeOps(await lab.writeOps()), [`delete ${t2}`]);
+      });
+      await step(
+        t,
+        "only isolated a2 sees the target back: it does not restore",
+        async () => {
+          // Alone and isolated, a2 sees t2 up and no live peer says down:
+          // without the guard its rule would restore the record.
+          await lab.blind(0, 2);
+          await lab.blind(1, 2);
+          await lab.targetUp(2);
+          await waitStatus(lab, 2, (s) => target(s, t2)?.verdict === "up", t2);
+          await sleep(SETTLE_MS);
+          assert((await statusOf(lab, 2)).guards?.isolated);
+          assertEquals(describeOps(await lab.writeOps()), [`delete ${t2}`]);
+        },
+      );
+    }),
+});
+
+Deno.test({
+  ...labTest(
+    "cluster ignores a paused agent's stale votes, before and after it resumes",
+  ),
+  sanitizeResources: false,
+  fn: (t) =>
+    withCluster(async (lab) => {
+      const ip = lab.targetIp(1);
+      const a0 = lab.agentId(0);
+      await lab.blind(0, 1);
+      await waitStatus(lab, 1, (s) =>
+        target(s, ip)?.votesDown === 1, "a0's vote");
+      lab.pause(0);
+      const pausedAt = Date.now();
+      await step(
+        t,
+        "a0's last vote goes stale while it is paused",
+        async () => {
+          await waitStatus(lab, 1, (s) =>
+            !peerLive(s, a0), "a0 lost");
+          // Counting a0's stale "down" with a1's own would make two votes.
+          await lab.blind(1, 1);
+          await waitStatus(
+            lab,
+            1,
+            (s) =>
+              target(s, ip)?.verdict === "down",
+            ip,
+          );
+          await sleep(4 * HEARTBEAT_MS);
+          const s1 = target(await statusOf(lab, 1), ip);
+          assertEquals([s1?.votesDown, s1?.clusterDown], [1, false]);
+          assertEquals(describeOps(await lab.writeOps()), []);
+        },
+      );
+      await step(t, "resumed a0 does not act on its stale view", async () => {
+        // a0 could see the target again, but its verdict is 10 s old and
+        // a1 (live) still says down: acting on it would remove the record.
+        await lab.heal(0);
+        await sleep(Math.max(0, pausedAt + 10_000 - Date.now()));
+        lab.resume(0);
+        await waitStatus(lab, 0, (s) =>
+          target(s, ip)?.verdict === "up", ip);
+        await sleep(SETTLE_MS);
+        assert(await published(lab, ip));
+        assertEquals(describeOps(await lab.writeOps()), []);
+      });
+    }),
+});
+
+function view(lab: AgentLab, down: number[]): PeerView {
+  const out: PeerView = {};
+  for (let t = 0; t < lab.opts.targets; t++) {
+    const isDown = down.includes(t);
+    out[lab.targetIp(t)] = {
+      verdict: isDown ? "down" : "up",
+      since: Date.now() - 60_000,
+      consecutive: 100,
+    };
+  }
+  return out;
+}
+
+function frame(
+  ring: Keyring,
+  from: string,
+  boot: number,
+  seq: number,
+  v: PeerView,
+): Promise<Uint8Array> {
+  return sealHeartbeat(
+    { from, boot, seq, sentAt: Date.now(), view: v, isolated: false },
+    ring,
+  );
+}
+
+async function rejected(lab: AgentLab, i: number): Promise<number> {
+  const fams = parseProm(await lab.metrics(i));
+  const fam = fams.get("goavail_peer_messages_rejected_total");
+  return fam?.samples.reduce((n, s) => n + s.value, 0) ?? 0;
+}
+
+async function rejectedFor(
+  lab: AgentLab,
+  i: number,
+  reason: string,
+): Promise<number> {
+  const fams = parseProm(await lab.metrics(i));
+  return sampleValue(fams, "goavail_peer_messages_rejected_total", {
+    reason,
+  }) ?? 0;
+}
+
+Deno.test({
+  ...labTest(
+    "cluster rejects forged, tampered and replayed heartbeats without a state change",
+  ),
+  sanitizeResources: false,
+  fn: () =>
+    withCluster(async (lab) => {
+      // a2 is configured everywhere but not running: its namespace sends.
+      const ring = await deriveKeyring([LAB_CRYPTO_KEY], false);
+      const [a1, a2] = [lab.agentId(1), lab.agentId(2)];
+      const before = await rejected(lab, 0);
+      const allDown = view(lab, [0, 1, 2]);
+      const boot = Date.now();
+      // A real peer's id from the wrong source IP.
+      const forged = await frame(ring, a1, boot, 1, allDown);
+      assertEquals(await lab.postFrame("a2", 0, forged, a1), 403);
+      // Right source, one bit flipped in the ciphertext.
+      const tampered = await frame(ring, a2, boot, 1, allDown);
+      const at = tampered.length - 20;
+      tampered[at] = (tampered[at] ?? 0) ^ 0x01;
+      assertEquals(await lab.postFrame("a2", 0, tampered, a2), 401);
+      // An id nobody configured.
+      const stranger = "192.0.2.99:7947";
+      const unknown = await frame(ring, stranger, boot, 1, allDown);
+      assertEquals(await lab.postFrame("a2", 0, unknown, stranger), 403);
+      // A valid frame: refused from the wrong host, then accepted once.
+      const good = await frame(ring, a2, boot, 1, view(lab, []));
+      assertEquals(await lab.postFrame("api", 0, good, a2), 403);
+      assertEquals(await lab.postFrame("a2", 0, good, a2), 204);
+      const seen = (await statusOf(lab, 0)).peers?.find((p) => p.addr === a2);
+      assert(seen?.live && seen.lastSeen, "the valid frame was accepted");
+      await sleep(300);
+      assertEquals(await lab.postFrame("a2", 0, good, a2), 409);
+      const again = await frame(ring, a2, boot, 1, allDown);
+      assertEquals(await lab.postFrame("a2", 0, again, a2), 409);
+
+      const s0 = await statusOf(lab, 0);
+      const last = s0.peers?.find((p) => p.addr === a2)?.lastSeen ?? "";
+      const drift = Math.abs(Date.parse(last) - Date.parse(seen.lastSeen));
+      assert(drift < 50, `replays refreshed a2 (moved ${drift} ms)`);
+      for (const ip of [0, 1, 2].map((t) => lab.targetIp(t))) {
+        const t = target(s0, ip);
+        assertEquals([t?.verdict, t?.votesDown], ["up", 0], ip);
+      }
+      assertEquals(await rejected(lab, 0) - before, 6);
+      assertEquals(await rejectedFor(lab, 0, "wrong_source"), 2);
+      assertEquals(await rejectedFor(lab, 0, "bad_tag"), 1);
+      assertEquals(await rejectedFor(lab, 0, "unknown_sender"), 1);
+      assertEquals(await rejectedFor(lab, 0, "replay"), 2);
+      assert(peerLive(await statusOf(lab, 1), lab.agentId(0)));
+      assertEquals(describeOps(await lab.writeOps()), []);
+    }, [0, 1]),
+});
+
+Deno.test({
+  ...labTest(
+    "cluster still removes a dead target in time after a peer is killed",
+  ),
+  sanitizeResources: false,
+  fn: () =>
+    withCluster(async (lab) => {
+      const ip = lab.targetIp(1);
+      // a0 is the preferred writer: the other two must take over.
+      await lab.stopAgent(0, "SIGKILL");
+      const downAt = Date.now();
+      await lab.targetDown(1);
+      await lab.waitFor(async () => !(await published(lab, ip)), "removal");
+      const ops = await lab.writeOps();
+      const took = (ops[0]?.at ?? Infinity) - downAt;
+      assert(took <= BOUND_MS, `removal took ${took} ms (bound ${BOUND_MS})`);
+      await lab.targetUp(1);
+      await lab.waitFor(() => published(lab, ip), "restore");
+      await sleep(SETTLE_MS);
+      assertEquals(describeOps(await lab.writeOps()), [
+        `delete ${ip}`,
+        `create ${ip}`,
+      ]);
+    }),
+});
