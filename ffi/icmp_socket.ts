@@ -217,7 +217,15 @@ class FfiIcmpSocket implements IcmpSocket {
       sa,
       sa.length,
     );
-    if (Number(n) >= 0) return { ok: true, sentMicros };
+    if (Number(n) >= 0) {
+      if (Deno.env.get("GAP_AFTER") === "1") {
+        return { ok: true, sentMicros: realtimeMicros() };
+      }
+      if (Deno.env.get("GAP_AFTER") === "2") {
+        return { ok: true, sentMicros: (sentMicros + realtimeMicros()) / 2 };
+      }
+      return { ok: true, sentMicros };
+    }
     const e = errno();
     return { ok: false, code: errnoName(e), message: strerror(e) };
   }
@@ -236,7 +244,7 @@ class FfiIcmpSocket implements IcmpSocket {
       ? formatIp(this.#name.subarray(4, 8))
       : formatIp(this.#name.subarray(8, 24));
     return {
-      data: this.#data.slice(0, n),
+      data: this.#data.subarray(0, n),
       source,
       receivedMicros: this.#kernelTime(Number(m[5])) ?? realtimeMicros(),
     };

@@ -63,12 +63,22 @@ export function internetChecksum(data: Uint8Array): number {
  * left zero because the kernel fills it (it needs the pseudo-header).
  * @param family 4 or 6
  * @param echo id, seq (masked to 16 bits) and payload
+ * @param out buffer of exactly 8 + payload bytes to write into (reused by
+ * the pinger to avoid an allocation per probe). @default a new buffer
  * @returns the ICMP message (no IP header)
  */
-export function encodeEchoRequest(family: 4 | 6, echo: Echo): Uint8Array {
-  const out = new Uint8Array(ECHO_HEADER_LENGTH + echo.payload.length);
+export function encodeEchoRequest(
+  family: 4 | 6,
+  echo: Echo,
+  out: Uint8Array = new Uint8Array(ECHO_HEADER_LENGTH + echo.payload.length),
+): Uint8Array {
+  if (out.length !== ECHO_HEADER_LENGTH + echo.payload.length) {
+    throw new RangeError("output buffer length must be 8 + payload length");
+  }
   out[0] = ECHO_REQUEST[family];
   out[1] = 0;
+  out[2] = 0;
+  out[3] = 0;
   out[4] = (echo.id >> 8) & 0xff;
   out[5] = echo.id & 0xff;
   out[6] = (echo.seq >> 8) & 0xff;

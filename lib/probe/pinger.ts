@@ -7,6 +7,7 @@
 
 import { decodeEchoReply, encodeEchoRequest } from "./icmp_packet.ts";
 import { canonicalIp, parseIp } from "./ip_addr.ts";
+import { InflightTable } from "./inflight.ts";
 import { SpreadSchedule } from "./schedule.ts";
 import type {
   IcmpSocket,
@@ -26,6 +27,8 @@ export interface PingerOptions extends ProberOptions {
   payloadBytes?: number;
   /** Milliseconds one `poll()` may block; bounds how fast stop() returns. @default 10 */
   pollMs?: number;
+  /** Spread sends over the interval; false sends each round as one burst. @default true */
+  spread?: boolean;
   /** Random source for the identifier, cookie and first probe number. @default Math.random */
   random?: () => number;
 }
@@ -37,17 +40,20 @@ interface Target {
   removed: boolean;
 }
 
-interface Pending {
-  target: Target;
-  probe: number;
-  sentMicros: number;
-  deadline: number;
+/** Largest number of replies read/** Largest number of replies read in one wake. */
+const DRAIN_LIMIT = 65_536;
+
+function writeU32(buf: Uint8Array, at: number, value: number): void {
+  buf[at] = value >>> 24;
+  buf[at + 1] = (value >>> 16) & 0xff;
+  buf[at + 2] = (value >>> 8) & 0xff;
+  buf[at + 3] = value & 0xff;
 }
 
-/** How long the number of an expired probe is remembered to count it late. */
-const LATE_WINDOW_MICROS = 60_000_000;
-/** Largest number of replies read in one wake. */
-const DRAIN_LIMIT = 65_536;
+function readU32(buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) |
+    buf[at + 3]!) >>> 0;
+}
 
 /** ICMP echo prober implementing {@linkcode Prober}. */
 export class Pinger implements Prober {
@@ -57,13 +63,11 @@ export class Pinger implements Prober {
   #id: number;
   #cookie: number;
   #nextProbe: number;
-  #payloadBytes: number;
+  #payload: Uint8Array;
+  #packet: Uint8Array;
   #schedule: SpreadSchedule<Target>;
   #targets = new Map<string, Target>();
-  #pending = new Map<number, Pending>();
-  #queue: Pending[] = [];
-  #queueHead = 0;
-  #expired = new Map<number, number>();
+  #inflight = new InflightTable<Target>();
   #stats: ProbeStats = {
     sent: 0,
     received: 0,
@@ -88,8 +92,13 @@ export class Pinger implements Prober {
     this.#id = options.identifier ?? Math.floor(random() * 0x10000);
     this.#cookie = Math.floor(random() * 0x1_0000_0000) >>> 0;
     this.#nextProbe = Math.floor(random() * 0x1_0000_0000) >>> 0;
-    this.#payloadBytes = Math.max(8, options.payloadBytes ?? 16);
-    this.#schedule = new SpreadSchedule(this.#timing.intervalMs * 1000);
+    const payloadBytes = Math.max(8, options.payloadBytes ?? 16);
+    this.#payload = new Uint8Array(payloadBytes);
+    this.#packet = new Uint8Array(8 + payloadBytes);
+    this.#schedule = new SpreadSchedule(
+      this.#timing.intervalMs * 1000,
+      options.spread ?? true,
+    );
   }
 
   /** Replaces the targets; probes in flight for removed ones are dropped. */
@@ -140,9 +149,7 @@ export class Pinger implements Prober {
     this.#kick.abort();
     await Promise.all(this.#loops);
     this.#loops = [];
-    this.#pending.clear();
-    this.#queue = [];
-    this.#queueHead = 0;
+    this.#inflight.clear();
   }
 
   /** @returns a copy of the counters. */
@@ -186,16 +193,13 @@ export class Pinger implements Prober {
       const ms = Number.isFinite(next)
         ? Math.max(1, Math.ceil((next - this.#now()) / 1000))
         : 60_000;
-      await this.#opts.clock.sleep(
-        ms,
-        AbortSignal.any([signal, this.#kick.signal]),
-      );
+      // stop() aborts the kick too; no AbortSignal.any per wake (it leaks).
+      await this.#opts.clock.sleep(ms, this.#kick.signal);
     }
   }
 
   #nextDeadline(): number {
-    const head = this.#queue[this.#queueHead];
-    return head ? head.deadline : Infinity;
+    return this.#inflight.nextDeadline();
   }
 
   #send(target: Target): void {
@@ -211,30 +215,23 @@ export class Pinger implements Prober {
         target.family ? `no IPv${target.family} socket` : "not an IP address",
       );
     }
-    const probe = this.#nextProbe;
-    this.#nextProbe = (probe + 1) >>> 0;
-    const payload = new Uint8Array(this.#payloadBytes);
-    const view = new DataView(payload.buffer);
-    view.setUint32(0, this.#cookie);
-    view.setUint32(4, probe);
-    const packet = encodeEchoRequest(socket.family, {
-      id: this.#id,
-      seq: probe & 0xffff,
-      payload,
-    });
+    const probe = this.#nextProbe; // only consumed when the send succeeds
+    const payload = this.#payload;
+    writeU32(payload, 0, this.#cookie);
+    writeU32(payload, 4, probe);
+    const packet = encodeEchoRequest(
+      socket.family,
+      { id: this.#id, seq: probe & 0xffff, payload },
+      this.#packet,
+    );
     const result = socket.send(target.key, packet);
     if (!result.ok) {
       return this.#localFault(target, result.code, result.message);
     }
     this.#stats.sent++;
-    const pending: Pending = {
-      target,
-      probe,
-      sentMicros: result.sentMicros,
-      deadline: this.#now() + this.#timing.timeoutMs * 1000,
-    };
-    this.#pending.set(probe, pending);
-    this.#queue.push(pending);
+    this.#nextProbe = (probe + 1) >>> 0;
+    const deadline = this.#now() + this.#timing.timeoutMs * 1000;
+    this.#inflight.add(probe, target, result.sentMicros, deadline);
   }
 
   #localFault(target: Target, code: string, message: string): void {
@@ -255,35 +252,14 @@ export class Pinger implements Prober {
   }
 
   #expire(now: number): void {
-    const q = this.#queue;
-    while (this.#queueHead < q.length) {
-      const p = q[this.#queueHead]!;
-      if (p.deadline > now) break;
-      this.#queueHead++;
-      if (this.#pending.get(p.probe) !== p) continue;
-      this.#pending.delete(p.probe);
-      this.#expired.set(p.probe, now + LATE_WINDOW_MICROS);
-      this.#timeout(p);
-    }
-    if (this.#queueHead > 1024 && this.#queueHead * 2 > q.length) {
-      this.#queue = q.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
-    if (this.#expired.size > 0) this.#pruneExpired(now);
+    this.#inflight.expire(now, (e) => this.#timeout(e.target!));
   }
 
-  #pruneExpired(now: number): void {
-    for (const [probe, until] of this.#expired) {
-      if (until > now && this.#expired.size <= 1_000_000) break;
-      this.#expired.delete(probe);
-    }
-  }
-
-  #timeout(p: Pending): void {
+  #timeout(target: Target): void {
     this.#stats.timeouts++;
-    if (p.target.removed) return;
+    if (target.removed) return;
     this.#emit({
-      ip: p.target.ip,
+      ip: target.ip,
       ok: false,
       rttMicros: null,
       at: this.#opts.clock.now(),
@@ -322,26 +298,23 @@ export class Pinger implements Prober {
     const { id, seq, payload } = decoded.value;
     if (socket.kind === "raw" && id !== this.#id) return;
     if (payload.length < 8) return;
-    const view = new DataView(payload.buffer, payload.byteOffset, 8);
-    if (view.getUint32(0) !== this.#cookie) return;
-    const probe = view.getUint32(4);
+    if (readU32(payload, 0) !== this.#cookie) return;
+    const probe = readU32(payload, 4);
     if ((probe & 0xffff) !== seq) return;
-    const p = this.#pending.get(probe);
-    if (!p) {
-      if (this.#expired.delete(probe)) this.#stats.late++;
-      return;
-    }
-    if (p.target.key !== source) return;
-    this.#pending.delete(probe);
-    const rtt = Math.max(0, receivedMicros - p.sentMicros);
+    const taken = this.#inflight.take(probe, (e) => e.target?.key === source);
+    if (taken.kind === "late") this.#stats.late++;
+    if (taken.kind !== "match") return;
+    const { target, sentMicros } = taken.entry;
+    if (!target) return;
+    const rtt = Math.max(0, receivedMicros - sentMicros);
     if (rtt > this.#timing.timeoutMs * 1000) {
       this.#stats.late++;
-      return this.#timeout(p);
+      return this.#timeout(target);
     }
     this.#stats.received++;
-    if (p.target.removed) return;
+    if (target.removed) return;
     this.#emit({
-      ip: p.target.ip,
+      ip: target.ip,
       ok: true,
       rttMicros: Math.round(rtt),
       at: this.#opts.clock.now(),

@@ -10,10 +10,16 @@ export class SpreadSchedule<T> {
   #intervalMicros: number;
   #roundStart = 0;
   #cursor = 0;
+  #spread: boolean;
 
-  /** @param intervalMicros time between two turns of one item */
-  constructor(intervalMicros: number) {
+  /**
+   * @param intervalMicros time between two turns of one item
+   * @param spread false makes every item due at the round start (a burst;
+   * for benchmarks). @default true
+   */
+  constructor(intervalMicros: number, spread = true) {
     this.#intervalMicros = Math.max(1, intervalMicros);
+    this.#spread = spread;
   }
 
   /** Number of scheduled items. */
@@ -52,6 +58,7 @@ export class SpreadSchedule<T> {
   }
 
   #due(index: number): number {
+    if (!this.#spread) return this.#roundStart;
     const n = this.#items.length;
     return this.#roundStart + (index * this.#intervalMicros) / n;
   }
@@ -70,7 +77,7 @@ export class SpreadSchedule<T> {
     if (nowMicros - this.#roundStart > 2 * this.#intervalMicros) {
       this.start(nowMicros);
     }
-    const bound = Math.min(limit, 2 * n);
+    const bound = Math.min(limit, this.#spread ? 2 * n : n);
     while (out.length < bound) {
       if (this.#cursor >= n) {
         const next = this.#roundStart + this.#intervalMicros;

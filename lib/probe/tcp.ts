@@ -66,6 +66,7 @@ export class TcpProber implements Prober {
   #kick = new AbortController();
   #loop: Promise<void> | null = null;
   #inflight = new Set<Promise<void>>();
+  #controllers = new Set<AbortController>();
 
   /**
    * @param port TCP port probed on every target
@@ -110,6 +111,7 @@ export class TcpProber implements Prober {
     this.#running = false;
     this.#abort.abort();
     this.#kick.abort();
+    for (const ctl of this.#controllers) ctl.abort();
     await this.#loop;
     await Promise.all([...this.#inflight]);
   }
@@ -132,18 +134,22 @@ export class TcpProber implements Prober {
       const ms = Number.isFinite(next)
         ? Math.max(1, Math.ceil((next - clock.monotonicMicros()) / 1000))
         : 60_000;
-      await clock.sleep(ms, AbortSignal.any([signal, this.#kick.signal]));
+      await clock.sleep(ms, this.#kick.signal); // stop() aborts the kick too
     }
   }
 
   async #probe(ip: string): Promise<void> {
     const clock = this.#opts.clock;
     const connect = this.#opts.connect ?? Deno.connect;
-    const timeout = new AbortController();
-    const signal = AbortSignal.any([this.#abort.signal, timeout.signal]);
-    const timer = clock.sleep(this.#timing.timeoutMs, signal).then(() =>
-      timeout.abort()
-    );
+    const ctl = new AbortController();
+    this.#controllers.add(ctl);
+    const signal = ctl.signal;
+    let timedOut = false;
+    const timer = clock.sleep(this.#timing.timeoutMs, signal).then(() => {
+      if (signal.aborted) return;
+      timedOut = true;
+      ctl.abort();
+    });
     const started = clock.monotonicMicros();
     this.#stats.sent++;
     try {
@@ -151,7 +157,7 @@ export class TcpProber implements Prober {
       const conn = await connect({ hostname, port: this.#port, signal });
       conn.close();
       const rtt = clock.monotonicMicros() - started;
-      if (timeout.signal.aborted) throw new Error("timed out");
+      if (timedOut) throw new Error("timed out");
       this.#stats.received++;
       this.#observe({
         ip,
@@ -162,7 +168,7 @@ export class TcpProber implements Prober {
     } catch (e) {
       if (this.#abort.signal.aborted) return; // stopping: report nothing
       const code = errorCode(e);
-      if (!timeout.signal.aborted && isLocal(code)) {
+      if (!timedOut && isLocal(code)) {
         this.#stats.localFaults++;
         this.#observe({
           ip,
@@ -174,7 +180,7 @@ export class TcpProber implements Prober {
         });
       } else {
         this.#stats.timeouts++;
-        const detail = timeout.signal.aborted ? undefined : code;
+        const detail = timedOut ? undefined : code;
         this.#observe({
           ip,
           ok: false,
@@ -185,8 +191,9 @@ export class TcpProber implements Prober {
         });
       }
     } finally {
-      timeout.abort();
+      ctl.abort();
       await timer;
+      this.#controllers.delete(ctl);
     }
   }
 

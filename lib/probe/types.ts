@@ -79,7 +79,10 @@ export type SendResult =
 
 /** One datagram read from an {@linkcode IcmpSocket}. */
 export interface ReceivedPacket {
-  /** Bytes as delivered (raw IPv4 includes the IP header). */
+  /**
+   * Bytes as delivered (raw IPv4 includes the IP header). May be a view of a
+   * buffer the socket reuses: valid until the next `receive()`.
+   */
   data: Uint8Array;
   /** Source address in canonical text form. */
   source: string;
@@ -100,7 +103,10 @@ export interface IcmpSocket {
    * "dgram": unprivileged ping socket; the kernel rewrites the id.
    */
   readonly kind: "raw" | "dgram";
-  /** Sends one ICMP message (checksummed for v4) without blocking. */
+  /**
+   * Sends one ICMP message (checksummed for v4) without blocking. The packet
+   * is copied before returning, so the caller may reuse its buffer.
+   */
   send(ip: string, packet: Uint8Array): SendResult;
   /** Reads one pending datagram without blocking; null when none is left. */
   receive(): ReceivedPacket | null;

@@ -50,3 +50,13 @@ Deno.test("SpreadSchedule() setItems() keeps the position within the round", () 
   assert.deepEqual(s.takeDue(500), ["c"]);
   assert.deepEqual(s.takeDue(999), ["d"]);
 });
+
+Deno.test("SpreadSchedule() without spread makes a whole round due at once", () => {
+  const s = new SpreadSchedule<number>(1000, false);
+  s.setItems([1, 2, 3], 0);
+  s.start(0);
+  assert.deepEqual(s.takeDue(0), [1, 2, 3]);
+  assert.equal(s.nextDueMicros(), 1000);
+  assert.deepEqual(s.takeDue(999), []);
+  assert.deepEqual(s.takeDue(1000), [1, 2, 3]);
+});

@@ -6,7 +6,8 @@
  * Flags: `--interval MS` `--timeout MS` `--duration MS` (else run until
  * stdin says `stop` or closes) `--targets-file F` `--json` (one line per
  * observation) `--rtt-list` (all RTTs in the summary) `--capture IFACE`
- * (record wire RTTs with a packet socket) `--datagram-only`.
+ * (record wire RTTs with a packet socket) `--datagram-only` `--burst`
+ * (each round sent at once) `--per-target`.
  * Stdin commands: `targets IP...`, `timing INTERVAL TIMEOUT`, `stop`.
  * Last line: `{"type":"summary", ...}` (see {@linkcode Summary}).
  * @module
@@ -96,10 +97,15 @@ async function readCommands(pinger: Pinger, stop: AbortController) {
   stop.abort();
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? null;
+function histogramMedian(h: Uint32Array): number | null {
+  const total = h.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  let seen = 0;
+  for (let i = 0; i < h.length; i++) {
+    seen += h[i]!;
+    if (seen > Math.floor(total / 2)) return i;
+  }
+  return null;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -113,6 +119,7 @@ async function main(argv: string[]): Promise<void> {
   const rttList = bool(args, "--rtt-list");
   const perTargetWanted = bool(args, "--per-target");
   const datagramOnly = bool(args, "--datagram-only");
+  const burst = bool(args, "--burst");
   const targets = file
     ? Deno.readTextFileSync(file).split(/\s+/).filter((s) => s)
     : args;
@@ -130,11 +137,17 @@ async function main(argv: string[]): Promise<void> {
     return s;
   };
   const rtts: number[] = [];
+  // Fixed-size histogram (1 µs buckets up to 100 ms) so the runner's own
+  // memory does not grow with the probe count.
+  const histogram = new Uint32Array(100_001);
   const perTarget: Record<string, [number, number, number]> = {};
   let observations = 0;
   const onObservation = (o: Observation) => {
     observations++;
-    if (o.ok && o.rttMicros !== null) rtts.push(o.rttMicros);
+    if (o.ok && o.rttMicros !== null) {
+      histogram[Math.min(o.rttMicros, 100_000)]!++;
+      if (rttList) rtts.push(o.rttMicros);
+    }
     if (perTargetWanted) {
       const t = perTarget[o.ip] ??= [0, 0, 0];
       t[o.ok ? 0 : o.fault === "local" ? 2 : 1]++;
@@ -147,16 +160,21 @@ async function main(argv: string[]): Promise<void> {
     logger: silentLogger,
     onObservation,
     timing: { intervalMs, timeoutMs },
+    spread: !burst,
   });
   pinger.setTargets(targets);
   pinger.start();
   emit({ type: "started" });
+  const memTimer = bool(args, "--mem")
+    ? setInterval(() => emit({ type: "memory", ...Deno.memoryUsage() }), 1000)
+    : undefined;
   const stop = new AbortController();
   if (duration) {
     await systemClock.sleep(Number(duration), stop.signal);
   } else {
     await readCommands(pinger, stop);
   }
+  clearInterval(memTimer);
   await pinger.stop();
   const usage = getrusage(C.RUSAGE_SELF).cpuSeconds;
   const summary: Summary = {
@@ -173,7 +191,7 @@ async function main(argv: string[]): Promise<void> {
     cpuTotalSeconds: usage,
     vmHwmKiB: status("VmHWM"),
     vmRssKiB: status("VmRSS"),
-    rttMedianMicros: median(rtts),
+    rttMedianMicros: histogramMedian(histogram),
     observations,
   };
   if (perTargetWanted) summary.perTarget = perTarget;
