@@ -38,6 +38,7 @@ import { LossWindow } from "./loss_window.ts";
 import { collectMetrics } from "./agent_metrics.ts";
 import { computeWish, type IntentClock } from "./wish.ts";
 import { Reloader } from "./reload.ts";
+import { guardEvents } from "./guard_notify.ts";
 
 /** A running goavail agent. */
 export class Agent {
@@ -65,6 +66,8 @@ export class Agent {
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #intentSince: IntentClock = new Map();
+  /** DNS guards holding records back after the last good pass. */
+  #guardsHeld: ReadonlySet<string> = new Set();
   /** Observations per IP since start (or since a reload added it). */
   readonly observedCount: Map<string, number> = new Map();
   readonly #reloader: Reloader;
@@ -424,6 +427,10 @@ export class Agent {
     for (const [kind, n] of Object.entries(report.apiErrors)) {
       this.metrics.dnsApiErrors.inc({ kind }, n ?? 0);
     }
+    if (report.status !== "ok") return;
+    const guards = guardEvents(this.#guardsHeld, report.notes);
+    this.#guardsHeld = guards.held;
+    for (const e of guards.events) this.notifier.notify(e);
   }
 
   #onAction(a: WatchedAction): void {
