@@ -1,7 +1,8 @@
 /**
  * Notifications end to end: the in-process agent (fake prober, fake
  * Cloudflare API) sends its webhook messages with the real `fetch` to a
- * receiver on 127.0.0.1, or to a closed port.
+ * receiver on 127.0.0.1, or to a closed port: one per DNS change, one per
+ * guard (self-isolation, blast radius) starting or ending to hold.
  * @module
  */
 import {
@@ -59,9 +60,9 @@ function deadUrl(): string {
   return `http://127.0.0.1:${port}${HOOK_PATH}`;
 }
 
-async function harnessFor(url: string): Promise<Harness> {
+async function harnessFor(url: string, top = ""): Promise<Harness> {
   const h = await startHarness(
-    `${BASE_TOML}[notify]\nwebhook_url = "${url}"\n`,
+    `${top}${BASE_TOML}[notify]\nwebhook_url = "${url}"\n`,
     { realFetch: true },
   );
   // Capture every line, debug included, so a leak anywhere would show.
@@ -144,6 +145,44 @@ Deno.test("Notifier sends one message per self-isolation trigger and one when it
     assertEquals(events(r), ["guard_triggered -", "guard_cleared -"]);
     assert(r.bodies[0]!.detail.includes("Self-isolation"), r.bodies[0]!.detail);
     assertEquals(h.cf.writes().length, 0, "wrote DNS while isolated");
+    assertNoSecret(h, r.url);
+  } finally {
+    await h.close();
+    await r.close();
+  }
+});
+
+Deno.test("Notifier sends one message when the blast-radius guard holds a record back and one when it lets go", async () => {
+  const r = startReceiver();
+  const h = await harnessFor(r.url, "max_removals_fraction = 0.34\n");
+  const TWO_DOWN = { ...UP, "192.0.2.2": false, "192.0.2.3": false };
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    for (let i = 0; i < 3; i++) h.prober().emit(TWO_DOWN);
+    await until(() => r.bodies.length >= 2, "removal and guard messages");
+    // Passes while the guard keeps holding must not repeat the message.
+    for (let i = 0; i < 3; i++) {
+      h.prober().emit(TWO_DOWN);
+      h.clock.advance(61_000);
+      await until(
+        () => h.agent.lastReport?.status === "ok",
+        "a drift-repair pass",
+      );
+      await settle(20);
+    }
+    assertEquals(published(h.cf).size, 2, "blast radius exceeded");
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
+    await until(() => published(h.cf).size === 3, "restore");
+    await until(() => r.bodies.length >= 4, "restore and cleared messages");
+    await settle(200);
+    const removed = r.bodies[0]!.ip;
+    assertEquals(events(r), [
+      `record_removed ${removed}`,
+      `guard_triggered ${removed === "192.0.2.2" ? "192.0.2.3" : "192.0.2.2"}`,
+      `record_restored ${removed}`,
+      "guard_cleared -",
+    ]);
+    assert(r.bodies[1]!.detail.includes("blast_radius"), r.bodies[1]!.detail);
     assertNoSecret(h, r.url);
   } finally {
     await h.close();
