@@ -39,6 +39,7 @@ import { collectMetrics } from "./agent_metrics.ts";
 import { computeWish, type IntentClock } from "./wish.ts";
 import { Reloader } from "./reload.ts";
 import { guardEvents } from "./guard_notify.ts";
+import { PeerNotices } from "./peer_notify.ts";
 
 /** A running goavail agent. */
 export class Agent {
@@ -68,6 +69,7 @@ export class Agent {
   readonly #intentSince: IntentClock = new Map();
   /** DNS guards holding records back after the last good pass. */
   #guardsHeld: ReadonlySet<string> = new Set();
+  readonly #peerNotices = new PeerNotices();
   /** Observations per IP since start (or since a reload added it). */
   readonly observedCount: Map<string, number> = new Map();
   readonly #reloader: Reloader;
@@ -231,6 +233,10 @@ export class Agent {
       transport: this.deps.peerTransport,
       clock: this.deps.clock,
       logger: this.deps.logger,
+      onPeerChange: (peer, live) => {
+        const e = this.#peerNotices.onChange(peer, live);
+        if (e) this.notifier.notify(e);
+      },
     });
     const receiver = {
       rejections: membership.rejections,

@@ -66,6 +66,7 @@ export class Membership implements HeartbeatReceiver {
   readonly #lastAt = new Map<string, number>();
   #graceFromMicros = 0;
   readonly #sendTimeout: number | undefined;
+  readonly #onPeerChange: MembershipOptions["onPeerChange"];
 
   /**
    * @param settings from `config.members`
@@ -81,6 +82,7 @@ export class Membership implements HeartbeatReceiver {
     this.#ring = options.keyring;
     this.#local = options.localState;
     this.#sendTimeout = options.sendTimeoutMs;
+    this.#onPeerChange = options.onPeerChange;
     this.#transport = options.transport ?? null;
     this.#localIp = options.transport
       ? null
@@ -312,7 +314,7 @@ export class Membership implements HeartbeatReceiver {
     this.#logLiveness();
   }
 
-  /** Logs each peer's change between live and lost. */
+  /** Logs (and reports) each peer's change between live and lost. */
   #logLiveness(): void {
     const now = this.#clock.monotonicMicros();
     for (const s of this.#table.slots()) {
@@ -326,6 +328,7 @@ export class Membership implements HeartbeatReceiver {
           lastSendError: s.status(now, false).lastSendError,
         });
       }
+      this.#onPeerChange?.(s.addr.id, live);
     }
   }
 }

@@ -50,4 +50,9 @@ export interface MembershipOptions {
   sendTimeoutMs?: number;
   /** This run's boot value (wall ms). @default clock.now() at construction */
   boot?: number;
+  /**
+   * Called when a peer goes live or is lost (after being live), with its
+   * canonical id. Must not throw.
+   */
+  onPeerChange?: (peer: string, live: boolean) => void;
 }
