@@ -52,17 +52,26 @@ function startReceiver(): Receiver {
   };
 }
 
-/** @returns a URL on a 127.0.0.1 port nothing listens on. */
-function deadUrl(): string {
+/** @returns a 127.0.0.1 port that was free a moment ago. */
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
-  return `http://127.0.0.1:${port}${HOOK_PATH}`;
+  return port;
 }
 
-async function harnessFor(url: string, top = ""): Promise<Harness> {
+/** @returns a URL on a 127.0.0.1 port nothing listens on. */
+function deadUrl(): string {
+  return `http://127.0.0.1:${freePort()}${HOOK_PATH}`;
+}
+
+async function harnessFor(
+  url: string,
+  top = "",
+  sections = "",
+): Promise<Harness> {
   const h = await startHarness(
-    `${top}${BASE_TOML}[notify]\nwebhook_url = "${url}"\n`,
+    `${top}${BASE_TOML}${sections}[notify]\nwebhook_url = "${url}"\n`,
     { realFetch: true },
   );
   // Capture every line, debug included, so a leak anywhere would show.
@@ -186,6 +195,45 @@ Deno.test("Notifier sends one message when the blast-radius guard holds a record
     assertNoSecret(h, r.url);
   } finally {
     await h.close();
+    await r.close();
+  }
+});
+
+Deno.test("Notifier sends one message when a cluster peer is lost, none when it first arrives", async () => {
+  const r = startReceiver();
+  const [pa, pb] = [freePort(), freePort()];
+  const members = (self: number, peer: number) =>
+    `[members]\nlocal_addr = "127.0.0.1:${self}"\npeers = ["127.0.0.1:${peer}"]\n` +
+    `crypto_key = "${"k".repeat(32)}"\n`;
+  const a = await harnessFor(r.url, "", members(pa, pb));
+  let b: Harness | null = null;
+  try {
+    b = await startHarness(`${BASE_TOML}${members(pb, pa)}`);
+    // Both clocks move together: heartbeats carry their sender's time.
+    for (let i = 0; i < 20 && a.agent.membership!.liveIds().length === 0; i++) {
+      a.clock.advance(1000);
+      b.clock.advance(1000);
+      await settle(30);
+    }
+    assertEquals(a.agent.membership!.liveIds(), [`127.0.0.1:${pb}`]);
+    await b.close();
+    b = null;
+    for (
+      let i = 0;
+      i < 20 && !r.bodies.some((m) => m.event === "peer_lost");
+      i++
+    ) {
+      a.clock.advance(1000);
+      await settle(30);
+    }
+    await settle(200);
+    const peers = r.bodies.filter((m) => m.event.startsWith("peer_"));
+    assertEquals(peers.map((m) => m.event), ["peer_lost"]);
+    assert(peers[0]!.detail.includes(`127.0.0.1:${pb}`), peers[0]!.detail);
+    assertNoSecret(a, r.url);
+  } finally {
+    await b?.close();
+    await a.close();
     await r.close();
   }
 });
