@@ -16,6 +16,8 @@ import {
 } from "../lib/probe/types.ts";
 import { formatIp, parseIp } from "../lib/probe/ip_addr.ts";
 import { C, errno, errnoName, libc, realtimeMicros, strerror } from "./libc.ts";
+import { Arena, MsgHdr, nextCmsg, timespecMicros } from "./msg.ts";
+import { TxStamps } from "./tx_stamps.ts";
 
 /** Options of {@linkcode openIcmpSocket}. */
 export interface IcmpSocketOptions {
@@ -34,10 +36,6 @@ const FIXES = "run goavail as root, or grant the binary raw sockets with " +
 const RECV_BYTES = 4096;
 const NAME_BYTES = 28;
 const CONTROL_BYTES = 128;
-
-function ptrValue(buf: Uint8Array): bigint {
-  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
-}
 
 function sockaddrFor(family: 4 | 6, bytes: Uint8Array): Uint8Array {
   const sa = new Uint8Array(family === 4 ? 16 : 28);
@@ -172,42 +170,63 @@ class FfiIcmpSocket implements IcmpSocket {
   #closed = false;
   #waiting: Promise<unknown> | null = null;
   #destinations = new Map<string, Uint8Array>();
-  #data = new Uint8Array(RECV_BYTES);
-  #name = new Uint8Array(NAME_BYTES);
-  #control = new Uint8Array(CONTROL_BYTES);
-  #iov = new BigUint64Array(2);
-  #msghdr = new BigUint64Array(7);
-  #msghdrBytes = new Uint8Array(this.#msghdr.buffer);
-  #controlView = new DataView(this.#control.buffer);
-  #pollfd = new Uint8Array(8);
+  #arena = new Arena(16384);
+  #recv = new MsgHdr(this.#arena, {
+    name: NAME_BYTES,
+    data: RECV_BYTES,
+    control: CONTROL_BYTES,
+  });
+  #pollfd = this.#arena.take(8).bytes;
+  #pollView = new DataView(this.#pollfd.buffer, this.#pollfd.byteOffset, 8);
+  #tx: TxStamps | null = null;
+  #txConfirmed = false;
 
   constructor(fd: number, family: 4 | 6, kind: "raw" | "dgram") {
     this.#fd = fd;
     this.family = family;
     this.kind = kind;
-    this.#iov[0] = ptrValue(this.#data);
-    this.#iov[1] = BigInt(RECV_BYTES);
-    this.#msghdr[0] = ptrValue(this.#name);
-    this.#msghdr[2] = ptrValue(new Uint8Array(this.#iov.buffer));
-    this.#msghdr[3] = 1n;
-    this.#msghdr[4] = ptrValue(this.#control);
-    const pv = new DataView(this.#pollfd.buffer);
-    pv.setInt32(0, fd, true);
-    pv.setInt16(4, C.POLLIN, true);
+    this.#pollView.setInt32(0, fd, true);
+    this.#pollView.setInt16(4, C.POLLIN, true);
+    if (TxStamps.enable(fd)) this.#tx = new TxStamps(this.#arena);
+  }
+
+  #sockaddr(ip: string): Uint8Array | null {
+    let sa = this.#destinations.get(ip);
+    if (sa) return sa;
+    const parsed = parseIp(ip);
+    if (!parsed || parsed.family !== this.family) return null;
+    sa = sockaddrFor(this.family, parsed.bytes);
+    if (this.#destinations.size > 200_000) this.#destinations.clear();
+    this.#destinations.set(ip, sa);
+    return sa;
   }
 
   send(ip: string, packet: Uint8Array): SendResult {
     if (this.#closed) return { ok: false, code: "EBADF", message: "closed" };
-    let sa = this.#destinations.get(ip);
+    const sa = this.#sockaddr(ip);
     if (!sa) {
-      const parsed = parseIp(ip);
-      if (!parsed || parsed.family !== this.family) {
-        return { ok: false, code: "EINVAL", message: `not IPv${this.family}` };
-      }
-      sa = sockaddrFor(this.family, parsed.bytes);
-      if (this.#destinations.size > 200_000) this.#destinations.clear();
-      this.#destinations.set(ip, sa);
+      return { ok: false, code: "EINVAL", message: `not IPv${this.family}` };
     }
+    if (this.#tx) {
+      const sentMicros = realtimeMicros();
+      const { n, key } = this.#tx.send(this.#fd, sa, packet);
+      if (n >= 0) {
+        this.#txConfirmed = true;
+        return { ok: true, sentMicros, token: key };
+      }
+      const e = errno();
+      if (e !== 22 || this.#txConfirmed) return failure(e);
+      // EINVAL before any success: maybe a kernel without SCM_TS_OPT_ID.
+      const plain = this.#sendto(sa, packet);
+      if (!plain.ok) return plain;
+      TxStamps.disable(this.#fd);
+      this.#tx = null;
+      return plain;
+    }
+    return this.#sendto(sa, packet);
+  }
+
+  #sendto(sa: Uint8Array, packet: Uint8Array): SendResult {
     const sentMicros = realtimeMicros();
     const n = libc().sendto(
       this.#fd,
@@ -217,53 +236,37 @@ class FfiIcmpSocket implements IcmpSocket {
       sa,
       sa.length,
     );
-    if (Number(n) >= 0) {
-      if (Deno.env.get("GAP_AFTER") === "1") {
-        return { ok: true, sentMicros: realtimeMicros() };
-      }
-      if (Deno.env.get("GAP_AFTER") === "2") {
-        return { ok: true, sentMicros: (sentMicros + realtimeMicros()) / 2 };
-      }
-      return { ok: true, sentMicros };
-    }
-    const e = errno();
-    return { ok: false, code: errnoName(e), message: strerror(e) };
+    return Number(n) >= 0 ? { ok: true, sentMicros } : failure(errno());
+  }
+
+  transmitMicros(token: number): number | null {
+    if (!this.#tx || this.#closed) return null;
+    return this.#tx.take(this.#fd, token);
   }
 
   receive(): ReceivedPacket | null {
     if (this.#closed) return null;
-    const m = this.#msghdr;
-    m[1] = BigInt(NAME_BYTES); // msg_namelen (u32 + padding)
-    m[5] = BigInt(CONTROL_BYTES); // msg_controllen
-    m[6] = 0n; // msg_flags
-    const n = Number(
-      libc().recvmsg(this.#fd, this.#msghdrBytes, C.MSG_DONTWAIT),
-    );
+    const m = this.#recv;
+    m.setLengths(NAME_BYTES, RECV_BYTES, CONTROL_BYTES);
+    const n = Number(libc().recvmsg(this.#fd, m.hdr, C.MSG_DONTWAIT));
     if (n < 0) return null;
     const source = this.family === 4
-      ? formatIp(this.#name.subarray(4, 8))
-      : formatIp(this.#name.subarray(8, 24));
+      ? formatIp(m.name.subarray(4, 8))
+      : formatIp(m.name.subarray(8, 24));
     return {
-      data: this.#data.subarray(0, n),
+      data: m.data.subarray(0, n),
       source,
-      receivedMicros: this.#kernelTime(Number(m[5])) ?? realtimeMicros(),
+      receivedMicros: this.#kernelTime(m) ?? realtimeMicros(),
     };
   }
 
-  #kernelTime(controlLength: number): number | null {
-    const v = this.#controlView;
-    let at = 0;
-    while (at + 16 <= controlLength) {
-      const len = Number(v.getBigUint64(at, true));
-      if (len < 16) return null;
-      const level = v.getInt32(at + 8, true);
-      const type = v.getInt32(at + 12, true);
-      if (level === C.SOL_SOCKET && type === C.SO_TIMESTAMPNS && len >= 32) {
-        const sec = Number(v.getBigInt64(at + 16, true));
-        const nsec = Number(v.getBigInt64(at + 24, true));
-        return sec * 1e6 + nsec / 1e3;
+  #kernelTime(m: MsgHdr): number | null {
+    const v = m.controlView;
+    const end = m.controlLength;
+    for (let c = nextCmsg(v, 0, end); c; c = nextCmsg(v, c.next, end)) {
+      if (c.level === C.SOL_SOCKET && c.type === C.SO_TIMESTAMPNS) {
+        return c.length >= 16 ? timespecMicros(v, c.at) : null;
       }
-      at += (len + 7) & ~7;
     }
     return null;
   }
@@ -271,6 +274,7 @@ class FfiIcmpSocket implements IcmpSocket {
   async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.#closed || signal?.aborted) return;
     const ms = Math.max(0, Math.min(Math.ceil(timeoutMs), 1000));
+    this.#pollView.setInt16(6, 0, true);
     const pending = libc().poll(this.#pollfd, 1n, ms);
     this.#waiting = pending;
     try {
@@ -279,6 +283,9 @@ class FfiIcmpSocket implements IcmpSocket {
       this.#waiting = null;
       if (this.#closed) this.#release();
     }
+    // POLLERR means queued transmit timestamps; reading them re-arms poll.
+    const revents = this.#pollView.getInt16(6, true);
+    if (this.#tx && (revents & C.POLLERR)) this.#tx.drain(this.#fd);
   }
 
   close(): void {
@@ -291,4 +298,8 @@ class FfiIcmpSocket implements IcmpSocket {
     if (this.#fd >= 0) libc().close(this.#fd);
     this.#fd = -1;
   }
+}
+
+function failure(e: number): SendResult {
+  return { ok: false, code: errnoName(e), message: strerror(e) };
 }

@@ -25,6 +25,8 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
     result: "isize",
   },
+  // ssize_t sendmsg(int fd, const struct msghdr *msg, int flags);
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   // ssize_t recvmsg(int fd, struct msghdr *msg, int flags);
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout); — runs off the JS thread
@@ -78,6 +80,19 @@ export const C = {
   SO_SNDBUFFORCE: 32,
   SO_RCVBUFFORCE: 33,
   SO_TIMESTAMPNS: 35,
+  SO_TIMESTAMPING: 37,
+  SCM_TS_OPT_ID: 81,
+  SOF_TIMESTAMPING_TX_SOFTWARE: 1 << 1,
+  SOF_TIMESTAMPING_SOFTWARE: 1 << 4,
+  SOF_TIMESTAMPING_OPT_ID: 1 << 7,
+  SOF_TIMESTAMPING_OPT_TSONLY: 1 << 11,
+  SO_EE_ORIGIN_TIMESTAMPING: 4,
+  SOL_IP: 0,
+  IP_RECVERR: 11,
+  SOL_IPV6: 41,
+  IPV6_RECVERR: 25,
+  MSG_ERRQUEUE: 0x2000,
+  POLLERR: 0x8,
   ICMP_FILTER: 1,
   ICMP6_FILTER: 1,
   MSG_DONTWAIT: 0x40,

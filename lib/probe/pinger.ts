@@ -231,7 +231,13 @@ export class Pinger implements Prober {
     this.#stats.sent++;
     this.#nextProbe = (probe + 1) >>> 0;
     const deadline = this.#now() + this.#timing.timeoutMs * 1000;
-    this.#inflight.add(probe, target, result.sentMicros, deadline);
+    this.#inflight.add(
+      probe,
+      target,
+      result.sentMicros,
+      deadline,
+      result.token ?? -1,
+    );
   }
 
   #localFault(target: Target, code: string, message: string): void {
@@ -304,9 +310,14 @@ export class Pinger implements Prober {
     const taken = this.#inflight.take(probe, (e) => e.target?.key === source);
     if (taken.kind === "late") this.#stats.late++;
     if (taken.kind !== "match") return;
-    const { target, sentMicros } = taken.entry;
+    const { target, sentMicros, token } = taken.entry;
     if (!target) return;
-    const rtt = Math.max(0, receivedMicros - sentMicros);
+    // Prefer the kernel's transmit time when it is plausible.
+    const tx = token >= 0 ? socket.transmitMicros?.(token) ?? null : null;
+    const sent = tx !== null && tx >= sentMicros && tx <= receivedMicros
+      ? tx
+      : sentMicros;
+    const rtt = Math.max(0, receivedMicros - sent);
     if (rtt > this.#timing.timeoutMs * 1000) {
       this.#stats.late++;
       return this.#timeout(target);

@@ -74,7 +74,13 @@ export interface ProberOptions {
 
 /** Result of {@linkcode IcmpSocket.send}. */
 export type SendResult =
-  | { ok: true; sentMicros: number }
+  | {
+    ok: true;
+    /** Send time (socket time base, µs), taken just before the send. */
+    sentMicros: number;
+    /** Key for {@linkcode IcmpSocket.transmitMicros}, when supported. */
+    token?: number;
+  }
   | { ok: false; code: string; message: string };
 
 /** One datagram read from an {@linkcode IcmpSocket}. */
@@ -108,6 +114,13 @@ export interface IcmpSocket {
    * is copied before returning, so the caller may reuse its buffer.
    */
   send(ip: string, packet: Uint8Array): SendResult;
+  /**
+   * Kernel transmit time of a send (same time base as `receivedMicros`),
+   * when the socket supports transmit timestamps.
+   * @param token the `token` of a successful send
+   * @returns µs, or null when unknown
+   */
+  transmitMicros?(token: number): number | null;
   /** Reads one pending datagram without blocking; null when none is left. */
   receive(): ReceivedPacket | null;
   /**

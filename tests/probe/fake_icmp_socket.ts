@@ -32,6 +32,11 @@ export interface FakeIcmpSocketOptions {
   kind?: "raw" | "dgram";
   /** Answer every send at once with this RTT (µs); null = never. @default null */
   autoReplyMicros?: number | null;
+  /**
+   * Report kernel transmit times this many µs after the send time;
+   * null = the socket has no transmit timestamps. @default null
+   */
+  txDelayMicros?: number | null;
   /** Id the kernel writes into replies of a "dgram" socket. @default 0xbeef */
   dgramId?: number;
 }
@@ -58,6 +63,8 @@ export class FakeIcmpSocket implements IcmpSocket {
   #queue: ReceivedPacket[] = [];
   #wakers = new Set<() => void>();
   #dgramId: number;
+  #txDelay: number | null;
+  /** Set by close(). */
   closed = false;
 
   /**
@@ -70,6 +77,7 @@ export class FakeIcmpSocket implements IcmpSocket {
     this.kind = options.kind ?? "raw";
     this.autoReplyMicros = options.autoReplyMicros ?? null;
     this.#dgramId = options.dgramId ?? 0xbeef;
+    this.#txDelay = options.txDelayMicros ?? null;
   }
 
   send(ip: string, packet: Uint8Array): SendResult {
@@ -86,7 +94,13 @@ export class FakeIcmpSocket implements IcmpSocket {
     if (this.autoReplyMicros !== null) {
       this.reply(this.sent.length - 1, { rttMicros: this.autoReplyMicros });
     }
-    return { ok: true, sentMicros };
+    if (this.#txDelay === null) return { ok: true, sentMicros };
+    return { ok: true, sentMicros, token: this.sent.length - 1 };
+  }
+
+  transmitMicros(token: number): number | null {
+    const s = this.sent[token];
+    return s && this.#txDelay !== null ? s.sentMicros + this.#txDelay : null;
   }
 
   /**

@@ -326,3 +326,21 @@ Deno.test("Pinger() keeps probing when the observation handler throws", async ()
     await pinger.stop();
   }
 });
+
+Deno.test("Pinger() measures RTT from the kernel transmit time when it is plausible", async () => {
+  const t = setup({
+    v4: { autoReplyMicros: 1000, txDelayMicros: 30 },
+    v6: { autoReplyMicros: 1000, txDelayMicros: 5000 },
+  });
+  try {
+    t.pinger.setTargets(["192.0.2.1", "2001:db8::1"]);
+    t.pinger.start();
+    await t.advance(1000, 4);
+    assert.deepEqual(t.obs.slice(0, 2).map((o) => [o.ip, o.rttMicros]), [
+      ["192.0.2.1", 970],
+      ["2001:db8::1", 1000], // a transmit time after the reply is ignored
+    ]);
+  } finally {
+    await t.pinger.stop();
+  }
+});

@@ -7,13 +7,10 @@
  */
 
 import { C, errno, libc, strerror } from "../../ffi/libc.ts";
+import { Arena, MsgHdr, nextCmsg, timespecMicros } from "../../ffi/msg.ts";
 
 const ETH_P_ALL_BE = 0x0300; // htons(0x0003)
 const PACKET_OUTGOING = 4;
-
-function ptr(buf: Uint8Array): bigint {
-  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
-}
 
 /** One captured ICMP echo packet. */
 interface EchoSeen {
@@ -25,18 +22,10 @@ interface EchoSeen {
 /** Captures packets on one interface of the current namespace. */
 export class PacketCapture {
   #fd: number;
-  #data = new Uint8Array(2048);
-  #name = new Uint8Array(20);
-  #control = new Uint8Array(128);
-  #iov = new BigUint64Array([ptr(this.#data), 2048n]);
-  #msg = new BigUint64Array(7);
+  #msg = new MsgHdr(new Arena(8192), { name: 20, data: 2048, control: 128 });
 
   private constructor(fd: number) {
     this.#fd = fd;
-    this.#msg[0] = ptr(this.#name);
-    this.#msg[2] = ptr(new Uint8Array(this.#iov.buffer));
-    this.#msg[3] = 1n;
-    this.#msg[4] = ptr(this.#control);
   }
 
   /**
@@ -65,27 +54,24 @@ export class PacketCapture {
   }
 
   #read(): { data: Uint8Array; outgoing: boolean; micros: number } | null {
-    this.#msg[1] = 20n;
-    this.#msg[5] = 128n;
-    const n = Number(
-      libc().recvmsg(
-        this.#fd,
-        new Uint8Array(this.#msg.buffer),
-        C.MSG_DONTWAIT,
-      ),
-    );
+    const m = this.#msg;
+    m.setLengths(20, 2048, 128);
+    const n = Number(libc().recvmsg(this.#fd, m.hdr, C.MSG_DONTWAIT));
     if (n < 0) return null;
-    const cv = new DataView(this.#control.buffer);
     let micros = 0;
-    if (
-      Number(this.#msg[5]) >= 32 && cv.getInt32(12, true) === C.SO_TIMESTAMPNS
+    const v = m.controlView;
+    for (
+      let c = nextCmsg(v, 0, m.controlLength);
+      c;
+      c = nextCmsg(v, c.next, m.controlLength)
     ) {
-      micros = Number(cv.getBigInt64(16, true)) * 1e6 +
-        Number(cv.getBigInt64(24, true)) / 1e3;
+      if (c.level === C.SOL_SOCKET && c.type === C.SO_TIMESTAMPNS) {
+        micros = timespecMicros(v, c.at);
+      }
     }
     return {
-      data: this.#data.slice(0, n),
-      outgoing: this.#name[10] === PACKET_OUTGOING,
+      data: m.data.slice(0, n),
+      outgoing: m.name[10] === PACKET_OUTGOING,
       micros,
     };
   }
