@@ -24,6 +24,8 @@ export interface StateStore {
   snapshots(): Map<string, DnsRecord>;
   /** Saves a record (without its id) under its key; durable on resolve. */
   putSnapshot(record: DnsRecord): Promise<void>;
+  /** Saves several records in one durable write. */
+  putSnapshots(records: readonly DnsRecord[]): Promise<void>;
   /** Drops snapshots by key; unknown keys are ignored. */
   dropSnapshots(keys: readonly string[]): Promise<void>;
   /** @returns the last verdict per IP. */
@@ -57,9 +59,17 @@ export class MemoryStateStore implements StateStore {
   }
 
   /** Saves `record` (id removed) under its key. */
-  async putSnapshot(record: DnsRecord): Promise<void> {
-    const { id: _id, ...rest } = record;
-    this.data.snapshots[recordKey(record)] = structuredClone(rest);
+  putSnapshot(record: DnsRecord): Promise<void> {
+    return this.putSnapshots([record]);
+  }
+
+  /** Saves each record (id removed) under its key, in one write. */
+  async putSnapshots(records: readonly DnsRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    for (const record of records) {
+      const { id: _id, ...rest } = record;
+      this.data.snapshots[recordKey(record)] = structuredClone(rest);
+    }
     await this.persist();
   }
 

@@ -21,6 +21,8 @@ import type {
 export interface SnapshotStore {
   snapshots(): Map<string, DnsRecord>;
   putSnapshot(record: DnsRecord): Promise<void>;
+  /** Saves several snapshots in one durable write, when supported. */
+  putSnapshots?(records: readonly DnsRecord[]): Promise<void>;
   dropSnapshots(keys: readonly string[]): Promise<void>;
 }
 
@@ -225,6 +227,16 @@ export async function snapshotDeletes(
   changes: readonly Change[],
   onFail: (change: Change, error: unknown) => void,
 ): Promise<Change[]> {
+  const deletes = changes.filter((c) => c.kind === "delete");
+  if (deletes.length > 1 && store.putSnapshots) {
+    try {
+      await store.putSnapshots(deletes.map((c) => c.record));
+      return [...changes];
+    } catch (e) {
+      for (const c of deletes) onFail(c, e);
+      return changes.filter((c) => c.kind !== "delete");
+    }
+  }
   const ready: Change[] = [];
   for (const change of changes) {
     if (change.kind === "delete") {
@@ -239,7 +251,6 @@ export async function snapshotDeletes(
   }
   return ready;
 }
-
 /** @returns structured log fields of a guard note. */
 export function noteFields(note: GuardNote): Record<string, unknown> {
   const { guard, type, name } = note;

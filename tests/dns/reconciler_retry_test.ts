@@ -140,6 +140,7 @@ Deno.test("DnsReconciler.reconcile() never deletes a record whose snapshot could
   const clock = new JumpClock();
   const store = new MemoryStateStore();
   store.putSnapshot = () => Promise.reject(new Error("disk full"));
+  store.putSnapshots = () => Promise.reject(new Error("disk full"));
   const rec = new DnsReconciler(provider, store, SETTINGS, {
     clock,
     maxAttempts: 1,
@@ -187,9 +188,9 @@ Deno.test("DnsReconciler.reconcile() reads fresh intents through refresh() befor
 
 Deno.test("DnsReconciler.reconcile() drops a plan that went stale before it was sent", async () => {
   const { clock, provider, store, rec } = setup();
-  const put = store.putSnapshot.bind(store);
+  const put = store.putSnapshots.bind(store);
   let paused = false;
-  store.putSnapshot = async (r) => {
+  store.putSnapshots = async (r) => {
     await put(r);
     if (!paused) {
       paused = true;
