@@ -143,3 +143,11 @@ Deno.test("FileStateStore.open() ignores and removes a temp file left by a crash
     assert.deepEqual(names, ["state.json"]);
   });
 });
+
+Deno.test("MemoryStateStore.putSnapshots() saves several records in one write", async () => {
+  const store = new MemoryStateStore();
+  await store.putSnapshots([RECORD, { ...RECORD, content: "192.0.2.11" }]);
+  await store.putSnapshots([]);
+  assert.equal(store.writes, 1);
+  assert.equal(store.snapshots().size, 2);
+});
