@@ -197,20 +197,27 @@ class CloudflareProvider implements DnsProvider {
     zoneId: string,
     changes: readonly Change[],
   ): Promise<ApplyResult> {
-    const outcomes: ChangeOutcome[] = [];
+    // Creates before deletes, so no name passes through empty.
+    const order = [
+      ...changes.filter((c) => c.kind === "create"),
+      ...changes.filter((c) => c.kind === "delete"),
+    ];
+    const done = new Map<Change, ChangeOutcome>();
     let requests = 0;
-    for (const change of changes) {
+    let stop: DnsProviderError | undefined;
+    for (const change of order) {
+      if (stop) {
+        done.set(change, fail(change, stop));
+        continue;
+      }
       requests++;
-      outcomes.push(await this.#applyOne(zoneId, change));
-      const last = outcomes.at(-1);
-      if (last?.result === "failed" && isGlobal(last.error)) {
-        for (const rest of changes.slice(outcomes.length)) {
-          outcomes.push(fail(rest, last.error));
-        }
-        break;
+      const outcome = await this.#applyOne(zoneId, change);
+      done.set(change, outcome);
+      if (outcome.result === "failed" && isGlobal(outcome.error)) {
+        stop = outcome.error;
       }
     }
-    return { outcomes, requests };
+    return { outcomes: changes.map((c) => done.get(c)!), requests };
   }
 
   async #applyOne(zoneId: string, change: Change): Promise<ChangeOutcome> {

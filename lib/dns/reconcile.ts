@@ -58,7 +58,10 @@ export interface PlanInput {
 
 /** The result of {@linkcode planChanges}. */
 export interface Plan {
-  /** Deletes and creates, per name in input order, deletes first. */
+  /**
+   * Creates and deletes, per name and family in input order, creates first
+   * (so one-by-one application never empties a name).
+   */
   changes: Change[];
   /** What each guard held back. */
   notes: GuardNote[];
@@ -128,20 +131,21 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
     down: ctx.down,
   }, input.guards);
   plan.notes.push(...notes);
-  const creates: Change[] = [];
+  const deletes: Change[] = [];
   for (const ip of ctx.family) {
     const key = recordKey({ name: ctx.name, type: ctx.type, content: ip });
     if (absent.has(ip)) {
       for (const record of byIp.get(ip) ?? []) {
-        plan.changes.push({ kind: "delete", record });
+        deletes.push({ kind: "delete", record });
       }
     } else if (!present.has(ip)) {
-      creates.push(createChange(ctx, ip, input.snapshots.get(key), input));
+      plan.changes.push(createChange(ctx, ip, input.snapshots.get(key), input));
     } else if (input.snapshots.has(key)) {
       plan.staleSnapshots.push(key);
     }
   }
-  plan.changes.push(...creates);
+  // Creates first: applied one by one, a name never passes through empty.
+  plan.changes.push(...deletes);
 }
 
 function createChange(

@@ -273,3 +273,29 @@ Deno.test("CloudflareProvider uses a configured zone_id and reports an unknown z
     await fake.close();
   }
 });
+
+Deno.test("CloudflareProvider.apply() falls back to creates before deletes, so a name never goes empty", async () => {
+  await withFake([a("192.0.2.1")], async (fake, provider) => {
+    const [only1] = only(await provider.list([WWW]));
+    fake.faults.push({
+      kind: "status",
+      status: 400,
+      code: 9000,
+      match: { path: "/batch" },
+    });
+    const r = await provider.apply([
+      { kind: "delete", record: only1! },
+      create({ content: "192.0.2.2" }),
+    ]);
+    assert.deepEqual(r.outcomes.map((o) => `${o.change.kind} ${o.result}`), [
+      "delete done",
+      "create done",
+    ]);
+    assert.deepEqual(fake.writes().map((w) => w.method), [
+      "POST",
+      "POST",
+      "DELETE",
+    ]);
+    fake.assertNeverEmpty();
+  });
+});

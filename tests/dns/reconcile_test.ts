@@ -240,3 +240,15 @@ Deno.test("planChanges() treats a name with no records as all missing", () => {
   // The held IP stays absent: one present record satisfies min_records 1.
   assert.deepEqual(summary(p), [`create A ${WWW} 192.0.2.1`]);
 });
+
+Deno.test("planChanges() lists creates before deletes on a name", () => {
+  const p = planChanges(input({
+    intents: { "192.0.2.1": "absent", "192.0.2.2": "present" },
+    down: new Set(["192.0.2.1"]),
+    current: new Map([[WWW, [rec(WWW, "192.0.2.1")]]]),
+  }));
+  assert.deepEqual(summary(p), [
+    `create A ${WWW} 192.0.2.2`,
+    `delete A ${WWW} 192.0.2.1`,
+  ]);
+});
