@@ -46,6 +46,8 @@ const GONE_CODES = [81044];
 const EXISTS_CODES = [81057, 81058];
 /** Bound on pages read per name (100 × 100 records). */
 const MAX_PAGES = 100;
+/** Names listed at the same time. */
+const LIST_CONCURRENCY = 4;
 
 /**
  * Builds the Cloudflare provider. Credentials, in order:
@@ -123,29 +125,39 @@ class CloudflareProvider implements DnsProvider {
 
   async list(names: readonly string[]): Promise<Map<string, DnsRecord[]>> {
     const zoneId = await this.#zone();
-    const lists = await Promise.all(names.map(async (name) => {
-      const out: DnsRecord[] = [];
-      try {
-        let page = await this.#client.dns.records.list({
-          zone_id: zoneId,
-          name: { exact: name },
-          per_page: this.#perPage,
-        });
-        for (let n = 1; n <= MAX_PAGES; n++) {
-          for (const r of page.result) {
-            const rec = toDnsRecord(r);
-            if (rec && rec.name === name) out.push(rec);
-          }
-          // A short page is the last one: skip the SDK's extra empty fetch.
-          if (page.result.length < this.#perPage || !page.hasNextPage()) break;
-          page = await page.getNextPage();
+    const out = new Map<string, DnsRecord[]>();
+    // A few names at a time: reads count against the API rate limit too.
+    for (let i = 0; i < names.length; i += LIST_CONCURRENCY) {
+      const batch = names.slice(i, i + LIST_CONCURRENCY);
+      const lists = await Promise.all(
+        batch.map((name) => this.#listName(zoneId, name)),
+      );
+      batch.forEach((name, j) => out.set(name, lists[j] ?? []));
+    }
+    return out;
+  }
+
+  async #listName(zoneId: string, name: string): Promise<DnsRecord[]> {
+    const out: DnsRecord[] = [];
+    try {
+      let page = await this.#client.dns.records.list({
+        zone_id: zoneId,
+        name: { exact: name },
+        per_page: this.#perPage,
+      });
+      for (let n = 1; n <= MAX_PAGES; n++) {
+        for (const r of page.result) {
+          const rec = toDnsRecord(r);
+          if (rec && rec.name === name) out.push(rec);
         }
-      } catch (e) {
-        throw toProviderError(e, `list records of "${name}"`);
+        // A short page is the last one: skip the SDK's extra empty fetch.
+        if (page.result.length < this.#perPage || !page.hasNextPage()) break;
+        page = await page.getNextPage();
       }
-      return [name, out] as const;
-    }));
-    return new Map(lists);
+    } catch (e) {
+      throw toProviderError(e, `list records of "${name}"`);
+    }
+    return out;
   }
 
   async apply(changes: readonly Change[]): Promise<ApplyResult> {
