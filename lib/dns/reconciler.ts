@@ -105,7 +105,8 @@ export class DnsReconciler {
    * failures; the report says what happened.
    * @param intents per-IP intent; missing IPs are "hold"
    * @param down IPs whose verdict is down (for the never-empty guard)
-   * @param options abstain (self-isolation) and an abort signal
+   * @param options abstain (self-isolation), an abort signal, and refresh()
+   *   to re-read intents before each attempt
    * @returns what was planned, written and failed
    */
   reconcile(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DnsReconciler } from "../../lib/dns/reconciler.ts";
+import { ManualClock } from "../../lib/observe/clock.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import {
   API,
@@ -7,6 +8,7 @@ import {
   intents,
   IPS,
   JumpClock,
+  ScriptProvider,
   SETTINGS,
   setup,
   WWW,
@@ -205,4 +207,39 @@ Deno.test("DnsReconciler.reconcile() drops a plan that went stale before it was 
   assert.deepEqual(provider.calls.map((c) => c.op), ["list", "list", "apply"]);
   assert.deepEqual(report.apiErrors, {});
   assert.deepEqual(provider.contents(), ["192.0.2.2", "192.0.2.3"]);
+});
+
+Deno.test("DnsReconciler.reconcile() returns aborted when shutdown interrupts a wait", async () => {
+  const clock = new ManualClock();
+  const provider = new ScriptProvider(clock, [WWW], IPS);
+  provider.applyErrors = [err("rate_limited", 5000)];
+  const rec = new DnsReconciler(provider, new MemoryStateStore(), SETTINGS, {
+    clock,
+  });
+  const stop = new AbortController();
+  const pending = rec.reconcile(
+    intents(["192.0.2.1"]),
+    new Set(["192.0.2.1"]),
+    { signal: stop.signal },
+  );
+  for (let i = 0; i < 200 && provider.calls.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  stop.abort();
+  const report = await pending;
+  assert.equal(report.status, "aborted");
+  assert.equal(provider.calls.filter((c) => c.op === "apply").length, 1);
+});
+
+Deno.test("DnsReconciler.reconcile() reports rate_limited when every attempt meets a 429", async () => {
+  const { clock, provider, rec } = setup();
+  provider.applyErrors = Array(4).fill(err("rate_limited", 2000));
+  const report = await rec.reconcile(
+    intents(["192.0.2.1"]),
+    new Set(["192.0.2.1"]),
+  );
+  assert.equal(report.status, "rate_limited");
+  assert.equal(report.attempts, 4);
+  assert.equal(report.retryAtMs, clock.now() + 2000);
+  assert.equal(rec.notBefore, report.retryAtMs);
 });
