@@ -176,8 +176,12 @@ class FfiIcmpSocket implements IcmpSocket {
     data: RECV_BYTES,
     control: CONTROL_BYTES,
   });
-  #pollfd = this.#arena.take(8).bytes;
-  #pollView = new DataView(this.#pollfd.buffer, this.#pollfd.byteOffset, 8);
+  // Two pollfds: the socket, and an eventfd that abort/close write to so a
+  // long poll() ends at once.
+  #pollfd = this.#arena.take(16).bytes;
+  #pollView = new DataView(this.#pollfd.buffer, this.#pollfd.byteOffset, 16);
+  #wakeFd: number;
+  #counter = new Uint8Array(8);
   #tx: TxStamps | null = null;
   #txConfirmed = false;
 
@@ -185,8 +189,11 @@ class FfiIcmpSocket implements IcmpSocket {
     this.#fd = fd;
     this.family = family;
     this.kind = kind;
+    this.#wakeFd = libc().eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
     this.#pollView.setInt32(0, fd, true);
     this.#pollView.setInt16(4, C.POLLIN, true);
+    this.#pollView.setInt32(8, this.#wakeFd, true);
+    this.#pollView.setInt16(12, C.POLLIN, true);
     if (TxStamps.enable(fd)) this.#tx = new TxStamps(this.#arena);
   }
 
@@ -273,30 +280,47 @@ class FfiIcmpSocket implements IcmpSocket {
 
   async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.#closed || signal?.aborted) return;
-    const ms = Math.max(0, Math.min(Math.ceil(timeoutMs), 1000));
+    const ms = Math.max(0, Math.min(Math.ceil(timeoutMs), 60_000));
     this.#pollView.setInt16(6, 0, true);
-    const pending = libc().poll(this.#pollfd, 1n, ms);
+    this.#pollView.setInt16(14, 0, true);
+    const wake = () => this.#wake();
+    signal?.addEventListener("abort", wake, { once: true });
+    const nfds = this.#wakeFd >= 0 ? 2n : 1n;
+    const pending = libc().poll(this.#pollfd, nfds, ms);
     this.#waiting = pending;
     try {
       await pending;
     } finally {
+      signal?.removeEventListener("abort", wake);
       this.#waiting = null;
       if (this.#closed) this.#release();
+    }
+    if (this.#pollView.getInt16(14, true) & C.POLLIN) {
+      libc().read(this.#wakeFd, this.#counter, 8n); // reset the eventfd
     }
     // POLLERR means queued transmit timestamps; reading them re-arms poll.
     const revents = this.#pollView.getInt16(6, true);
     if (this.#tx && (revents & C.POLLERR)) this.#tx.drain(this.#fd);
   }
 
+  #wake(): void {
+    if (this.#wakeFd < 0) return;
+    const one = new Uint8Array(new BigUint64Array([1n]).buffer);
+    libc().write(this.#wakeFd, one, 8n);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#waiting) this.#release();
+    if (this.#waiting) this.#wake();
+    else this.#release();
   }
 
   #release(): void {
     if (this.#fd >= 0) libc().close(this.#fd);
+    if (this.#wakeFd >= 0) libc().close(this.#wakeFd);
     this.#fd = -1;
+    this.#wakeFd = -1;
   }
 }
 

@@ -35,6 +35,12 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  // int eventfd(unsigned int initval, int flags);
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  // ssize_t write(int fd, const void *buf, size_t count);
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  // ssize_t read(int fd, void *buf, size_t count);
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   // int close(int fd);
   close: { parameters: ["i32"], result: "i32" },
   // int *__errno_location(void);
@@ -97,6 +103,8 @@ export const C = {
   ICMP6_FILTER: 1,
   MSG_DONTWAIT: 0x40,
   POLLIN: 0x1,
+  EFD_NONBLOCK: 0o4000,
+  EFD_CLOEXEC: 0o2000000,
   CLOCK_REALTIME: 0,
   RUSAGE_SELF: 0,
   RUSAGE_CHILDREN: -1,

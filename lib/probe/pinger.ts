@@ -25,8 +25,16 @@ export interface PingerOptions extends ProberOptions {
   identifier?: number;
   /** Payload bytes (≥ 8: cookie and probe number). @default 16 */
   payloadBytes?: number;
-  /** Milliseconds one `poll()` may block; bounds how fast stop() returns. @default 10 */
+  /**
+   * Longest wait for replies in one call (sockets end it early on stop).
+   * @default 250
+   */
   pollMs?: number;
+  /**
+   * Shortest sleep of the send loop: sends due within it go out together,
+   * which bounds wake-ups (and CPU) at small target counts. @default 5
+   */
+  sendQuantumMs?: number;
   /** Spread sends over the interval; false sends each round as one burst. @default true */
   spread?: boolean;
   /** Random source for the identifier, cookie and first probe number. @default Math.random */
@@ -191,7 +199,10 @@ export class Pinger implements Prober {
       if (next <= this.#now()) continue;
       this.#kick = new AbortController();
       const ms = Number.isFinite(next)
-        ? Math.max(1, Math.ceil((next - this.#now()) / 1000))
+        ? Math.max(
+          this.#opts.sendQuantumMs ?? 5,
+          Math.ceil((next - this.#now()) / 1000),
+        )
         : 60_000;
       // stop() aborts the kick too; no AbortSignal.any per wake (it leaks).
       await this.#opts.clock.sleep(ms, this.#kick.signal);
@@ -275,7 +286,7 @@ export class Pinger implements Prober {
 
   async #receiveLoop(socket: IcmpSocket): Promise<void> {
     const signal = this.#abort.signal;
-    const pollMs = this.#opts.pollMs ?? 10;
+    const pollMs = this.#opts.pollMs ?? 250;
     while (!signal.aborted) {
       await socket.wait(pollMs, signal);
       this.#drain(socket);
