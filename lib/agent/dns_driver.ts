@@ -121,6 +121,12 @@ export class DnsDriver {
       report = await this.#reconciler.reconcile(wish.intents, wish.down, {
         abstain: wish.abstain,
         signal: this.#stop.signal,
+        // A retry after a rate-limit wait or a backoff acts on the views of
+        // that moment, not on the ones this pass started with.
+        refresh: () => {
+          const w = this.#opt.wish();
+          return { intents: w.intents, down: w.down, abstain: w.abstain };
+        },
       });
     } catch (e) {
       this.#opt.logger.error("DNS pass failed unexpectedly", { error: e });
