@@ -265,11 +265,6 @@ async function burst(lab: Lab, dir: string) {
   out(
     `| false downs (timeouts of live targets) | ${ours.timeouts} | ${fping.timeouts} |`,
   );
-  out(
-    `| wall time of the burst run ms | ${fmt(ours.elapsedMs, 0)} | ${
-      fmt(fping.elapsedMs, 0)
-    } |`,
-  );
   return { ours, fping };
 }
 
@@ -280,7 +275,9 @@ async function accuracy(lab: Lab) {
     "--timeout",
     "1000",
     "--duration",
-    "10000",
+    "30000",
+    "--count",
+    "2000",
     "--rtt-list",
     "--capture",
     "eth0",

@@ -4,7 +4,7 @@
  * `ip netns exec NS deno run -A tests/support/probe_runner.ts [flags] IP...`
  *
  * Flags: `--interval MS` `--timeout MS` `--duration MS` (else run until
- * stdin says `stop` or closes) `--targets-file F` `--json` (one line per
+ * stdin says `stop` or closes) `--count N` (stop after N observations) `--targets-file F` `--json` (one line per
  * observation) `--rtt-list` (all RTTs in the summary) `--capture IFACE`
  * (record wire RTTs with a packet socket) `--datagram-only` `--burst`
  * (each round sent at once) `--per-target`.
@@ -113,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
   const intervalMs = Number(flag(args, "--interval") ?? 1000);
   const timeoutMs = Number(flag(args, "--timeout") ?? 1000);
   const duration = flag(args, "--duration");
+  const count = Number(flag(args, "--count") ?? Infinity);
   const file = flag(args, "--targets-file");
   const captureIface = flag(args, "--capture");
   const json = bool(args, "--json");
@@ -142,8 +143,9 @@ async function main(argv: string[]): Promise<void> {
   const histogram = new Uint32Array(100_001);
   const perTarget: Record<string, [number, number, number]> = {};
   let observations = 0;
+  const stop = new AbortController();
   const onObservation = (o: Observation) => {
-    observations++;
+    if (++observations >= count) stop.abort();
     if (o.ok && o.rttMicros !== null) {
       histogram[Math.min(o.rttMicros, 100_000)]!++;
       if (rttList) rtts.push(o.rttMicros);
@@ -168,7 +170,6 @@ async function main(argv: string[]): Promise<void> {
   const memTimer = bool(args, "--mem")
     ? setInterval(() => emit({ type: "memory", ...Deno.memoryUsage() }), 1000)
     : undefined;
-  const stop = new AbortController();
   if (duration) {
     await systemClock.sleep(Number(duration), stop.signal);
   } else {
