@@ -185,18 +185,21 @@ export class Agent {
     if (!this.#running) return;
     this.#running = false;
     this.#tickStop?.abort();
+    // Once probing has stopped the verdicts are final: flush them (which
+    // also waits for verdict writes in flight) without waiting for a DNS
+    // call that may hang past the stop deadline.
+    const flushed = this.prober.stop().catch(() => {}).then(() =>
+      this.deps.stateStore.putVerdicts(this.health.stored())
+    ).catch((e) =>
+      this.log.error("Cannot save the verdicts at shutdown", { error: e })
+    );
     await Promise.allSettled([
       this.#tickLoop,
-      this.prober.stop(),
+      flushed,
       this.driver.stop(),
       this.membership?.stop(),
       this.peerServer?.close(),
     ]);
-    // Flush the verdicts so a restart resumes from them (and waits for
-    // verdict writes still in flight: the store serializes its writes).
-    await this.deps.stateStore.putVerdicts(this.health.stored()).catch((e) =>
-      this.log.error("Cannot save the verdicts at shutdown", { error: e })
-    );
     await this.notifier.close();
     this.log.info("agent stopped");
   }

@@ -3,7 +3,7 @@ import {
   FileStateStore,
   MemoryStateStore,
 } from "../../lib/agent/state_store.ts";
-import { startHarness } from "./harness.ts";
+import { startHarness, until } from "./harness.ts";
 
 Deno.test("MemoryStateStore.putVerdicts() writes once, and only on change", async () => {
   const store = new MemoryStateStore();
@@ -49,4 +49,23 @@ Deno.test("Agent.stop() saves every target's verdict to the state store", async 
     "192.0.2.3",
   ]);
   for (const v of saved.values()) assert.equal(v.verdict, "up");
+});
+
+Deno.test("Agent.stop() saves the verdicts without waiting for a DNS call that hangs", async () => {
+  const h = await startHarness();
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    h.cf.faults.push({ kind: "slow", delayMs: 60_000, times: 100 });
+    h.clock.advance(61_000); // the drift-repair pass reads, and hangs
+    await until(
+      () => h.cf.audit.some((a) => a.fault === "slow"),
+      "the hanging request",
+    );
+    const stopping = h.agent.stop();
+    await until(() => h.store.verdicts().size === 3, "verdicts saved");
+    await h.cf.close(); // ends the hanging request, so stop() can finish
+    await stopping;
+  } finally {
+    await h.close();
+  }
 });
