@@ -2,7 +2,8 @@
  * Shutdown of a real `goavail monitor` (dry-run, loopback targets only):
  * SIGTERM and SIGINT exit 0 within 2 s with the state file written; a
  * webhook that never answers cannot hold the exit up (TCP probes of a closed
- * loopback port make every target fail, which triggers a notification); a second stop signal
+ * loopback port make every target fail, which triggers a notification),
+ * nor can a Cloudflare API that never answers; a second stop signal
  * more than 0.5 s after the first exits at once. Needs root (raw ICMP).
  * @module
  */
@@ -85,7 +86,7 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
-/** A webhook receiver on 127.0.0.1 that accepts requests and never answers. */
+/** An HTTP server on 127.0.0.1 that accepts requests and never answers. */
 function startHangingHook() {
   const hang = Promise.withResolvers<void>();
   let received = 0;
@@ -163,6 +164,44 @@ Deno.test({
       assertEquals(state.verdicts["127.0.0.1"]?.verdict, "down");
     } finally {
       await close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "goavail monitor exits 0 within 2 s of SIGTERM while a Cloudflare API call hangs",
+  ignore: !isRoot,
+  fn: async () => {
+    const api = startHangingHook();
+    let m: MonitorProcess | null = null;
+    try {
+      m = await MonitorProcess.start(
+        (stateDir, statusPort) =>
+          // With a zone_id, nothing is looked up before the agent starts.
+          monitorToml({ stateDir, statusPort }).replace(
+            'dns_domain = "example.com"',
+            'dns_domain = "example.com"\nzone_id = "' + "0".repeat(32) + '"',
+          ),
+        ["--log-format", "json", "--no-dry-run"],
+        {
+          CLOUDFLARE_BASE_URL: api.url.replace("/hook", "/client/v4"),
+          CLOUDFLARE_API_TOKEN: "test-token-not-secret",
+        },
+      );
+      const mon = m;
+      await mon.waitUntil(
+        () => Promise.resolve(api.received() > 0),
+        "the first (hanging) Cloudflare request",
+      );
+      const { code, ms } = await stopWith(mon, "SIGTERM");
+      assertEquals(code, 0, mon.tail());
+      assert(ms <= EXIT_WITHIN_MS, `took ${ms.toFixed(0)} ms`);
+      const state = await readState(mon);
+      assertEquals(Object.keys(state.verdicts).sort(), ["127.0.0.1", "::1"]);
+    } finally {
+      await m?.close();
+      await api.close();
     }
   },
 });

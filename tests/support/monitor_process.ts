@@ -71,7 +71,12 @@ export class MonitorProcess {
   exit: Deno.CommandStatus | null = null;
   #pump: Promise<void>;
 
-  private constructor(dir: string, statusPort: number, args: string[]) {
+  private constructor(
+    dir: string,
+    statusPort: number,
+    args: string[],
+    env: Record<string, string>,
+  ) {
     this.dir = dir;
     this.configPath = `${dir}/goavail.toml`;
     this.stateDir = `${dir}/state`;
@@ -87,6 +92,7 @@ export class MonitorProcess {
         ...args,
       ],
       cwd: ROOT,
+      env,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -97,16 +103,18 @@ export class MonitorProcess {
 
   /**
    * Writes the config made by `toml` (given the state dir and a free status
-   * port), spawns the monitor and waits until its status server answers.
+   * port), spawns the monitor (with `args`, and `env` added to this
+   * process's environment) and waits until its status server answers.
    */
   static async start(
     toml: (stateDir: string, statusPort: number) => string,
     args: string[] = ["--log-format", "json"],
+    env: Record<string, string> = {},
   ): Promise<MonitorProcess> {
     const dir = await Deno.makeTempDir({ prefix: "goavail-e2e-" });
     const port = freePort();
     await Deno.writeTextFile(`${dir}/goavail.toml`, toml(`${dir}/state`, port));
-    const m = new MonitorProcess(dir, port, args);
+    const m = new MonitorProcess(dir, port, args, env);
     try {
       await m.waitFor(
         (r) => r.msg === "agent started",
@@ -207,7 +215,13 @@ export class MonitorProcess {
 
   /** Sends a signal if the process still runs. */
   signal(sig: Deno.Signal): void {
-    if (!this.exit) this.child.kill(sig);
+    if (this.exit) return;
+    try {
+      this.child.kill(sig);
+    } catch (e) {
+      // It exited before `exit` was set; anything else is a real error.
+      if (!(e instanceof TypeError)) throw e;
+    }
   }
 
   /** Kills the process if it still runs, reaps it and deletes the temp dir. */
