@@ -233,8 +233,8 @@ function startStatus(
 }
 
 /**
- * Resolves on SIGTERM/SIGINT; SIGHUP reloads; a second stop signal (not a
- * copy of the first) exits at once.
+ * Resolves on SIGTERM/SIGINT; SIGHUP reloads (and is ignored once stopping);
+ * a second stop signal (not a copy of the first) exits at once.
  */
 function waitForStop(agent: Agent, logger: Logger): Promise<void> {
   const done = Promise.withResolvers<void>();
@@ -252,15 +252,19 @@ function waitForStop(agent: Agent, logger: Logger): Promise<void> {
     done.resolve();
   };
   const onHup = () => {
+    // Stays registered while stopping: without a listener, SIGHUP's default
+    // action would kill the process before the state is flushed.
+    if (stoppingAt !== null) {
+      logger.info("SIGHUP ignored: stopping");
+      return;
+    }
     logger.info("SIGHUP: reloading config");
     agent.reload().catch((e) => logger.error("reload failed", { error: e }));
   };
   Deno.addSignalListener("SIGTERM", onStop);
   Deno.addSignalListener("SIGINT", onStop);
   Deno.addSignalListener("SIGHUP", onHup);
-  return done.promise.finally(() => {
-    Deno.removeSignalListener("SIGHUP", onHup);
-  });
+  return done.promise;
 }
 
 /** Opens the ICMP sockets on first use and closes them once. */

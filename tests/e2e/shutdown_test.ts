@@ -230,3 +230,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "goavail monitor ignores SIGHUP while stopping and still exits 0",
+  ignore: !isRoot,
+  fn: async () => {
+    const { m, close } = await startStuckNotification();
+    try {
+      m.signal("SIGTERM");
+      await m.waitFor((r) => r.msg === "stopping", "stopping");
+      m.signal("SIGHUP");
+      const { code, signal } = await m.child.status;
+      assertEquals([code, signal], [0, null], m.tail());
+      assert(m.records().some((r) => r.msg === "SIGHUP ignored: stopping"));
+    } finally {
+      await close();
+    }
+  },
+});
