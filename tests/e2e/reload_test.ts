@@ -166,3 +166,61 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "goavail monitor applies the last file after a burst of SIGHUPs",
+  ignore: !isRoot,
+  fn: async () => {
+    let stateDir = "";
+    let port = 0;
+    const toml = (v: Valid) =>
+      monitorToml({
+        statusPort: port,
+        stateDir,
+        interval: v.interval,
+        failureThreshold: v.failureThreshold,
+        targets: v.targets,
+      });
+    const m = await MonitorProcess.start((dir, p) => {
+      stateDir = dir;
+      port = p;
+      return toml(validConfig(0));
+    });
+    try {
+      // 20 signals without waiting: the kernel may merge some, and reloads
+      // are serialized, but the file in place at the end must win.
+      for (let i = 1; i <= 20; i++) {
+        const text = toml(validConfig(i));
+        await Deno.writeTextFile(
+          m.configPath,
+          i % 3 === 0 ? withTopLine(text, "failure_threshold = 0") : text,
+        );
+        m.signal("SIGHUP");
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const last = validConfig(20);
+      await m.waitUntil(async () => {
+        const s = await status(m);
+        return s.config.failureThreshold === last.failureThreshold &&
+          s.config.interval === last.interval &&
+          s.targets.length === last.targets.length;
+      }, "the last file applied");
+      // Signals after the last write may still be reloading: let them end.
+      await m.waitUntil(async () => {
+        const metrics = parseProm((await m.get("/metrics")).text);
+        const n = (result: string) =>
+          sampleValue(metrics, "goavail_config_reloads_total", { result }) ??
+            0;
+        const done = m.records().filter(isOutcome).length;
+        return n("ok") + n("error") === done &&
+          m.records().filter((r) => r.msg === "SIGHUP: reloading config")
+              .length === done;
+      }, "every reload finished");
+      assertStatusShows(await status(m), last, "after the burst");
+      assertEquals(m.exit, null, `the monitor died:\n${m.tail()}`);
+      assertEquals((await m.get("/healthz")).status, 200);
+    } finally {
+      await m.close();
+    }
+  },
+});
