@@ -69,9 +69,10 @@ async function harnessFor(
   url: string,
   top = "",
   sections = "",
+  notifyKeys = "",
 ): Promise<Harness> {
   const h = await startHarness(
-    `${top}${BASE_TOML}${sections}[notify]\nwebhook_url = "${url}"\n`,
+    `${top}${BASE_TOML}${sections}[notify]\nwebhook_url = "${url}"\n${notifyKeys}`,
     { realFetch: true },
   );
   // Capture every line, debug included, so a leak anywhere would show.
@@ -107,12 +108,21 @@ async function removeAndRestore(h: Harness): Promise<void> {
   await until(() => published(h.cf).has("192.0.2.2"), "restore");
 }
 
-Deno.test("Notifier sends one webhook message per DNS change, with the record and node", async () => {
+Deno.test("Notifier sends one webhook and one Slack message per DNS change, with the record and node", async () => {
   const r = startReceiver();
-  const h = await harnessFor(r.url);
+  const slack = startReceiver();
+  const h = await harnessFor(
+    r.url,
+    "",
+    "",
+    `slack_webhook_url = "${slack.url}"\n`,
+  );
   try {
     await removeAndRestore(h);
-    await until(() => r.bodies.length >= 2, "two messages");
+    await until(
+      () => r.bodies.length >= 2 && slack.bodies.length >= 2,
+      "two messages per channel",
+    );
     await settle(200);
     assertEquals(events(r), [
       "record_removed 192.0.2.2",
@@ -125,11 +135,29 @@ Deno.test("Notifier sends one webhook message per DNS change, with the record an
       assert(b.detail.includes("192.0.2.2"), b.detail);
       assert(!Number.isNaN(Date.parse(b.at)), b.at);
     }
+    const texts = slack.bodies.map((b) =>
+      (b as unknown as { text: string }).text
+    );
+    assertEquals(texts.length, 2);
+    assert(
+      texts[0]!.startsWith(
+        "[goavail local] record_removed www.example.com 192.0.2.2",
+      ),
+      texts[0],
+    );
+    assert(
+      texts[1]!.startsWith(
+        "[goavail local] record_restored www.example.com 192.0.2.2",
+      ),
+      texts[1],
+    );
     assertEquals(notificationCount(h, "ok"), 2);
     assertNoSecret(h, r.url);
+    assertNoSecret(h, slack.url);
   } finally {
     await h.close();
     await r.close();
+    await slack.close();
   }
 });
 
