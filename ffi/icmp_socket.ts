@@ -2,7 +2,8 @@
  * The real {@linkcode IcmpSocket}: raw ICMP/ICMPv6 sockets through libc FFI,
  * with a fallback to unprivileged ping (datagram) sockets. Replies wake a
  * blocking `poll()` that runs off the JS thread; receive times come from
- * kernel timestamps (SO_TIMESTAMPNS, CLOCK_REALTIME) and send times from
+ * kernel timestamps (SO_TIMESTAMPNS, CLOCK_REALTIME); send times are the
+ * kernel's transmit timestamps where supported (see tx_stamps.ts), else
  * clock_gettime(CLOCK_REALTIME) taken right before `sendto`.
  * @module
  */
@@ -18,6 +19,13 @@ import { formatIp, parseIp } from "../lib/probe/ip_addr.ts";
 import { C, errno, errnoName, libc, realtimeMicros, strerror } from "./libc.ts";
 import { Arena, MsgHdr, nextCmsg, timespecMicros } from "./msg.ts";
 import { TxStamps } from "./tx_stamps.ts";
+import {
+  installFilter,
+  openFd,
+  setBuffer,
+  setInt,
+  sockaddrFor,
+} from "./socket_options.ts";
 
 /** Options of {@linkcode openIcmpSocket}. */
 export interface IcmpSocketOptions {
@@ -36,69 +44,6 @@ const FIXES = "run goavail as root, or grant the binary raw sockets with " +
 const RECV_BYTES = 4096;
 const NAME_BYTES = 28;
 const CONTROL_BYTES = 128;
-
-function sockaddrFor(family: 4 | 6, bytes: Uint8Array): Uint8Array {
-  const sa = new Uint8Array(family === 4 ? 16 : 28);
-  const view = new DataView(sa.buffer);
-  view.setUint16(0, family === 4 ? C.AF_INET : C.AF_INET6, true);
-  sa.set(bytes, family === 4 ? 4 : 8);
-  return sa;
-}
-
-function setInt(fd: number, level: number, name: number, value: number) {
-  const v = new Int32Array([value]);
-  return libc().setsockopt(fd, level, name, new Uint8Array(v.buffer), 4) === 0;
-}
-
-function setBuffer(fd: number, force: number, plain: number, bytes: number) {
-  if (!setInt(fd, C.SOL_SOCKET, force, bytes)) {
-    setInt(fd, C.SOL_SOCKET, plain, bytes);
-  }
-}
-
-function installFilter(fd: number, family: 4 | 6): void {
-  if (family === 4) {
-    // struct icmp_filter { __u32 data; }: a set bit drops that type; pass 0.
-    const mask = new Uint32Array([~(1 << 0) >>> 0]);
-    libc().setsockopt(
-      fd,
-      C.SOL_RAW,
-      C.ICMP_FILTER,
-      new Uint8Array(mask.buffer),
-      4,
-    );
-    return;
-  }
-  // struct icmp6_filter { __u32 data[8]; }: a set bit blocks; pass 129 only.
-  const filter = new Uint32Array(8).fill(0xffffffff);
-  filter[129 >> 5] = (filter[129 >> 5]! & ~(1 << (129 & 31))) >>> 0;
-  libc().setsockopt(
-    fd,
-    C.IPPROTO_ICMPV6,
-    C.ICMP6_FILTER,
-    new Uint8Array(filter.buffer),
-    32,
-  );
-}
-
-type Opened =
-  | { ok: true; fd: number; kind: "raw" | "dgram" }
-  | { ok: false; err: number };
-
-function openFd(family: 4 | 6, datagramOnly: boolean): Opened {
-  const domain = family === 4 ? C.AF_INET : C.AF_INET6;
-  const proto = family === 4 ? C.IPPROTO_ICMP : C.IPPROTO_ICMPV6;
-  let rawErr = 0;
-  if (!datagramOnly) {
-    const fd = libc().socket(domain, C.SOCK_RAW | C.SOCK_CLOEXEC, proto);
-    if (fd >= 0) return { ok: true, fd, kind: "raw" };
-    rawErr = errno();
-    if (rawErr !== 1 && rawErr !== 13) return { ok: false, err: rawErr };
-  }
-  const fd = libc().socket(domain, C.SOCK_DGRAM | C.SOCK_CLOEXEC, proto);
-  if (fd >= 0) return { ok: true, fd, kind: "dgram" };
-  return { ok: false, err: rawErr || errno() };
-}
 
 /**
  * Opens an ICMP socket for one family: raw when permitted, otherwise an

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { decodeEchoReply, encodeEchoRequest } from "./icmp_packet.ts";
 import { canonicalIp, parseIp } from "./ip_addr.ts";
 import { InflightTable } from "./inflight.ts";
+import { ProbeCodec } from "./probe_codec.ts";
 import { SpreadSchedule } from "./schedule.ts";
 import type {
   IcmpSocket,
@@ -48,31 +48,16 @@ interface Target {
   removed: boolean;
 }
 
-/** Largest number of replies read/** Largest number of replies read in one wake. */
+/** Largest number of replies read in one wake. */
 const DRAIN_LIMIT = 65_536;
-
-function writeU32(buf: Uint8Array, at: number, value: number): void {
-  buf[at] = value >>> 24;
-  buf[at + 1] = (value >>> 16) & 0xff;
-  buf[at + 2] = (value >>> 8) & 0xff;
-  buf[at + 3] = value & 0xff;
-}
-
-function readU32(buf: Uint8Array, at: number): number {
-  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) |
-    buf[at + 3]!) >>> 0;
-}
 
 /** ICMP echo prober implementing {@linkcode Prober}. */
 export class Pinger implements Prober {
   #sockets: IcmpSockets;
   #opts: PingerOptions;
   #timing: ProbeTiming;
-  #id: number;
-  #cookie: number;
+  #codec: ProbeCodec;
   #nextProbe: number;
-  #payload: Uint8Array;
-  #packet: Uint8Array;
   #schedule: SpreadSchedule<Target>;
   #targets = new Map<string, Target>();
   #inflight = new InflightTable<Target>();
@@ -97,12 +82,12 @@ export class Pinger implements Prober {
     this.#opts = options;
     this.#timing = options.timing ?? { intervalMs: 1000, timeoutMs: 1000 };
     const random = options.random ?? Math.random;
-    this.#id = options.identifier ?? Math.floor(random() * 0x10000);
-    this.#cookie = Math.floor(random() * 0x1_0000_0000) >>> 0;
+    this.#codec = new ProbeCodec(
+      options.identifier ?? Math.floor(random() * 0x10000),
+      Math.floor(random() * 0x1_0000_0000),
+      options.payloadBytes ?? 16,
+    );
     this.#nextProbe = Math.floor(random() * 0x1_0000_0000) >>> 0;
-    const payloadBytes = Math.max(8, options.payloadBytes ?? 16);
-    this.#payload = new Uint8Array(payloadBytes);
-    this.#packet = new Uint8Array(8 + payloadBytes);
     this.#schedule = new SpreadSchedule(
       this.#timing.intervalMs * 1000,
       options.spread ?? true,
@@ -227,14 +212,7 @@ export class Pinger implements Prober {
       );
     }
     const probe = this.#nextProbe; // only consumed when the send succeeds
-    const payload = this.#payload;
-    writeU32(payload, 0, this.#cookie);
-    writeU32(payload, 4, probe);
-    const packet = encodeEchoRequest(
-      socket.family,
-      { id: this.#id, seq: probe & 0xffff, payload },
-      this.#packet,
-    );
+    const packet = this.#codec.encode(socket.family, probe);
     const result = socket.send(target.key, packet);
     if (!result.ok) {
       return this.#localFault(target, result.code, result.message);
@@ -307,17 +285,8 @@ export class Pinger implements Prober {
     source: string,
     receivedMicros: number,
   ): void {
-    const decoded = decodeEchoReply(data, {
-      family: socket.family,
-      ipHeader: socket.family === 4 && socket.kind === "raw",
-    });
-    if (!decoded.ok) return;
-    const { id, seq, payload } = decoded.value;
-    if (socket.kind === "raw" && id !== this.#id) return;
-    if (payload.length < 8) return;
-    if (readU32(payload, 0) !== this.#cookie) return;
-    const probe = readU32(payload, 4);
-    if ((probe & 0xffff) !== seq) return;
+    const probe = this.#codec.decode(socket, data);
+    if (probe === null) return;
     const taken = this.#inflight.take(probe, (e) => e.target?.key === source);
     if (taken.kind === "late") this.#stats.late++;
     if (taken.kind !== "match") return;

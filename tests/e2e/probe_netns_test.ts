@@ -8,79 +8,10 @@ import { openIcmpSockets } from "../../ffi/icmp_socket.ts";
 import { systemClock } from "../../lib/observe/clock.ts";
 import { silentLogger } from "../../lib/observe/log.ts";
 import { Pinger } from "../../lib/probe/pinger.ts";
+import { runProbeCommand } from "../../lib/probe/probe_command.ts";
 import type { Observation } from "../../lib/probe/types.ts";
 import { Lab, labTest } from "../support/netns.ts";
-import type { Summary } from "../support/probe_runner.ts";
-
-const RUNNER = new URL("../support/probe_runner.ts", import.meta.url).pathname;
-
-/** A probe_runner process inside a lab host, fed commands on stdin. */
-class Runner {
-  readonly observations: Observation[] = [];
-  summary: Summary | null = null;
-  stderr = "";
-  #child: Deno.ChildProcess;
-  #reading: Promise<void>;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-
-  constructor(lab: Lab, host: string, args: string[], prefix: string[] = []) {
-    this.#child = lab.spawn(
-      host,
-      [...prefix, Deno.execPath(), "run", "-A", RUNNER, "--json", ...args],
-      { stdin: "piped" },
-    );
-    this.#writer = this.#child.stdin.getWriter();
-    this.#reading = Promise.all([this.#readStdout(), this.#readStderr()])
-      .then(() => {});
-  }
-
-  async #readStdout(): Promise<void> {
-    let buffer = "";
-    const stream = this.#child.stdout.pipeThrough(new TextDecoderStream());
-    for await (const chunk of stream) {
-      buffer += chunk;
-      let nl;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const msg = JSON.parse(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (msg.type === "observation") {
-          const { type: _, ...o } = msg;
-          this.observations.push(o);
-        }
-        if (msg.type === "summary") this.summary = msg;
-      }
-    }
-  }
-
-  async #readStderr(): Promise<void> {
-    const stream = this.#child.stderr.pipeThrough(new TextDecoderStream());
-    for await (const chunk of stream) this.stderr += chunk;
-  }
-
-  /** Sends one command line (`targets ...`, `stop`). */
-  async send(line: string): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(line + "\n"));
-  }
-
-  /** Waits (bounded, ~15 s) until `pred` holds over the observations. */
-  async waitFor(pred: (obs: Observation[]) => boolean): Promise<boolean> {
-    for (let i = 0; i < 750; i++) {
-      if (pred(this.observations)) return true;
-      if (this.summary) return pred(this.observations);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  }
-
-  /** Stops the runner and waits for its summary and exit. */
-  async finish(): Promise<{ code: number; summary: Summary | null }> {
-    await this.send("stop").catch(() => {});
-    await this.#writer.close().catch(() => {});
-    const status = await this.#child.status;
-    await this.#reading;
-    return { code: status.code, summary: this.summary };
-  }
-}
+import { Runner } from "../support/probe_runner_client.ts";
 
 const HOSTS = [
   {
@@ -233,96 +164,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...labTest(
-    "openIcmpSockets() falls back to ping sockets when raw sockets are refused",
-  ),
-  async fn() {
-    const lab = await Lab.create({
-      hosts: [
-        {
-          ...HOSTS[0]!,
-          sysctls: { "net.ipv4.ping_group_range": "0 2147483647" },
-        },
-        HOSTS[1]!,
-      ],
-    });
-    const denoDir = await Deno.makeTempDir({ prefix: "gap-deno-" });
-    await Deno.chmod(denoDir, 0o777);
-    try {
-      const r = new Runner(lab, "agent", [
-        "--interval",
-        "50",
-        "--timeout",
-        "500",
-        "192.0.2.2",
-        "2001:db8::2",
-      ], [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "env",
-        `DENO_DIR=${denoDir}`,
-        "HOME=/tmp",
-      ]);
-      assert.ok(
-        await r.waitFor((o) =>
-          okFor("192.0.2.2")(o) && okFor("2001:db8::2")(o)
-        ),
-        r.stderr,
-      );
-      const { summary } = await r.finish();
-      assert.deepEqual(summary?.kinds, { v4: "dgram", v6: "dgram" });
-    } finally {
-      await lab.destroy();
-      await Deno.remove(denoDir, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  ...labTest(
-    "openIcmpSockets() names the three fixes when ICMP is not permitted",
-  ),
-  async fn() {
-    const lab = await Lab.create({
-      hosts: [{
-        name: "agent",
-        sysctls: { "net.ipv4.ping_group_range": "1 0" },
-      }],
-    });
-    const denoDir = await Deno.makeTempDir({ prefix: "gap-deno-" });
-    await Deno.chmod(denoDir, 0o777);
-    try {
-      const r = new Runner(lab, "agent", ["--duration", "10", "127.0.0.1"], [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "env",
-        `DENO_DIR=${denoDir}`,
-        "HOME=/tmp",
-      ]);
-      const { code } = await r.finish();
-      assert.notEqual(code, 0);
-      assert.match(r.stderr, /ProbeError: Cannot open an IPv4 ICMP socket/);
-      for (
-        const fix of [
-          "run goavail as root",
-          "setcap cap_net_raw+ep",
-          "ping_group_range",
-        ]
-      ) {
-        assert.ok(r.stderr.includes(fix), fix);
-      }
-    } finally {
-      await lab.destroy();
-      await Deno.remove(denoDir, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
   ...labTest("Pinger() probes 127.0.0.1 and ::1 from the root namespace"),
   async fn() {
     const sockets = openIcmpSockets();
@@ -350,5 +191,27 @@ Deno.test({
       sockets.v4?.close();
       sockets.v6?.close();
     }
+  },
+});
+
+Deno.test({
+  ...labTest("runProbeCommand() prints fping-like lines for 127.0.0.1 and ::1"),
+  async fn() {
+    const lines: string[] = [];
+    const code = await runProbeCommand({
+      targets: ["127.0.0.1", "::1"],
+      count: 3,
+      intervalMs: 20,
+      timeoutMs: 1000,
+      openSockets: () => openIcmpSockets(),
+      write: (l) => lines.push(l),
+    });
+    assert.equal(code, 0);
+    assert.equal(lines.length, 2);
+    assert.match(
+      lines[0]!,
+      /^127\.0\.0\.1 : xmt\/rcv\/%loss = 3\/3\/0%, min\/avg\/max = [\d.]+\/[\d.]+\/[\d.]+$/,
+    );
+    assert.match(lines[1]!, /^::1 {7}: xmt\/rcv\/%loss = 3\/3\/0%/);
   },
 });

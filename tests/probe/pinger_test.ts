@@ -2,46 +2,10 @@ import assert from "node:assert/strict";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import { silentLogger } from "../../lib/observe/log.ts";
 import { encodeEchoReply } from "../../lib/probe/icmp_packet.ts";
-import { Pinger, type PingerOptions } from "../../lib/probe/pinger.ts";
+import { Pinger } from "../../lib/probe/pinger.ts";
 import type { Observation } from "../../lib/probe/types.ts";
-import {
-  FakeIcmpSocket,
-  type FakeIcmpSocketOptions,
-} from "./fake_icmp_socket.ts";
-
-/** Lets pending promise chains run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
-}
-
-function setup(
-  o: {
-    v4?: Partial<FakeIcmpSocketOptions>;
-    v6?: Partial<FakeIcmpSocketOptions>;
-    pinger?: Partial<PingerOptions>;
-  } = {},
-) {
-  const clock = new ManualClock();
-  const v4 = new FakeIcmpSocket(clock, { family: 4, ...o.v4 });
-  const v6 = new FakeIcmpSocket(clock, { family: 6, ...o.v6 });
-  const obs: Observation[] = [];
-  const pinger = new Pinger({ v4, v6 }, {
-    clock,
-    logger: silentLogger,
-    onObservation: (x) => obs.push(x),
-    timing: { intervalMs: 1000, timeoutMs: 500 },
-    identifier: 0x4242,
-    ...o.pinger,
-  });
-  /** Advances time in `steps` equal slices, settling after each. */
-  const advance = async (ms: number, steps = 1) => {
-    for (let i = 0; i < steps; i++) {
-      clock.advance(ms / steps);
-      await settle();
-    }
-  };
-  return { clock, v4, v6, obs, pinger, advance };
-}
+import { FakeIcmpSocket } from "./fake_icmp_socket.ts";
+import { settle, setup } from "./pinger_fixture.ts";
 
 Deno.test("Pinger() matches replies by id, seq and source and reports the RTT", async () => {
   const t = setup({
@@ -181,75 +145,6 @@ Deno.test("Pinger() reports a family without a socket as a local fault", async (
   }
 });
 
-Deno.test("Pinger() spreads sends across the interval instead of bursting", async () => {
-  const t = setup();
-  try {
-    t.pinger.setTargets(["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]);
-    const start = t.clock.monotonicMicros();
-    t.pinger.start();
-    await t.advance(1000, 100);
-    const offsets = t.v4.sent.slice(0, 5).map((s) =>
-      (s.sentMicros - start) / 1000
-    );
-    assert.deepEqual(offsets, [0, 250, 500, 750, 1000]);
-    assert.deepEqual(t.v4.sent.slice(0, 4).map((s) => s.ip), [
-      "192.0.2.1",
-      "192.0.2.2",
-      "192.0.2.3",
-      "192.0.2.4",
-    ]);
-  } finally {
-    await t.pinger.stop();
-  }
-});
-
-Deno.test("Pinger() setTargets() adds and removes targets while running", async () => {
-  const t = setup({ v4: { autoReplyMicros: 100 } });
-  try {
-    t.pinger.setTargets(["192.0.2.1"]);
-    t.pinger.start();
-    await t.advance(1000, 10);
-    t.pinger.setTargets(["192.0.2.2"]);
-    t.obs.length = 0;
-    const before = t.v4.sent.length;
-    await t.advance(2000, 20);
-    const ips = new Set(t.v4.sent.slice(before).map((s) => s.ip));
-    assert.deepEqual([...ips], ["192.0.2.2"]);
-    assert.ok(t.obs.length >= 1);
-    assert.ok(t.obs.every((o) => o.ip === "192.0.2.2" && o.ok));
-  } finally {
-    await t.pinger.stop();
-  }
-});
-
-Deno.test("Pinger() drops observations of a target removed with a probe in flight", async () => {
-  const t = setup();
-  try {
-    t.pinger.setTargets(["192.0.2.1"]);
-    t.pinger.start();
-    await t.advance(10);
-    t.pinger.setTargets([]);
-    await t.advance(1000, 4);
-    assert.deepEqual(t.obs, []);
-  } finally {
-    await t.pinger.stop();
-  }
-});
-
-Deno.test("Pinger() setTiming() changes the interval from then on", async () => {
-  const t = setup({ v4: { autoReplyMicros: 100 } });
-  try {
-    t.pinger.setTargets(["192.0.2.1"]);
-    t.pinger.start();
-    await t.advance(10);
-    t.pinger.setTiming({ intervalMs: 200, timeoutMs: 100 });
-    await t.advance(1000, 50);
-    assert.ok(t.v4.sent.length >= 5, `sent ${t.v4.sent.length}`);
-  } finally {
-    await t.pinger.stop();
-  }
-});
-
 Deno.test("Pinger() accepts replies from datagram sockets that rewrite the id", async () => {
   const t = setup({
     v4: { kind: "dgram", autoReplyMicros: 300 },
@@ -283,23 +178,6 @@ Deno.test("Pinger() ignores echo requests and other types seen on a raw socket",
   } finally {
     await t.pinger.stop();
   }
-});
-
-Deno.test("Pinger() does not send when it has no targets and stops promptly", async () => {
-  const t = setup();
-  t.pinger.start();
-  t.pinger.start();
-  await t.advance(5000, 5);
-  assert.equal(t.v4.sent.length + t.v6.sent.length, 0);
-  await t.pinger.stop();
-  await t.pinger.stop();
-  assert.deepEqual(t.pinger.stats(), {
-    sent: 0,
-    received: 0,
-    late: 0,
-    timeouts: 0,
-    localFaults: 0,
-  });
 });
 
 Deno.test("Pinger() keeps probing when the observation handler throws", async () => {

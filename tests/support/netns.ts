@@ -26,6 +26,16 @@
  * @module
  */
 
+import {
+  type ExecResult,
+  labAvailable,
+  labTest,
+  must,
+  run,
+} from "./lab_exec.ts";
+
+export { type ExecResult, labAvailable, labTest, run };
+
 /** One host (network namespace) of a lab. */
 export interface HostSpec {
   /** Short name, `[a-z0-9]{1,12}`; the namespace is `gap-<id>-<name>`. */
@@ -42,75 +52,6 @@ export interface HostSpec {
 export interface LabOptions {
   /** The hosts, each on the lab's bridge. */
   hosts: HostSpec[];
-}
-
-/** Outcome of {@linkcode Lab.exec}. */
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Whether lab tests can run here: root with `ip` available. */
-export const labAvailable: boolean = Deno.build.os === "linux" &&
-  (() => {
-    try {
-      return Deno.uid() === 0;
-    } catch {
-      return false;
-    }
-  })();
-
-/**
- * `Deno.test` options for a lab test: ignored (with a printed reason) unless
- * running as root.
- * @param name the test name
- * @returns `{ name, ignore }` to spread into `Deno.test({...})`
- */
-export function labTest(name: string): { name: string; ignore: boolean } {
-  if (!labAvailable) {
-    // deno-lint-ignore no-console
-    console.error(`skipping "${name}": needs root for network namespaces`);
-  }
-  return { name, ignore: !labAvailable };
-}
-
-const decoder = new TextDecoder();
-
-/**
- * Runs a command in the root namespace.
- * @param cmd argv
- * @param input optional stdin text
- * @returns exit code and decoded output
- */
-export async function run(cmd: string[], input?: string): Promise<ExecResult> {
-  const [bin, ...args] = cmd;
-  if (!bin) throw new Error("empty command");
-  const child = new Deno.Command(bin, {
-    args,
-    stdin: input === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (input !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(input));
-    await w.close();
-  }
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
-}
-
-async function must(cmd: string[], input?: string): Promise<string> {
-  const r = await run(cmd, input);
-  if (r.code !== 0) {
-    throw new Error(`${cmd.join(" ")} failed (${r.code}): ${r.stderr.trim()}`);
-  }
-  return r.stdout;
 }
 
 /** A set of namespaces on one bridge; see the module doc. */
