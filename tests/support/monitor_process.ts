@@ -103,10 +103,10 @@ export class MonitorProcess {
 
   /**
    * Writes the config made by `toml` (given the state dir and a free status
-   * port), spawns the monitor (with `args`, and `env` added to this
-   * process's environment) and waits until its status server answers.
+   * port) and spawns the monitor (with `args`, and `env` added to this
+   * process's environment) without waiting for anything.
    */
-  static async start(
+  static async spawn(
     toml: (stateDir: string, statusPort: number) => string,
     args: string[] = ["--log-format", "json"],
     env: Record<string, string> = {},
@@ -114,7 +114,16 @@ export class MonitorProcess {
     const dir = await Deno.makeTempDir({ prefix: "goavail-e2e-" });
     const port = freePort();
     await Deno.writeTextFile(`${dir}/goavail.toml`, toml(`${dir}/state`, port));
-    const m = new MonitorProcess(dir, port, args, env);
+    return new MonitorProcess(dir, port, args, env);
+  }
+
+  /** Like {@linkcode MonitorProcess.spawn}, then waits until it serves. */
+  static async start(
+    toml: (stateDir: string, statusPort: number) => string,
+    args: string[] = ["--log-format", "json"],
+    env: Record<string, string> = {},
+  ): Promise<MonitorProcess> {
+    const m = await MonitorProcess.spawn(toml, args, env);
     try {
       await m.waitFor(
         (r) => r.msg === "agent started",
