@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Observation } from "../../lib/probe/types.ts";
-import { Lab, labTest } from "../support/netns.ts";
+import { Lab, labTest, run } from "../support/netns.ts";
 import { Runner } from "../support/probe_runner_client.ts";
 
 const HOSTS = [
@@ -22,6 +22,37 @@ const HOSTS = [
 const okFor = (ip: string) => (obs: Observation[]) =>
   obs.some((o) => o.ip === ip && o.ok);
 
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * A world-readable copy of the sources the runner needs (the checkout may
+ * sit under a directory "nobody" cannot enter), a DENO_DIR for nobody, and
+ * the argv prefix that drops to nobody.
+ */
+async function nobodySandbox() {
+  const dir = await Deno.makeTempDir({ prefix: "gap-nobody-" });
+  for (const part of ["ffi", "lib", "tests/support"]) {
+    await Deno.mkdir(`${dir}/${part}`, { recursive: true });
+    await run(["cp", "-r", `${ROOT}${part}/.`, `${dir}/${part}/`]);
+  }
+  await Deno.mkdir(`${dir}/deno_dir`);
+  await run(["chmod", "-R", "a+rX", dir]);
+  await Deno.chmod(`${dir}/deno_dir`, 0o777);
+  return {
+    runner: `${dir}/tests/support/probe_runner.ts`,
+    prefix: [
+      "setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "env",
+      `DENO_DIR=${dir}/deno_dir`,
+      "HOME=/tmp",
+    ],
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
 Deno.test({
   ...labTest(
     "openIcmpSockets() falls back to ping sockets when raw sockets are refused",
@@ -36,25 +67,22 @@ Deno.test({
         HOSTS[1]!,
       ],
     });
-    const denoDir = await Deno.makeTempDir({ prefix: "gap-deno-" });
-    await Deno.chmod(denoDir, 0o777);
+    const box = await nobodySandbox();
     try {
-      const r = new Runner(lab, "agent", [
-        "--interval",
-        "50",
-        "--timeout",
-        "500",
-        "192.0.2.2",
-        "2001:db8::2",
-      ], [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "env",
-        `DENO_DIR=${denoDir}`,
-        "HOME=/tmp",
-      ]);
+      const r = new Runner(
+        lab,
+        "agent",
+        [
+          "--interval",
+          "50",
+          "--timeout",
+          "500",
+          "192.0.2.2",
+          "2001:db8::2",
+        ],
+        box.prefix,
+        box.runner,
+      );
       assert.ok(
         await r.waitFor((o) =>
           okFor("192.0.2.2")(o) && okFor("2001:db8::2")(o)
@@ -65,7 +93,7 @@ Deno.test({
       assert.deepEqual(summary?.kinds, { v4: "dgram", v6: "dgram" });
     } finally {
       await lab.destroy();
-      await Deno.remove(denoDir, { recursive: true });
+      await box.cleanup();
     }
   },
 });
@@ -81,18 +109,15 @@ Deno.test({
         sysctls: { "net.ipv4.ping_group_range": "1 0" },
       }],
     });
-    const denoDir = await Deno.makeTempDir({ prefix: "gap-deno-" });
-    await Deno.chmod(denoDir, 0o777);
+    const box = await nobodySandbox();
     try {
-      const r = new Runner(lab, "agent", ["--duration", "10", "127.0.0.1"], [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "env",
-        `DENO_DIR=${denoDir}`,
-        "HOME=/tmp",
-      ]);
+      const r = new Runner(
+        lab,
+        "agent",
+        ["--duration", "10", "127.0.0.1"],
+        box.prefix,
+        box.runner,
+      );
       const { code } = await r.finish();
       assert.notEqual(code, 0);
       assert.match(r.stderr, /ProbeError: Cannot open an IPv4 ICMP socket/);
@@ -107,7 +132,7 @@ Deno.test({
       }
     } finally {
       await lab.destroy();
-      await Deno.remove(denoDir, { recursive: true });
+      await box.cleanup();
     }
   },
 });

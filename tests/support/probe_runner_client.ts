@@ -27,11 +27,18 @@ export class Runner {
    * @param host host to run in
    * @param args runner flags and targets (`--json` is added)
    * @param prefix argv before deno, e.g. `setpriv ...` to drop privileges
+   * @param runner path of probe_runner.ts (a copy readable by another user)
    */
-  constructor(lab: Lab, host: string, args: string[], prefix: string[] = []) {
+  constructor(
+    lab: Lab,
+    host: string,
+    args: string[],
+    prefix: string[] = [],
+    runner: string = RUNNER,
+  ) {
     this.#child = lab.spawn(
       host,
-      [...prefix, Deno.execPath(), "run", "-A", RUNNER, "--json", ...args],
+      [...prefix, Deno.execPath(), "run", "-A", runner, "--json", ...args],
       { stdin: "piped" },
     );
     this.#writer = this.#child.stdin.getWriter();
