@@ -55,7 +55,14 @@ export function createPeerApp(
       const remote = c.env?.remoteAddr ?? "";
       const from = c.req.header(FROM_HEADER);
       if (!from || from.length > 300) refuse("missing_sender", remote);
-      const body = new Uint8Array(await c.req.arrayBuffer());
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(await c.req.arrayBuffer());
+      } catch {
+        // The sender gave up mid-request (its send timeout, e.g. while
+        // this agent was frozen): its fault, not a server error.
+        return refuse("truncated", remote);
+      }
       if (body.length > max) refuse("oversize", remote);
       const r = await receiver.receive(body, from ?? "", remote);
       if (!r.ok) throw refusal(r.error);

@@ -299,3 +299,20 @@ Deno.test("createPeerApp() answers other routes with 404", async () => {
 });
 
 export type { ManualClock };
+
+Deno.test("createPeerApp() refuses a body its sender abandoned without an error log", async () => {
+  // A peer that was frozen (SIGSTOP) finds its backlog full of requests
+  // whose senders timed out and closed: reading such a body fails. That is
+  // the sender's fault, not a server error.
+  const s = await setup();
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      c.error(new Error("connection reset"));
+    },
+  });
+  // Real peers send a content-length, so the body is read by the handler.
+  const res = await post(s.app, body, { headers: { "content-length": "60" } });
+  await refused(s, res, 400, "truncated");
+  assert.ok(!s.lines.some((l) => l.includes("level=error")), "no error line");
+  assert.equal(accepted(s.m), 0);
+});
