@@ -27,19 +27,16 @@
  */
 import { Lab } from "./netns.ts";
 import type { AuditEntry } from "./fake_cloudflare.ts";
-import { type RecordIds, type WriteOp, writeOps } from "./lab_audit.ts";
+import type { RecordIds, WriteOp } from "./lab_audit.ts";
+import { API_IP, API_PORT, LAB_TOKEN, LabApi, pumpLines } from "./lab_api.ts";
+import { agentToml, PEER_PORT } from "./lab_config.ts";
 
-export { type WriteOp } from "./lab_audit.ts";
+export type { WriteOp } from "./lab_audit.ts";
+export { LAB_TOKEN } from "./lab_api.ts";
+export { LAB_CRYPTO_KEY } from "./lab_config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const API_IP = "192.0.2.250";
-const API_PORT = 8443;
-const PEER_PORT = 7947;
 const IPTABLES = "/usr/sbin/iptables";
-/** The cluster key every lab agent is configured with. */
-export const LAB_CRYPTO_KEY = "lab-crypto-key-0123456789abcdef";
-/** The token the fake accepts and the agents send. */
-export const LAB_TOKEN = "lab-token-0123456789";
 
 /** Options of {@linkcode AgentLab.create}. */
 export interface AgentLabOptions {
@@ -74,8 +71,7 @@ export class AgentLab {
   readonly opts: Required<AgentLabOptions>;
   readonly dir: string;
   readonly procs: (AgentProc | null)[];
-  /** Every record id seen at the fake API, with its IP. */
-  readonly recordIds: RecordIds = new Map();
+  #api: LabApi | null = null;
   #frames = 0;
 
   private constructor(lab: Lab, opts: Required<AgentLabOptions>, dir: string) {
@@ -83,6 +79,17 @@ export class AgentLab {
     this.opts = opts;
     this.dir = dir;
     this.procs = new Array(opts.agents).fill(null);
+  }
+
+  /** The fake Cloudflare API. */
+  get api(): LabApi {
+    if (!this.#api) throw new Error("the lab's API is not running");
+    return this.#api;
+  }
+
+  /** Every record id seen at the fake API, with its IP. */
+  get recordIds(): RecordIds {
+    return this.api.recordIds;
   }
 
   /** Builds the lab and starts the fake API (agents are started by the test). */
@@ -111,7 +118,8 @@ export class AgentLab {
     const dir = await Deno.makeTempDir({ prefix: "goavail-lab-" });
     const self = new AgentLab(lab, opts, dir);
     try {
-      await self.#startApi();
+      const ips = range(opts.targets).map((t) => self.targetIp(t));
+      self.#api = await LabApi.start(lab, dir, ips);
       for (let i = 0; i < opts.agents; i++) await self.#writeConfig(i);
     } catch (e) {
       await self.destroy();
@@ -197,55 +205,38 @@ export class AgentLab {
   }
 
   /** @returns the fake API's audit log. */
-  async audit(): Promise<{ audit: AuditEntry[]; emptied: string[] }> {
-    return JSON.parse(await this.#curl("GET", "/__audit"));
+  audit(): Promise<{ audit: AuditEntry[]; emptied: string[] }> {
+    return this.api.audit();
   }
 
   /** @returns the write requests the fake API received. */
-  async writes(): Promise<AuditEntry[]> {
-    return (await this.audit()).audit.filter((a) =>
-      a.method !== "GET" && a.path.startsWith("/client/v4")
-    );
+  writes(): Promise<AuditEntry[]> {
+    return this.api.writes();
   }
 
-  /**
-   * @returns every write the fake API received, as one operation per
-   *   record (a batch counts once per record it touches), ip resolved
-   *   through {@linkcode recordIds}
-   */
-  async writeOps(): Promise<WriteOp[]> {
-    return writeOps(await this.writes(), this.recordIds);
+  /** @returns every write as record operations ({@linkcode LabApi.writeOps}). */
+  writeOps(): Promise<WriteOp[]> {
+    return this.api.writeOps();
   }
 
   /** @returns the API's GET requests (reads), oldest first. */
-  async reads(): Promise<AuditEntry[]> {
-    return (await this.audit()).audit.filter((a) =>
-      a.method === "GET" && a.path.startsWith("/client/v4")
-    );
+  reads(): Promise<AuditEntry[]> {
+    return this.api.reads();
   }
 
   /** @returns full A records of www.example.com at the fake API. */
-  async records(): Promise<Record<string, unknown>[]> {
-    const zones = JSON.parse(await this.#curl("GET", "/__state")) as {
-      records: Record<string, unknown>[];
-    }[];
-    const records = zones.flatMap((z) => z.records).filter((r) =>
-      r.name === "www.example.com" && r.type === "A"
-    );
-    for (const r of records) {
-      this.recordIds.set(String(r.id), String(r.content));
-    }
-    return records;
+  records(): Promise<Record<string, unknown>[]> {
+    return this.api.records();
   }
 
   /** @returns the IPs published under www.example.com. */
-  async published(): Promise<string[]> {
-    return (await this.records()).map((r) => String(r.content)).sort();
+  published(): Promise<string[]> {
+    return this.api.published();
   }
 
   /** Scripts faults at the fake API. */
-  async faults(faults: unknown): Promise<void> {
-    await this.#curl("POST", "/__faults", JSON.stringify(faults));
+  faults(faults: unknown): Promise<void> {
+    return this.api.faults(faults);
   }
 
   /** @returns agent `i`'s `/status` document. */
@@ -414,96 +405,17 @@ export class AgentLab {
     await this.lab.exec(host, [IPTABLES, "-w", ...args], { check: true });
   }
 
-  async #curl(method: string, path: string, body?: string): Promise<string> {
-    const args = [
-      "curl",
-      "-s",
-      "-m",
-      "3",
-      "-X",
-      method,
-      `http://${API_IP}:${API_PORT}${path}`,
-    ];
-    if (body) args.push("-H", "content-type: application/json", "--data", body);
-    const r = await this.lab.exec("api", args);
-    if (r.code !== 0) throw new Error(`curl ${path} failed: ${r.stderr}`);
-    return r.stdout;
-  }
-
-  async #startApi(): Promise<void> {
-    const setup = `${this.dir}/api.json`;
-    await Deno.writeTextFile(
-      setup,
-      JSON.stringify({
-        hostname: API_IP,
-        port: API_PORT,
-        token: LAB_TOKEN,
-        zones: [{
-          name: "example.com",
-          records: range(this.opts.targets).map((i) => ({
-            type: "A",
-            name: "www.example.com",
-            content: this.targetIp(i),
-            ttl: 300 + i,
-            proxied: i % 2 === 1,
-            comment: `target ${i}`,
-            tags: [`idx:${i}`],
-          })),
-        }],
-      }),
-    );
-    const child = this.lab.spawn("api", [
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      `${ROOT}tests/support/fake_cloudflare.ts`,
-      setup,
-    ], {
-      stdout: "piped",
-      stderr: "null",
-    });
-    const lines: string[] = [];
-    pumpLines(child.stdout, lines);
-    await this.waitFor(
-      () => lines.length > 0,
-      "the fake Cloudflare API",
-      15_000,
-    );
-  }
-
   async #writeConfig(i: number): Promise<void> {
-    const o = this.opts;
-    const peers = range(o.agents).filter((j) => j !== i).map((j) =>
-      `"${this.agentId(j)}"`
-    );
-    const members = o.agents > 1
-      ? `[members]
-peers = [${peers.join(", ")}]
-local_addr = "${this.agentId(i)}"
-min_peers_agree = ${o.minPeersAgree}
-crypto_key = "${LAB_CRYPTO_KEY}"
-heartbeat_interval = ${o.heartbeatInterval}
-`
-      : "";
+    const ids = range(this.opts.agents).map((j) => this.agentId(j));
     await Deno.writeTextFile(
       this.configPath(i),
-      `failure_threshold = ${o.failureThreshold}
-interval = ${o.interval}
-state_dir = "${this.stateDir(i)}"
-${o.extraToml}
-${members}
-[cloudflare]
-dns_domain = "example.com"
-hostnames = ["www"]
-ip_addresses = [${
-        range(o.targets).map((t) => `"${this.targetIp(t)}"`).join(", ")
-      }]
-api_url = "http://${API_IP}:${API_PORT}/client/v4"
-reconcile_interval = ${o.reconcileInterval}
-
-[status]
-listen = "127.0.0.1:8000"
-`,
+      agentToml(this.opts, {
+        self: i,
+        agentIds: ids,
+        targetIps: range(this.opts.targets).map((t) => this.targetIp(t)),
+        stateDir: this.stateDir(i),
+        apiUrl: `http://${API_IP}:${API_PORT}/client/v4`,
+      }),
     );
   }
 }
@@ -522,19 +434,4 @@ export interface StatusDoc {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-async function pumpLines(
-  stream: ReadableStream<Uint8Array>,
-  into: string[],
-): Promise<void> {
-  let rest = "";
-  try {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      into.push(...parts);
-    }
-  } catch { /* stream cancelled */ }
-  if (rest) into.push(rest);
 }
