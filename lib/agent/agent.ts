@@ -74,6 +74,8 @@ export class Agent {
   readonly observedCount: Map<string, number> = new Map();
   readonly #reloader: Reloader;
   readonly #freeze = new FreezeGuard();
+  /** When self-isolation last cleared (wall ms); warm-up restarts then. */
+  #rejoinedAt = 0;
   #tickStop: AbortController | null = null;
   #tickLoop: Promise<void> | null = null;
   #running = false;
@@ -323,6 +325,7 @@ export class Agent {
       lostAllPeers: this.membership?.lostAllPeers() ?? false,
     });
     if (this.isolation.isolated !== wasIsolated) this.#onIsolation(wasIsolated);
+    if (wasIsolated && !this.isolation.isolated) this.#rejoinedAt = now;
     const { wish, decisions } = computeWish({
       ips: this.health.ips(),
       self: {
@@ -343,12 +346,15 @@ export class Agent {
 
   /**
    * In cluster mode, writes wait until every peer was heard from or
-   * `peer_timeout` passed since start: without peers' views the quorum rule
-   * would see no votes and restore what the cluster removed.
+   * `peer_timeout` passed since start, or since self-isolation cleared
+   * (e.g. a partition healed and one peer is heard before the others):
+   * with only some peers' views the quorum rule would miss votes and
+   * restore what the cluster removed.
    */
   #warmingUp(now: number): boolean {
     if (!this.membership) return false;
-    if (now - this.startedAt >= this.config.members.peerTimeout * 1000) {
+    const from = Math.max(this.startedAt, this.#rejoinedAt);
+    if (now - from >= this.config.members.peerTimeout * 1000) {
       return false;
     }
     return this.membership.liveIds().length < this.membership.peerIds.length;

@@ -1,0 +1,113 @@
+/**
+ * The agent in cluster mode, in process: the harness (fake prober, manual
+ * clock, fake Cloudflare on loopback) plus two peers that exist only as
+ * sealed heartbeats POSTed to the agent's peer server on loopback. Nothing listens on
+ * the peers' ports; the agent's own heartbeats to them fail on loopback.
+ * @module
+ */
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deriveKeyring, sealHeartbeat } from "../../lib/cluster/crypto.ts";
+import type { PeerView } from "../../lib/cluster/types.ts";
+import {
+  BASE_TOML,
+  type Harness,
+  published,
+  settle,
+  startHarness,
+  until,
+} from "./harness.ts";
+
+const KEY = "agent-cluster-test-key-0123456789";
+const PEERS = ["127.0.0.1:47101", "127.0.0.1:47102"];
+const TOML = `${BASE_TOML}
+[members]
+peers = ["${PEERS[0]}", "${PEERS[1]}"]
+local_addr = "127.0.0.1:47100"
+min_peers_agree = 1
+crypto_key = "${KEY}"
+heartbeat_interval = 1
+`;
+const UP = { "192.0.2.1": true, "192.0.2.2": true, "192.0.2.3": true } as const;
+
+function view(h: Harness, down: string[]): PeerView {
+  const out: PeerView = {};
+  for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) {
+    out[ip] = {
+      verdict: down.includes(ip) ? "down" : "up",
+      since: h.clock.now() - 60_000,
+      consecutive: 60,
+    };
+  }
+  return out;
+}
+
+/** `from` POSTs one heartbeat with `v` to the agent's peer server. */
+async function beat(h: Harness, from: string, seq: number, v: PeerView) {
+  const ring = await deriveKeyring([KEY], false);
+  const frame = await sealHeartbeat({
+    from,
+    boot: 1,
+    seq,
+    sentAt: h.clock.now(),
+    view: v,
+    isolated: false,
+  }, ring);
+  const res = await fetch("http://127.0.0.1:47100/v1/heartbeat", {
+    method: "POST",
+    body: frame,
+    headers: { "x-goavail-from": from },
+  });
+  await res.body?.cancel();
+  if (res.status !== 204) throw new Error(`heartbeat refused: ${res.status}`);
+}
+
+function dropRecord(h: Harness, ip: string): void {
+  for (const zone of h.cf.state.zones.values()) {
+    for (const [id, r] of zone.records) {
+      if (r.content === ip) zone.records.delete(id);
+    }
+  }
+}
+
+Deno.test("Agent waits for every peer again after a partition heals before it restores", async () => {
+  const h = await startHarness(TOML);
+  try {
+    // The cluster removed 192.0.2.3: both peers see it down, this agent
+    // sees it up; two votes of three say down, so it holds.
+    dropRecord(h, "192.0.2.3");
+    let seq = 0;
+    const downView = view(h, ["192.0.2.3"]);
+    await beat(h, PEERS[0]!, ++seq, downView);
+    await beat(h, PEERS[1]!, ++seq, downView);
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
+    await until(
+      () => h.agent.decisions.get("192.0.2.3")?.clusterDown === true,
+      "quorum down",
+    );
+    await settle(100);
+    // Partition: no heartbeat for longer than peer_timeout (3 s).
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(1000);
+      h.prober().emit(UP);
+      await settle(20);
+    }
+    await until(() => h.agent.isolation.isolated, "isolated");
+    // The partition heals; one peer is heard before the other.
+    await beat(h, PEERS[0]!, ++seq, view(h, ["192.0.2.3"]));
+    h.prober().emit(UP);
+    await until(() => !h.agent.isolation.isolated, "isolation cleared");
+    await settle(100);
+    assertEquals(
+      h.cf.writes().length,
+      0,
+      "restored on half the cluster's votes",
+    );
+    await beat(h, PEERS[1]!, ++seq, view(h, ["192.0.2.3"]));
+    h.prober().emit(UP);
+    await settle(100);
+    assertEquals(h.cf.writes().length, 0);
+    assertEquals(published(h.cf).has("192.0.2.3"), false);
+  } finally {
+    await h.close();
+  }
+});
