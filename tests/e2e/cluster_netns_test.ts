@@ -239,6 +239,26 @@ Deno.test({
           await assertWrites(lab, [`delete ${t2}`]);
         },
       );
+      await step(
+        t,
+        "partition heals: a2 rejoins, still outvoted on t2: no write",
+        async () => {
+          await lab.heal(2);
+          await waitStatus(lab, 2, (s) => s.guards?.isolated === false, "a2");
+          await waitStatus(lab, 0, (s) => peerLive(s, lab.agentId(2)), "a2");
+          await sleep(SETTLE_MS);
+          const s2 = target(await statusOf(lab, 2), t2);
+          assertEquals([s2?.verdict, s2?.clusterDown], ["up", true]);
+          await assertWrites(lab, [`delete ${t2}`]);
+        },
+      );
+      await step(t, "everyone sees t2 again: restored once", async () => {
+        await lab.heal(0);
+        await lab.heal(1);
+        await lab.waitFor(() => published(lab, t2), "restore");
+        await sleep(SETTLE_MS);
+        await assertWrites(lab, [`delete ${t2}`, `create ${t2}`]);
+      });
     }),
 });
 
