@@ -15,7 +15,7 @@ import {
   type ReceivedPacket,
   type SendResult,
 } from "../lib/probe/types.ts";
-import { formatIp, parseIp } from "../lib/probe/ip_addr.ts";
+import { formatIp, parseIp } from "../lib/net/ip.ts";
 import { C, errno, errnoName, libc, realtimeMicros, strerror } from "./libc.ts";
 import { Arena, MsgHdr, nextCmsg, timespecMicros } from "./msg.ts";
 import { TxStamps } from "./tx_stamps.ts";

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { formatIp, parseIp } from "../net/ip.ts";
+
 /** A peer or local address split into parts. */
 export interface PeerAddr {
   /** Canonical `host:port` (lowercase host, IPv6 in brackets). */
@@ -23,25 +25,12 @@ export interface PeerAddr {
  */
 export function canonicalIp(s: string): string | null {
   const bare = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
-  if (bare.includes("%")) return null;
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bare)) {
-    const parts = bare.split(".").map(Number);
-    if (parts.some((p) => p > 255)) return null;
-    return parts.join(".");
-  }
-  if (!bare.includes(":") || !/^[0-9a-fA-F:.]+$/.test(bare)) return null;
-  try {
-    const host = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-    if (mapped) {
-      const hi = parseInt(mapped[1] ?? "0", 16);
-      const lo = parseInt(mapped[2] ?? "0", 16);
-      return [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
-    }
-    return host;
-  } catch {
-    return null;
-  }
+  const parsed = parseIp(bare);
+  if (!parsed) return null;
+  const b = parsed.bytes;
+  const mapped = parsed.family === 6 &&
+    b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+  return formatIp(mapped ? b.subarray(12) : b);
 }
 
 /**

@@ -3,7 +3,8 @@
  * typed value or an explanation of what is wrong with it; rules never throw.
  * @module
  */
-import { canonicalIP, isHostname, parseHostPort } from "./net.ts";
+import { canonicalIp } from "../net/ip.ts";
+import { isHostname, parseHostPort } from "./net.ts";
 
 /** Outcome of checking one value. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -110,7 +111,7 @@ export function url(raw: unknown): Checked<string> {
 
 /** An IPv4 or IPv6 address, returned in canonical form. */
 export function ip(raw: unknown): Checked<string> {
-  const c = typeof raw === "string" ? canonicalIP(raw.trim()) : null;
+  const c = typeof raw === "string" ? canonicalIp(raw.trim()) : null;
   return c ? ok(c) : bad(`must be an IPv4 or IPv6 address, got ${show(raw)}`);
 }
 

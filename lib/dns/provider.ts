@@ -7,6 +7,8 @@
  * @module
  */
 
+import { canonicalIp as canonicalText } from "../net/ip.ts";
+
 /** Record types goavail manages. */
 export type RecordType = "A" | "AAAA";
 
@@ -141,13 +143,8 @@ export function fqdn(hostname: string, zone: string): string {
  * @returns the canonical form, or the input trimmed when it does not parse
  */
 export function canonicalIp(ip: string): string {
-  const s = ip.trim().toLowerCase();
-  if (!s.includes(":")) return s;
-  try {
-    return new URL(`http://[${s}]/`).hostname.slice(1, -1);
-  } catch {
-    return s;
-  }
+  const s = ip.trim();
+  return canonicalText(s) ?? s.toLowerCase();
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { canonicalIp, parseIp } from "./ip_addr.ts";
+import { canonicalIp, parseIp } from "../net/ip.ts";
 import { InflightTable } from "./inflight.ts";
 import { ProbeCodec } from "./probe_codec.ts";
 import { SpreadSchedule } from "./schedule.ts";

@@ -7,7 +7,7 @@
 
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { silentLogger } from "../observe/log.ts";
-import { parseIp } from "./ip_addr.ts";
+import { parseIp } from "../net/ip.ts";
 import { Pinger } from "./pinger.ts";
 import { type IcmpSockets, type Observation, ProbeError } from "./types.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { canonicalIp } from "./ip_addr.ts";
+import { canonicalIp } from "../net/ip.ts";
 import { SpreadSchedule } from "./schedule.ts";
 import type {
   Prober,

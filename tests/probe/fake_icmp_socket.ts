@@ -11,7 +11,7 @@ import {
   encodeEchoReply,
   encodeEchoRequest,
 } from "../../lib/probe/icmp_packet.ts";
-import { canonicalIp } from "../../lib/probe/ip_addr.ts";
+import { canonicalIp } from "../../lib/net/ip.ts";
 import type {
   IcmpSocket,
   ReceivedPacket,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { canonicalIp, formatIp, parseIp } from "../../lib/probe/ip_addr.ts";
+import { canonicalIp, formatIp, parseIp } from "../../lib/net/ip.ts";
 
 Deno.test("canonicalIp() normalises IPv4 and IPv6 text (RFC 5952)", () => {
   const table: [string, string | null][] = [

@@ -1,6 +1,7 @@
 /**
- * IP address text ⇄ bytes, pure. The pinger matches reply sources by the
- * canonical text form produced here (RFC 5952 for IPv6).
+ * IP address text ⇄ bytes, pure, and the one canonical text form every part
+ * of goavail compares addresses by (RFC 5952 for IPv6): config values, probe
+ * reply sources, DNS record contents and peer addresses.
  * @module
  */
 
