@@ -5,7 +5,16 @@
  * - `clusterDown(ip)` ⇔ the agents (this one plus live peers, isolated
  *   agents excluded) whose view says "down" number ≥ `minPeersAgree + 1`;
  * - intent "absent" when this agent sees the IP down and `clusterDown`;
- *   "present" when it sees it up and not `clusterDown`; else "hold".
+ *   "present" when it sees it up, not `clusterDown`, and at least
+ *   `minPeersAgree + 1` counted agents see it up; else "hold".
+ *
+ * The quorum goes both ways: agents with different live sets (an
+ * asymmetric partition: A hears B but not C, C hears B but not A) then
+ * cannot want opposite changes as long as `minPeersAgree + 1` is a
+ * majority of the cluster, since a down quorum and an up quorum would need
+ * two disjoint majorities. Restoring on "not `clusterDown`" alone let C,
+ * seeing one down vote of two needed, restore every `reconcile_interval`
+ * what A and B removed.
  *
  * An agent that suspects itself (`isolated`) neither votes nor acts: its
  * intent is always "hold". With no peers (single node) the own verdict
@@ -49,6 +58,18 @@ export interface Decision {
 
 function counted(self: AgentView, peers: readonly AgentView[]): AgentView[] {
   return [self, ...peers].filter((a) => !a.isolated);
+}
+
+function upVotes(
+  ip: string,
+  self: AgentView,
+  livePeers: readonly AgentView[],
+): number {
+  let n = 0;
+  for (const a of counted(self, livePeers)) {
+    if (a.view[ip]?.verdict === "up") n++;
+  }
+  return n;
 }
 
 /**
@@ -103,7 +124,9 @@ export function decide(
   let intent: Intent = "hold";
   if (self.isolated) intent = "hold";
   else if (mine === "down" && isDown) intent = "absent";
-  else if (mine === "up" && !isDown) intent = "present";
+  else if (
+    mine === "up" && !isDown && upVotes(ip, self, livePeers) >= needed
+  ) intent = "present";
   const want = intent === "absent" ? "down" : "up";
   const writers = intent === "hold" ? [] : counted(self, livePeers)
     .filter((a) => a.view[ip]?.verdict === want)

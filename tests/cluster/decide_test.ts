@@ -57,10 +57,10 @@ Deno.test("decide() follows the rule table for clusters of 1 to 5", () => {
     // two nodes
     ["dd", 1, "absent"],
     ["du", 1, "hold"],
-    ["ud", 1, "present"], // one down vote is not enough: restore
+    ["ud", 1, "hold"], // one vote either way is no quorum: no change
     ["uu", 1, "present"],
     ["dD", 1, "hold"], // a stale peer's down vote does not count
-    ["uD", 1, "present"],
+    ["uD", 1, "hold"], // restoring needs an up quorum too
     ["di", 1, "hold"], // an isolated peer's vote does not count
     ["du", 0, "absent"], // min 0: own down verdict removes
     ["ud", 0, "hold"], // ...but restore waits until nobody sees it down
@@ -82,7 +82,8 @@ Deno.test("decide() follows the rule table for clusters of 1 to 5", () => {
     ["ddDD", 2, "hold"],
     ["dddu", 2, "absent"],
     ["uddd", 2, "hold"],
-    ["uddu", 2, "present"],
+    ["uddu", 2, "hold"],
+    ["uudu", 2, "present"],
     ["dddd", 3, "absent"],
     ["dddi", 3, "hold"],
     // five nodes
@@ -93,7 +94,8 @@ Deno.test("decide() follows the rule table for clusters of 1 to 5", () => {
     ["ddDDD", 2, "hold"],
     ["ddddd", 4, "absent"],
     ["dddDd", 4, "hold"],
-    ["uUUUU", 4, "present"],
+    ["uUUUU", 4, "hold"],
+    ["uuuuu", 4, "present"],
     ["iddd-", 2, "hold"], // an isolated self never acts
     ["idddd", 3, "hold"], // even when every other agent agrees
   ];
@@ -126,13 +128,14 @@ Deno.test("decide() matches the rule over every scenario of 1 to 5 agents", () =
         const counted = [self, ...live].filter((a) => !a.isolated);
         const votes = counted.filter((a) => a.view[IP]?.verdict === "down")
           .length;
+        const ups = counted.filter((a) => a.view[IP]?.verdict === "up").length;
         const down = votes >= min + 1;
         const mine = self.view[IP]?.verdict;
         const want: Intent = self.isolated
           ? "hold"
           : mine === "down" && down
           ? "absent"
-          : mine === "up" && !down
+          : mine === "up" && !down && ups >= min + 1
           ? "present"
           : "hold";
         const d = decide(IP, self, live, min);
@@ -162,6 +165,40 @@ Deno.test("decide() never lets two agents want opposite changes", () => {
       }
     }
   }
+});
+
+Deno.test("decide() never lets two agents want opposite changes across an asymmetric partition, with a majority quorum", () => {
+  // Every agent sees up or down; each hears an arbitrary subset of the
+  // others (A may hear B while B does not hear A). Found in the namespace
+  // lab: a0+a1 removed, a2 (cut from a0 only) restored, every pass.
+  let checked = 0;
+  for (let n = 2; n <= 4; n++) {
+    const others = n - 1;
+    for (let verdicts = 0; verdicts < 2 ** n; verdicts++) {
+      const all = Array.from(
+        { length: n },
+        (_, i) => agent(`n${i}`, (verdicts >> i) & 1 ? "d" : "u"),
+      );
+      for (let hear = 0; hear < 2 ** (n * others); hear++) {
+        const intents = all.map((self, i) => {
+          const mask = (hear >> (i * others)) & (2 ** others - 1);
+          const peers = all.filter((a) => a !== self).filter((_, j) =>
+            (mask >> j) & 1
+          );
+          return (min: number) => decide(IP, self, peers, min).intent;
+        });
+        for (let min = Math.floor(n / 2); min < n; min++) {
+          const got = intents.map((f) => f(min));
+          assert.ok(
+            !(got.includes("absent") && got.includes("present")),
+            `n=${n} verdicts=${verdicts} hear=${hear} min=${min}: ${got}`,
+          );
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 10_000);
 });
 
 Deno.test("decide() lists the agents allowed to write, sorted", () => {
