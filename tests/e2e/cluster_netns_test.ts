@@ -40,6 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function withCluster(
   fn: (lab: AgentLab) => Promise<void>,
   agents = [0, 1, 2],
+  reconcileInterval = 60,
 ): Promise<void> {
   const lab = await AgentLab.create({
     agents: 3,
@@ -48,6 +49,7 @@ async function withCluster(
     failureThreshold: THRESHOLD,
     heartbeatInterval: HEARTBEAT_MS / 1000,
     minPeersAgree: 1,
+    reconcileInterval,
   });
   try {
     await lab.records();
@@ -260,6 +262,48 @@ Deno.test({
         await assertWrites(lab, [`delete ${t2}`, `create ${t2}`]);
       });
     }),
+});
+
+Deno.test({
+  ...labTest(
+    "cluster agents that cannot hear each other do not undo each other's writes",
+  ),
+  sanitizeResources: false,
+  fn: () =>
+    withCluster(
+      async (lab) => {
+        // a0 and a2 are cut from each other; a1 hears both. The target dies
+        // for a0 and a1 only: they remove it. a2 sees it up, hears a1's down
+        // vote and not a0's; restoring on that would start a fight repeated
+        // on every drift-repair pass (reconcile_interval 5 s here).
+        const t2 = lab.targetIp(2);
+        await lab.cut(0, 2);
+        await lab.cut(2, 0);
+        await waitStatus(
+          lab,
+          2,
+          (s) => !peerLive(s, lab.agentId(0)),
+          "a0 lost",
+        );
+        await waitStatus(
+          lab,
+          0,
+          (s) => !peerLive(s, lab.agentId(2)),
+          "a2 lost",
+        );
+        assert(peerLive(await statusOf(lab, 1), lab.agentId(0)));
+        assert(peerLive(await statusOf(lab, 1), lab.agentId(2)));
+        await lab.blind(0, 2);
+        await lab.blind(1, 2);
+        await lab.waitFor(async () => !(await published(lab, t2)), "removal");
+        await sleep(2 * 5000 + SETTLE_MS);
+        const s2 = target(await statusOf(lab, 2), t2);
+        assertEquals([s2?.verdict, s2?.votesDown], ["up", 1]);
+        await assertWrites(lab, [`delete ${t2}`]);
+      },
+      [0, 1, 2],
+      5,
+    ),
 });
 
 Deno.test({

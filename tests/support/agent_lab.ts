@@ -318,6 +318,16 @@ export class AgentLab {
     }
   }
 
+  /**
+   * Cuts agents `i` and `j` off from each other only, both ways (rules in
+   * `i`'s namespace); each still hears every other agent.
+   */
+  async cut(i: number, j: number): Promise<void> {
+    const ip = this.agentIp(j);
+    await this.#iptables(`a${i}`, ["-A", "INPUT", "-s", ip, "-j", "DROP"]);
+    await this.#iptables(`a${i}`, ["-A", "OUTPUT", "-d", ip, "-j", "DROP"]);
+  }
+
   /** Removes every iptables rule from agent `i`'s namespace. */
   async heal(i: number): Promise<void> {
     await this.#iptables(`a${i}`, ["-F", "INPUT"]);
