@@ -104,6 +104,10 @@ async function failover(
   t: number,
 ): Promise<RunFacts> {
   const ip = lab.targetIp(t);
+  // Runs start a fixed time after the restore, which follows the probe
+  // schedule: a random wait spreads the link-down moment over the probe
+  // interval, as a real failure would be.
+  await sleep(Math.random() * INTERVAL_S * 1000);
   const downAt = Date.now();
   await lab.targetDown(t);
   const downDoneAt = Date.now();
