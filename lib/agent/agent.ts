@@ -407,15 +407,16 @@ export class Agent {
     return this.#freeze.observed(ip, consecutiveOf(s), needed);
   }
 
-  /** What heartbeats carry: the view without verdicts unproven since a freeze. */
+  /**
+   * What heartbeats carry: the view without verdicts that fresh probes do
+   * not back yet (since start, a reload adding the IP, or a freeze). A
+   * verdict restored from the state store, or older than a freeze, must
+   * not add a vote to peers' quorums.
+   */
   #localState(): LocalState {
     this.#checkFreeze();
     const view = this.health.view();
-    if (this.#freeze.size > 0) {
-      for (const ip of Object.keys(view)) {
-        if (this.#freeze.unproven(ip)) delete view[ip];
-      }
-    }
+    for (const ip of this.#unsettled()) delete view[ip];
     return { view, isolated: this.isolation.isolated };
   }
 

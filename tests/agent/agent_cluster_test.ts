@@ -2,12 +2,17 @@
  * The agent in cluster mode, in process: the harness (fake prober, manual
  * clock, fake Cloudflare on loopback) plus two peers that exist only as
  * sealed heartbeats POSTed to the agent's peer server on loopback. Nothing listens on
- * the peers' ports; the agent's own heartbeats to them fail on loopback.
+ * the peers' ports (except where a test captures what the agent sends); the
+ * agent's own heartbeats to them fail on loopback.
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { deriveKeyring, sealHeartbeat } from "../../lib/cluster/crypto.ts";
-import type { PeerView } from "../../lib/cluster/types.ts";
+import {
+  deriveKeyring,
+  openHeartbeat,
+  sealHeartbeat,
+} from "../../lib/cluster/crypto.ts";
+import type { Heartbeat, PeerView } from "../../lib/cluster/types.ts";
 import {
   BASE_TOML,
   type Harness,
@@ -109,5 +114,48 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
     assertEquals(published(h.cf).has("192.0.2.3"), false);
   } finally {
     await h.close();
+  }
+});
+
+/** Listens as the first peer and opens every heartbeat the agent sends. */
+function capturePeer(): { got: Heartbeat[]; close: () => Promise<void> } {
+  const got: Heartbeat[] = [];
+  const ring = deriveKeyring([KEY], false);
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 47101,
+    onListen: () => {},
+  }, async (req) => {
+    const frame = new Uint8Array(await req.arrayBuffer());
+    const hb = await openHeartbeat(frame, "127.0.0.1:47100", await ring);
+    if (hb.ok) got.push(hb.value);
+    return new Response(null, { status: 204 });
+  });
+  return { got, close: () => server.shutdown() };
+}
+
+Deno.test("Agent leaves verdicts no fresh probe backs yet out of its heartbeats", async () => {
+  const peer = capturePeer();
+  const h = await startHarness(TOML);
+  try {
+    // Nothing probed yet: the default (or stored) verdicts are not votes.
+    await until(() => peer.got.length > 0, "the first heartbeat");
+    assertEquals(Object.keys(peer.got[0]!.view), []);
+    for (let i = 0; i < 3; i++) {
+      h.prober().emit({ ...UP, "192.0.2.3": false });
+    }
+    const sent = peer.got.length;
+    await h.agent.membership!.heartbeatNow();
+    await until(() => peer.got.length > sent, "a later heartbeat");
+    const view = peer.got.at(-1)?.view ?? {};
+    assertEquals(Object.keys(view).sort(), [
+      "192.0.2.1",
+      "192.0.2.2",
+      "192.0.2.3",
+    ]);
+    assertEquals(view["192.0.2.3"]?.verdict, "down");
+  } finally {
+    await h.close();
+    await peer.close();
   }
 });
