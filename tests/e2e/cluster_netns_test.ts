@@ -308,6 +308,31 @@ Deno.test({
 
 Deno.test({
   ...labTest(
+    "cluster does not count a restarted agent's stored verdicts as votes",
+  ),
+  sanitizeResources: false,
+  fn: () =>
+    withCluster(async (lab) => {
+      // a0 saw the target down and saved that verdict; it restarts when it
+      // could see the target again, while a1 alone has lost it. Counting
+      // a0's stored "down" with a1's would make a quorum nobody has.
+      const ip = lab.targetIp(1);
+      await lab.blind(0, 1);
+      await waitStatus(lab, 0, (s) => target(s, ip)?.verdict === "down", ip);
+      await lab.stopAgent(0, "SIGTERM");
+      await lab.heal(0);
+      await lab.blind(1, 1);
+      await waitStatus(lab, 1, (s) => target(s, ip)?.verdict === "down", ip);
+      lab.startAgent(0);
+      await waitStatus(lab, 0, (s) => target(s, ip)?.verdict === "up", ip);
+      await sleep(SETTLE_MS);
+      assert(await published(lab, ip));
+      await assertWrites(lab, []);
+    }),
+});
+
+Deno.test({
+  ...labTest(
     "cluster ignores a paused agent's stale votes, before and after it resumes",
   ),
   sanitizeResources: false,
