@@ -12,125 +12,28 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import {
+  assertWrites,
+  BOUND_MS,
   deriveKeyring,
-  type Keyring,
-  sealHeartbeat,
-} from "../../lib/cluster/crypto.ts";
-import type { PeerView } from "../../lib/cluster/types.ts";
-import {
-  AgentLab,
+  frame,
+  HEARTBEAT_MS,
+  INTERVAL_MS,
   LAB_CRYPTO_KEY,
-  type StatusDoc,
-} from "../support/agent_lab.ts";
-import { describeOps, type WriteOp } from "../support/lab_audit.ts";
+  peerLive,
+  published,
+  rejected,
+  rejectedFor,
+  SETTLE_MS,
+  sleep,
+  statusOf,
+  step,
+  target,
+  THRESHOLD,
+  view,
+  waitStatus,
+  withCluster,
+} from "../support/cluster_scenario.ts";
 import { labTest } from "../support/netns.ts";
-import { parseProm, sampleValue } from "../support/prom_parse.ts";
-
-const INTERVAL_MS = 500;
-const THRESHOLD = 3;
-const HEARTBEAT_MS = 500;
-/** Removal bound: threshold × interval + 2 s + two heartbeats. */
-const BOUND_MS = THRESHOLD * INTERVAL_MS + 2000 + 2 * HEARTBEAT_MS;
-/** Long enough for a non-preferred writer's grace (rank 2 × 2 heartbeats). */
-const SETTLE_MS = 4 * HEARTBEAT_MS + 1500;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Builds the lab, starts `agents`, waits until they settle, runs `fn`. */
-async function withCluster(
-  fn: (lab: AgentLab) => Promise<void>,
-  agents = [0, 1, 2],
-  reconcileInterval = 60,
-): Promise<void> {
-  const lab = await AgentLab.create({
-    agents: 3,
-    targets: 3,
-    interval: INTERVAL_MS / 1000,
-    failureThreshold: THRESHOLD,
-    heartbeatInterval: HEARTBEAT_MS / 1000,
-    minPeersAgree: 1,
-    reconcileInterval,
-  });
-  try {
-    await lab.records();
-    for (const i of agents) lab.startAgent(i);
-    await lab.waitSettled(agents, 30_000);
-    await fn(lab);
-    assertEquals((await lab.audit()).emptied, []);
-  } catch (e) {
-    dumpLogs(lab);
-    throw e;
-  } finally {
-    await lab.destroy();
-  }
-}
-
-/** Runs a step; a failed step fails the test at once (logs get dumped). */
-async function step(
-  t: Deno.TestContext,
-  name: string,
-  fn: () => Promise<void>,
-): Promise<void> {
-  if (!(await t.step(name, fn))) throw new Error(`step "${name}" failed`);
-}
-
-/** On failure: the agents' warnings and DNS lines, to stderr. */
-function dumpLogs(lab: AgentLab): void {
-  const interesting = /"level":"(warn|error)"|"component":"dns"/;
-  const text = lab.procs.flatMap((p, i) =>
-    (p?.logs ?? []).filter((l) => interesting.test(l)).slice(-40).map((l) =>
-      `a${i} ${l}`
-    )
-  ).join("\n");
-  Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
-}
-
-async function statusOf(lab: AgentLab, i: number): Promise<StatusDoc> {
-  return await lab.status(i) as StatusDoc;
-}
-
-/** Waits until `check` holds for agent `i`'s status. */
-function waitStatus(
-  lab: AgentLab,
-  i: number,
-  check: (s: StatusDoc) => boolean,
-  what: string,
-  ms = 15_000,
-): Promise<void> {
-  return lab.waitFor(
-    async () => check(await statusOf(lab, i).catch(() => ({}))),
-    `agent ${i}: ${what}`,
-    ms,
-  );
-}
-
-/**
- * Asserts the API saw exactly `expected` effective writes (2xx), in order.
- * A failed write is allowed only as an idempotent repeat of an expected
- * one (e.g. two agents deleting at the same instant: the second gets 404
- * and changes nothing); anything else fails.
- */
-async function assertWrites(lab: AgentLab, expected: string[]): Promise<void> {
-  const ops = await lab.writeOps();
-  const done = (o: WriteOp) => o.status >= 200 && o.status < 300;
-  assertEquals(describeOps(ops.filter(done)), expected);
-  const repeats = describeOps(ops.filter((o) => !done(o)));
-  for (const r of repeats) {
-    assert(expected.includes(r), `unexpected failed write "${r}"`);
-  }
-}
-
-function target(s: StatusDoc, ip: string) {
-  return s.targets?.find((t) => t.ip === ip);
-}
-
-function peerLive(s: StatusDoc, id: string): boolean {
-  return s.peers?.find((p) => p.addr === id)?.live === true;
-}
-
-async function published(lab: AgentLab, ip: string): Promise<boolean> {
-  return (await lab.published()).includes(ip);
-}
 
 Deno.test({
   ...labTest(
@@ -380,49 +283,6 @@ Deno.test({
       });
     }),
 });
-
-function view(lab: AgentLab, down: number[]): PeerView {
-  const out: PeerView = {};
-  for (let t = 0; t < lab.opts.targets; t++) {
-    const isDown = down.includes(t);
-    out[lab.targetIp(t)] = {
-      verdict: isDown ? "down" : "up",
-      since: Date.now() - 60_000,
-      consecutive: 100,
-    };
-  }
-  return out;
-}
-
-function frame(
-  ring: Keyring,
-  from: string,
-  boot: number,
-  seq: number,
-  v: PeerView,
-): Promise<Uint8Array> {
-  return sealHeartbeat(
-    { from, boot, seq, sentAt: Date.now(), view: v, isolated: false },
-    ring,
-  );
-}
-
-async function rejected(lab: AgentLab, i: number): Promise<number> {
-  const fams = parseProm(await lab.metrics(i));
-  const fam = fams.get("goavail_peer_messages_rejected_total");
-  return fam?.samples.reduce((n, s) => n + s.value, 0) ?? 0;
-}
-
-async function rejectedFor(
-  lab: AgentLab,
-  i: number,
-  reason: string,
-): Promise<number> {
-  const fams = parseProm(await lab.metrics(i));
-  return sampleValue(fams, "goavail_peer_messages_rejected_total", {
-    reason,
-  }) ?? 0;
-}
 
 Deno.test({
   ...labTest(
