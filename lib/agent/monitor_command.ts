@@ -24,7 +24,8 @@ import {
 import { Pinger } from "../probe/pinger.ts";
 import { TcpProber } from "../probe/tcp.ts";
 import type { IcmpSockets, ProberOptions } from "../probe/types.ts";
-import { Agent, isCluster } from "./agent.ts";
+import { Agent } from "./agent.ts";
+import { isCluster } from "./config_view.ts";
 import { statusSnapshot } from "./agent_status.ts";
 import type { AgentDeps } from "./deps.ts";
 import { type ConfigOverrides, withOverrides } from "./reload.ts";

@@ -12,7 +12,7 @@ import type { Config } from "../config/types.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
 import { forgetTarget } from "../observe/metrics.ts";
 import type { Agent } from "./agent.ts";
-import { storedVerdicts, thresholdsOf, timingOf } from "./agent.ts";
+import { storedVerdicts, thresholdsOf, timingOf } from "./config_view.ts";
 
 /** Applies config reloads to an agent, one at a time. */
 export class Reloader {
@@ -57,7 +57,7 @@ export class Reloader {
       const provider = dnsChanged(prev, next)
         ? await deps.createDnsProvider(next)
         : undefined;
-      await agent.setCluster(next);
+      await agent.cluster.apply(next);
       if (provider) agent.dns.setInner(provider);
       agent.reconciler.update(
         reconcilerSettings(next),
@@ -102,7 +102,7 @@ export class Reloader {
     agent.loss.retain(ips);
     for (const ip of removed) {
       forgetTarget(agent.metrics, ip);
-      agent.observedCount.delete(ip);
+      agent.trust.forget(ip);
     }
     if (added.length || removed.length) {
       agent.log.info("targets changed", {

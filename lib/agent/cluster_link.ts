@@ -1,0 +1,116 @@
+/**
+ * The agent's link to its peers: membership (heartbeats out, liveness) and
+ * the peer HTTP server (heartbeats in), set up, changed on reload, or torn
+ * down when the config becomes single-node.
+ * @module
+ */
+import type { Config } from "../config/types.ts";
+import { deriveKeyring } from "../cluster/crypto.ts";
+import { type LocalState, Membership } from "../cluster/membership.ts";
+import {
+  createPeerApp,
+  type PeerServer,
+  servePeerApp,
+} from "../cluster/server.ts";
+import type { PeerTransport } from "../cluster/transport.ts";
+import type { Clock } from "../observe/clock.ts";
+import type { Logger } from "../observe/log.ts";
+import { isCluster } from "./config_view.ts";
+
+/** What the link needs from the agent. */
+export interface ClusterLinkOptions {
+  clock: Clock;
+  logger: Logger;
+  transport?: PeerTransport;
+  /** What each heartbeat carries. */
+  localState: () => LocalState;
+  /** Called after each accepted heartbeat. */
+  onHeartbeat: () => void;
+  /** Called when a peer becomes live or is lost. */
+  onPeerChange: (peer: string, live: boolean) => void;
+}
+
+/** Membership plus peer server, or nothing on a single node. */
+export class ClusterLink {
+  /** Heartbeats and liveness; null on a single node. */
+  membership: Membership | null = null;
+  #server: PeerServer | null = null;
+  #running = false;
+  readonly #opt: ClusterLinkOptions;
+
+  /** @param options the agent's side effects and callbacks */
+  constructor(options: ClusterLinkOptions) {
+    this.#opt = options;
+  }
+
+  /**
+   * Brings the link in line with `config`: keeps membership (and its peer
+   * state) when this node's id is unchanged, replaces it otherwise.
+   * @throws when the peer server cannot listen on `local_addr`
+   */
+  async apply(config: Config): Promise<void> {
+    const m = config.members;
+    if (!isCluster(config)) return await this.#close();
+    const keyring = await deriveKeyring(m.cryptoKeys, m.insecurePlaintext);
+    if (this.membership && this.membership.nodeId === m.nodeId) {
+      this.membership.setPeers(m.peers);
+      this.membership.setKeyring(keyring);
+      this.membership.setTiming(m.heartbeatInterval, m.peerTimeout);
+      return;
+    }
+    await this.#close();
+    const o = this.#opt;
+    const membership = new Membership({ ...m }, {
+      keyring,
+      localState: o.localState,
+      transport: o.transport,
+      clock: o.clock,
+      logger: o.logger,
+      onPeerChange: o.onPeerChange,
+    });
+    const receiver = {
+      rejections: membership.rejections,
+      receive: async (frame: Uint8Array, from: string, remoteIp: string) => {
+        const r = await membership.receive(frame, from, remoteIp);
+        if (r.ok) o.onHeartbeat();
+        return r;
+      },
+    };
+    this.#server = servePeerApp(
+      createPeerApp(receiver, { logger: o.logger }),
+      m.localAddr!,
+      {
+        defaultPort: m.membersPort,
+        logger: o.logger,
+      },
+    );
+    this.membership = membership;
+    if (this.#running) membership.start();
+  }
+
+  /** Starts heartbeats (and any membership set up later). */
+  start(): void {
+    this.#running = true;
+    this.membership?.start();
+  }
+
+  /** Stops heartbeats and the peer server. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#close();
+  }
+
+  /** @returns configured and live peer counts, or null on a single node. */
+  peers(): { configured: number; live: number } | null {
+    const m = this.membership;
+    return m
+      ? { configured: m.peerIds.length, live: m.liveIds().length }
+      : null;
+  }
+
+  async #close(): Promise<void> {
+    await Promise.allSettled([this.membership?.stop(), this.#server?.close()]);
+    this.membership = null;
+    this.#server = null;
+  }
+}
