@@ -60,14 +60,15 @@ function counted(self: AgentView, peers: readonly AgentView[]): AgentView[] {
   return [self, ...peers].filter((a) => !a.isolated);
 }
 
-function upVotes(
+function votes(
   ip: string,
+  verdict: PeerVerdict,
   self: AgentView,
   livePeers: readonly AgentView[],
 ): number {
   let n = 0;
   for (const a of counted(self, livePeers)) {
-    if (a.view[ip]?.verdict === "up") n++;
+    if (a.view[ip]?.verdict === verdict) n++;
   }
   return n;
 }
@@ -83,11 +84,7 @@ export function downVotes(
   self: AgentView,
   livePeers: readonly AgentView[],
 ): number {
-  let n = 0;
-  for (const a of counted(self, livePeers)) {
-    if (a.view[ip]?.verdict === "down") n++;
-  }
-  return n;
+  return votes(ip, "down", self, livePeers);
 }
 
 /**
@@ -118,14 +115,14 @@ export function decide(
   minPeersAgree: number,
 ): Decision {
   const mine = self.view[ip]?.verdict;
-  const votes = downVotes(ip, self, livePeers);
+  const down = downVotes(ip, self, livePeers);
   const needed = minPeersAgree + 1;
-  const isDown = votes >= needed;
+  const isDown = down >= needed;
   let intent: Intent = "hold";
   if (self.isolated) intent = "hold";
   else if (mine === "down" && isDown) intent = "absent";
   else if (
-    mine === "up" && !isDown && upVotes(ip, self, livePeers) >= needed
+    mine === "up" && !isDown && votes(ip, "up", self, livePeers) >= needed
   ) intent = "present";
   const want = intent === "absent" ? "down" : "up";
   const writers = intent === "hold" ? [] : counted(self, livePeers)
@@ -136,7 +133,7 @@ export function decide(
     ip,
     intent,
     self: mine,
-    downVotes: votes,
+    downVotes: down,
     needed,
     clusterDown: isDown,
     writers,
