@@ -258,6 +258,7 @@ export class Agent {
     this.deps.stateStore.putVerdict(t.ip, { verdict: t.to, since: t.at }).catch(
       (e) => this.log.error("Cannot save the verdict", { ip: t.ip, error: e }),
     );
+    this.cluster.nudge();
     this.driver.kick();
   }
 

@@ -36,6 +36,7 @@ export class ClusterLink {
   membership: Membership | null = null;
   #server: PeerServer | null = null;
   #running = false;
+  #nudge: Promise<void> | null = null;
   readonly #opt: ClusterLinkOptions;
 
   /** @param options the agent's side effects and callbacks */
@@ -94,9 +95,23 @@ export class ClusterLink {
     this.membership?.start();
   }
 
+  /**
+   * Sends one extra heartbeat now (a verdict changed), so peers count the
+   * new vote without waiting for the next interval. Calls while one is in
+   * flight are folded into it.
+   */
+  nudge(): void {
+    const m = this.membership;
+    if (!m || !this.#running || this.#nudge) return;
+    this.#nudge = m.heartbeatNow().catch(() => {}).finally(
+      () => (this.#nudge = null),
+    );
+  }
+
   /** Stops heartbeats and the peer server. */
   async stop(): Promise<void> {
     this.#running = false;
+    await this.#nudge;
     await this.#close();
   }
 

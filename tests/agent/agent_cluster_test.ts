@@ -159,3 +159,26 @@ Deno.test("Agent leaves verdicts no fresh probe backs yet out of its heartbeats"
     await peer.close();
   }
 });
+
+Deno.test("Agent sends its new vote at once when a verdict changes", async () => {
+  const peer = capturePeer();
+  const h = await startHarness(TOML);
+  try {
+    await until(() => peer.got.length > 0, "the first heartbeat");
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
+    await h.agent.membership!.heartbeatNow();
+    const before = peer.got.length;
+    // The manual clock does not move: only the verdict change can send.
+    for (let i = 0; i < 3; i++) h.prober().emit({ ...UP, "192.0.2.2": false });
+    await until(
+      () =>
+        peer.got.slice(before).some((hb) =>
+          hb.view["192.0.2.2"]?.verdict === "down"
+        ),
+      "a heartbeat carrying the down vote",
+    );
+  } finally {
+    await h.close();
+    await peer.close();
+  }
+});
