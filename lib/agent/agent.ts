@@ -16,7 +16,10 @@ import {
 } from "../dns/reconciler.ts";
 import { HealthTable } from "../health/table.ts";
 import type { Transition } from "../health/verdict.ts";
-import { type AgentMetrics, createAgentMetrics } from "../observe/metrics.ts";
+import {
+  type AgentMetrics,
+  createAgentMetrics,
+} from "../observe/metric_catalog.ts";
 import { Notifier } from "../observe/notify.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Observation, Prober } from "../probe/types.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ReconcileReport } from "../dns/reconciler.ts";
-import type { AgentMetrics } from "../observe/metrics.ts";
+import type { AgentMetrics } from "../observe/metric_catalog.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Notifier } from "../observe/notify.ts";
 import type { WatchedAction } from "./dns_watch.ts";

@@ -10,7 +10,7 @@ import { formatIssues } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
 import type { Config } from "../config/types.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
-import { forgetTarget } from "../observe/metrics.ts";
+import { forgetTarget } from "../observe/metric_catalog.ts";
 import type { Agent } from "./agent.ts";
 import { storedVerdicts, thresholdsOf, timingOf } from "./config_view.ts";
 

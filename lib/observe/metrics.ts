@@ -55,7 +55,8 @@ export interface Gauge<L extends string = never> {
   clear(): void;
 }
 
-type Kind = "counter" | "gauge";
+/** Kind of a metric family. */
+export type Kind = "counter" | "gauge";
 
 interface Family {
   name: string;
@@ -246,92 +247,4 @@ export function formatValue(v: number): string {
   if (v === Infinity) return "+Inf";
   if (v === -Infinity) return "-Inf";
   return String(v);
-}
-
-/**
- * Every metric the agent exports: handle name → `[kind, name, help, labels?]`.
- * Counter names get `_total` appended; all names get the `goavail_` prefix.
- */
-// deno-fmt-ignore
-export const AGENT_METRICS = {
-  targetRttSeconds: ["gauge", "target_rtt_seconds", "Last probe round-trip time.", ["ip"]],
-  targetLossRatio: ["gauge", "target_loss_ratio", "Share of probes lost in the last minute.", ["ip"]],
-  targetUp: ["gauge", "target_up", "Local verdict: 1 up, 0 down.", ["ip"]],
-  targetInDns: ["gauge", "target_in_dns", "1 when the IP's records are in DNS.", ["ip"]],
-  clusterVotesDown: ["gauge", "cluster_votes_down", "Agents (this one and live peers) that see the IP down.", ["ip"]],
-  probesSent: ["counter", "probes_sent", "Probes sent."],
-  probeReplies: ["counter", "probe_replies", "Probe replies received in time."],
-  probeTimeouts: ["counter", "probe_timeouts", "Probes that got no reply in time."],
-  probeLateReplies: ["counter", "probe_late_replies", "Replies that came after their timeout."],
-  probeLocalFaults: ["counter", "probe_local_faults", "Probe send errors on this host (EHOSTUNREACH, EPERM, ...)."],
-  peersLive: ["gauge", "peers_live", "Peers with a recent valid heartbeat."],
-  peersConfigured: ["gauge", "peers_configured", "Peers in the configuration."],
-  guardIsolated: ["gauge", "guard_isolated", "1 while the self-isolation guard holds DNS writes back."],
-  dnsWrites: ["counter", "dns_writes", "DNS record writes by result (ok, error, dry_run).", ["result"]],
-  dnsApiErrors: ["counter", "dns_api_errors", "DNS API errors by kind (auth, rate_limit, server, timeout, other).", ["kind"]],
-  configReloads: ["counter", "config_reloads", "Configuration reloads by result (ok, error).", ["result"]],
-  peerMessagesRejected: ["counter", "peer_messages_rejected", "Peer messages rejected by reason.", ["reason"]],
-  notificationsSent: ["counter", "notifications", "Notifications sent by channel (webhook, slack) and result (ok, error).", ["channel", "result"]],
-  notificationsDropped: ["counter", "notifications_dropped", "Notifications dropped because the queue was full."],
-  buildInfo: ["gauge", "build_info", "Build information; always 1.", ["version", "deno"]],
-  startTimeSeconds: ["gauge", "start_time_seconds", "Unix time the agent started."],
-} as const;
-
-type Spec = readonly [Kind, string, string, (readonly string[])?];
-type HandleOf<S extends Spec> = S extends
-  readonly [infer K, string, string, readonly (infer L extends string)[]]
-  ? K extends "counter" ? Counter<L> : Gauge<L>
-  : S[0] extends "counter" ? Counter
-  : Gauge;
-
-/** Handles of every metric in {@linkcode AGENT_METRICS}, plus their registry. */
-export type AgentMetrics =
-  & {
-    readonly [K in keyof typeof AGENT_METRICS]: HandleOf<
-      (typeof AGENT_METRICS)[K]
-    >;
-  }
-  & { readonly registry: Registry };
-
-/**
- * Declares the agent's metrics once, with known label values pre-created at
- * 0 so rates work from the first scrape.
- * @param build version strings for `goavail_build_info`
- * @param startedAtMs wall-clock start time, ms since the epoch
- * @returns the handles, all in one fresh {@linkcode Registry}
- */
-export function createAgentMetrics(
-  build: { version: string; deno?: string },
-  startedAtMs: number = Date.now(),
-): AgentMetrics {
-  const registry = new Registry();
-  const out: Record<string, unknown> = { registry };
-  for (const [key, spec] of Object.entries(AGENT_METRICS) as [string, Spec][]) {
-    const [kind, name, help, labelNames] = spec;
-    out[key] = kind === "counter"
-      ? registry.counter({ name: `goavail_${name}_total`, help, labelNames })
-      : registry.gauge({ name: `goavail_${name}`, help, labelNames });
-  }
-  const m = out as AgentMetrics;
-  for (const result of ["ok", "error", "dry_run"]) {
-    m.dnsWrites.inc({ result }, 0);
-  }
-  for (const result of ["ok", "error"]) m.configReloads.inc({ result }, 0);
-  const deno = build.deno ?? Deno.version.deno;
-  m.buildInfo.set({ version: build.version, deno }, 1);
-  m.startTimeSeconds.set(startedAtMs / 1000);
-  return m;
-}
-
-/**
- * Drops every per-IP series of `ip` (after a reload removed the target).
- * @param m the agent's metrics
- * @param ip the target no longer monitored
- */
-export function forgetTarget(m: AgentMetrics, ip: string): void {
-  m.targetRttSeconds.remove({ ip });
-  m.targetLossRatio.remove({ ip });
-  m.targetUp.remove({ ip });
-  m.targetInDns.remove({ ip });
-  m.clusterVotesDown.remove({ ip });
 }

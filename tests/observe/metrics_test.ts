@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
+import { formatValue, Registry } from "../../lib/observe/metrics.ts";
 import {
   AGENT_METRICS,
   createAgentMetrics,
   forgetTarget,
-  formatValue,
-  Registry,
-} from "../../lib/observe/metrics.ts";
+} from "../../lib/observe/metric_catalog.ts";
 import { parseProm, sampleValue } from "../support/prom_parse.ts";
 
 Deno.test("Registry.render() emits HELP, TYPE and samples that parse", () => {

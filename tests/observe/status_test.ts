@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import { createLogger, silentLogger } from "../../lib/observe/log.ts";
-import { createAgentMetrics } from "../../lib/observe/metrics.ts";
+import { createAgentMetrics } from "../../lib/observe/metric_catalog.ts";
 import {
   createStatusApp,
   METRICS_CONTENT_TYPE,
