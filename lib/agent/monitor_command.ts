@@ -7,6 +7,7 @@ import { formatIssues, loadConfigFile } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
 import type { Config } from "../config/types.ts";
 import { quorumWarning } from "../cluster/decide.ts";
+import { weakKeyWarning } from "../cluster/crypto.ts";
 import { createCloudflareProvider } from "../dns/cloudflare.ts";
 import { DryRunProvider } from "../dns/dry_run.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
@@ -83,6 +84,10 @@ export async function runMonitor(
       config.members.minPeersAgree,
     );
     if (w) logger.warn(w);
+    for (const key of config.members.cryptoKeys) {
+      const weak = weakKeyWarning(key);
+      if (weak) logger.warn(weak);
+    }
   }
   const sockets = new SocketHolder(runtime);
   let status: StatusServer | null = null;

@@ -1,29 +1,8 @@
 /**
- * Human-readable views of a resolved config: the `check-config` summary and a
- * copy safe to log (secrets replaced).
+ * The `check-config` summary of a resolved config.
  * @module
  */
 import type { Config } from "./types.ts";
-
-/**
- * @param config a resolved config
- * @returns the config with every secret (crypto keys, webhook URLs) replaced
- * by "[redacted]", for logs and `/status`
- */
-export function publicConfig(config: Config): Config {
-  const hide = (s: string | null) => (s ? "[redacted]" : null);
-  return {
-    ...config,
-    members: {
-      ...config.members,
-      cryptoKeys: config.members.cryptoKeys.map(() => "[redacted]"),
-    },
-    notify: {
-      webhookUrl: hide(config.notify.webhookUrl),
-      slackWebhookUrl: hide(config.notify.slackWebhookUrl),
-    },
-  };
-}
 
 /**
  * @param config a resolved config
