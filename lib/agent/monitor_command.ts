@@ -31,6 +31,7 @@ import { statusSnapshot } from "./agent_status.ts";
 import type { AgentDeps } from "./deps.ts";
 import { type ConfigOverrides, withOverrides } from "./reload.ts";
 import { FileStateStore } from "./state_store.ts";
+import { Signals } from "./signals.ts";
 
 /** Command-line options of `goavail monitor`. */
 export interface MonitorOptions {
@@ -62,6 +63,20 @@ export async function runMonitor(
     logFormat: opts.logFormat,
     logLevel: opts.debug ? "debug" : undefined,
   };
+  let log = createLogger({ format: opts.logFormat }).logger;
+  // The listeners stay until the process exits: without one, a late SIGHUP
+  // would kill it (exit 129) between the last log line and the exit.
+  const signals = new Signals(() => log);
+  return await monitor(opts, runtime, overrides, signals, (l) => (log = l));
+}
+
+async function monitor(
+  opts: MonitorOptions,
+  runtime: MonitorRuntime,
+  overrides: ConfigOverrides,
+  signals: Signals,
+  useLogger: (logger: Logger) => void,
+): Promise<number> {
   const loaded = await loadConfigFile(opts.configFile);
   if (!loaded.ok) {
     const { logger } = createLogger({ format: opts.logFormat });
@@ -75,6 +90,7 @@ export async function runMonitor(
     format: config.logFormat,
     level: config.logLevel,
   });
+  useLogger(logger);
   for (const s of secretsOf(config)) settings.secrets.add(s);
   for (const w of loaded.value.warnings) logger.warn(w);
   logger.info("config loaded", configFields(opts.configFile, config));
@@ -111,7 +127,9 @@ export async function runMonitor(
     sockets.close();
     return 1;
   }
-  await waitForStop(agent, logger);
+  const running = agent;
+  signals.onReload(() => running.reload());
+  await signals.stopped;
   const stopped = await stopWithin(
     Promise.allSettled([agent.stop(), status?.close()]),
     STOP_DEADLINE_MS,
@@ -236,41 +254,6 @@ function startStatus(
     logger,
   });
   return serveStatus(config.status.listen, app, logger);
-}
-
-/**
- * Resolves on SIGTERM/SIGINT; SIGHUP reloads (and is ignored once stopping);
- * a second stop signal (not a copy of the first) exits at once.
- */
-function waitForStop(agent: Agent, logger: Logger): Promise<void> {
-  const done = Promise.withResolvers<void>();
-  let stoppingAt: number | null = null;
-  const onStop = () => {
-    // `deno task` and a terminal both deliver one Ctrl-C: count copies
-    // within half a second as one signal.
-    if (stoppingAt !== null && Date.now() - stoppingAt < 500) return;
-    if (stoppingAt !== null) {
-      logger.warn("second stop signal: exiting now");
-      Deno.exit(1);
-    }
-    stoppingAt = Date.now();
-    logger.info("stopping");
-    done.resolve();
-  };
-  const onHup = () => {
-    // Stays registered while stopping: without a listener, SIGHUP's default
-    // action would kill the process before the state is flushed.
-    if (stoppingAt !== null) {
-      logger.info("SIGHUP ignored: stopping");
-      return;
-    }
-    logger.info("SIGHUP: reloading config");
-    agent.reload().catch((e) => logger.error("reload failed", { error: e }));
-  };
-  Deno.addSignalListener("SIGTERM", onStop);
-  Deno.addSignalListener("SIGINT", onStop);
-  Deno.addSignalListener("SIGHUP", onHup);
-  return done.promise;
 }
 
 /** Opens the ICMP sockets on first use and closes them once. */

@@ -248,3 +248,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "goavail monitor survives a SIGHUP while it is still starting",
+  ignore: !isRoot,
+  fn: async () => {
+    const m = await MonitorProcess.spawn((stateDir, statusPort) =>
+      monitorToml({ stateDir, statusPort })
+    );
+    try {
+      // "config loaded" comes before the sockets, the state store and the
+      // agent exist: a SIGHUP here used to find no listener and kill it.
+      await m.waitFor(
+        (r) => r.msg === "config loaded",
+        "config loaded",
+        15_000,
+      );
+      m.signal("SIGHUP");
+      await m.waitFor(
+        (r) => r.msg === "agent started",
+        "agent started",
+        15_000,
+      );
+      const { code, ms } = await stopWith(m, "SIGTERM");
+      assertEquals(code, 0, m.tail());
+      assert(ms <= EXIT_WITHIN_MS, `exit took ${ms} ms`);
+    } finally {
+      await m.close();
+    }
+  },
+});
