@@ -4,7 +4,12 @@
  * Only this file catches everything and sets the exit code.
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from "commander";
 import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
 import { summarize } from "./lib/config/summary.ts";
 import { versionInfo } from "./lib/version.ts";
@@ -21,6 +26,14 @@ const err = (line: string) =>
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 
 const DEFAULT_CONFIG = "goavail.toml";
+
+/** A command-line usage error (commander already printed it). */
+class UsageError extends Error {
+  constructor(cause: CommanderError) {
+    super(cause.message, { cause });
+    this.name = "UsageError";
+  }
+}
 
 /** Permissions the agent needs when run from source (mirrors the compile task). */
 const RUN_FLAGS = [
@@ -55,6 +68,10 @@ export function buildProgram(): Command {
         "Cloudflare DNS, putting them back exactly as they were when it recovers.",
     )
     .showHelpAfterError()
+    // Usage errors exit 2 (commander says 1), as the README promises.
+    .exitOverride((e) => {
+      throw e.exitCode === 0 ? e : new UsageError(e);
+    })
     .configureOutput({
       writeOut: (s) => out(s.trimEnd()),
       writeErr: (s) => err(s.trimEnd()),
@@ -211,6 +228,8 @@ if (import.meta.main) {
   try {
     await buildProgram().parseAsync(Deno.args, { from: "user" });
   } catch (e) {
+    if (e instanceof UsageError) Deno.exit(2);
+    if (e instanceof CommanderError) Deno.exit(e.exitCode);
     err(`goavail: ${e instanceof Error ? e.message : String(e)}`);
     Deno.exit(1);
   }

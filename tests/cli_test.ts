@@ -106,9 +106,9 @@ Deno.test("goavail check-config on a missing file says so and exits 1", async ()
   assert(r.err.includes("no such file"), r.err);
 });
 
-Deno.test("goavail with an unknown command exits non-zero with help", async () => {
+Deno.test("goavail with an unknown command exits 2 with help", async () => {
   const r = await goavail("bogus");
-  assert(r.code !== 0);
+  assertEquals(r.code, 2);
   assert(r.err.includes("unknown command"), r.err);
 });
 
@@ -134,7 +134,7 @@ Deno.test({
 
 Deno.test("goavail probe rejects a bad count with a clear message", async () => {
   const r = await goavail("probe", "-c", "zero", "127.0.0.1");
-  assert(r.code !== 0);
+  assertEquals(r.code, 2);
   assert(r.err.includes("must be an integer"), r.err);
 });
 
