@@ -1,43 +1,9 @@
 import assert from "node:assert/strict";
+import { a, cfConfig, only, TOKEN, WWW } from "./fixtures.ts";
 import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
 import { DnsProviderError } from "../../lib/dns/provider.ts";
 import { resolveCredentials } from "../../lib/dns/cloudflare_credentials.ts";
-import type { CloudflareConfig } from "../../lib/config/types.ts";
-import {
-  type FakeRecordInput,
-  startFakeCloudflare,
-} from "../support/fake_cloudflare.ts";
-
-const WWW = "www.example.com";
-const TOKEN = "CANARY-TOKEN-1234567890";
-
-function cfConfig(over: Partial<CloudflareConfig> = {}): CloudflareConfig {
-  return {
-    dnsDomain: "example.com",
-    zoneId: null,
-    hostnames: ["www"],
-    ipAddresses: ["192.0.2.1"],
-    proxied: false,
-    ttl: 1,
-    apiUrl: null,
-    apiTokenFile: null,
-    reconcileInterval: 60,
-    ...over,
-  };
-}
-
-const a = (content: string): FakeRecordInput => ({
-  type: "A",
-  name: WWW,
-  content,
-  ttl: 300,
-});
-
-function only<T>(map: Map<string, T[]>): T[] {
-  const v = map.get(WWW);
-  assert.ok(v, `no entry for ${WWW}`);
-  return v;
-}
+import { startFakeCloudflare } from "../support/fake_cloudflare.ts";
 
 Deno.test("createCloudflareProvider() refuses to start without credentials", async () => {
   await assert.rejects(

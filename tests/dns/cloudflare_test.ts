@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { a, cfConfig, only, TOKEN, WWW } from "./fixtures.ts";
 import {
   type CloudflareProviderOptions,
   createCloudflareProvider,
@@ -9,31 +10,12 @@ import {
   DnsProviderError,
   type DnsRecord,
 } from "../../lib/dns/provider.ts";
-import type { CloudflareConfig } from "../../lib/config/types.ts";
 import { createLogger } from "../../lib/observe/log.ts";
 import {
   type FakeCloudflare,
   type FakeRecordInput,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
-
-const WWW = "www.example.com";
-const TOKEN = "CANARY-TOKEN-1234567890";
-
-function cfConfig(over: Partial<CloudflareConfig> = {}): CloudflareConfig {
-  return {
-    dnsDomain: "example.com",
-    zoneId: null,
-    hostnames: ["www"],
-    ipAddresses: ["192.0.2.1", "192.0.2.2"],
-    proxied: false,
-    ttl: 1,
-    apiUrl: null,
-    apiTokenFile: null,
-    reconcileInterval: 60,
-    ...over,
-  };
-}
 
 async function withFake(
   records: FakeRecordInput[],
@@ -67,23 +49,6 @@ async function withFake(
   } finally {
     await fake.close();
   }
-}
-
-const a = (
-  content: string,
-  extra: Partial<FakeRecordInput> = {},
-): FakeRecordInput => ({
-  type: content.includes(":") ? "AAAA" : "A",
-  name: WWW,
-  content,
-  ttl: 300,
-  ...extra,
-});
-
-function only<T>(map: Map<string, T[]>, name = WWW): T[] {
-  const v = map.get(name);
-  assert.ok(v, `no entry for ${name}`);
-  return v;
 }
 
 function create(record: Partial<DnsRecord> & { content: string }): Change {
