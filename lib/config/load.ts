@@ -29,21 +29,6 @@ export type LoadResult =
   | { ok: true; value: Loaded }
   | { ok: false; errors: ConfigIssue[] };
 
-/** Thrown at the edge (CLI, reload) when a config cannot be used. */
-export class ConfigError extends Error {
-  /** Every problem found. */
-  readonly issues: ConfigIssue[];
-  /**
-   * @param file the file that failed
-   * @param issues every problem found in it
-   */
-  constructor(file: string, issues: ConfigIssue[], options?: ErrorOptions) {
-    super(`Cannot load ${show(file)}:\n${formatIssues(issues)}`, options);
-    this.name = "ConfigError";
-    this.issues = issues;
-  }
-}
-
 /** @returns one line per issue: `"path" message`. */
 export function formatIssues(issues: ConfigIssue[]): string {
   return issues.map((
