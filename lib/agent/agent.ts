@@ -36,7 +36,7 @@ import {
 import type { AgentDeps } from "./deps.ts";
 import { DnsDriver, type DnsWish } from "./dns_driver.ts";
 import { WatchedProvider } from "./dns_watch.ts";
-import { checkIsolation, type Isolation } from "./isolation.ts";
+import { checkIsolation, type Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";

@@ -10,7 +10,7 @@ import type { Logger } from "../observe/log.ts";
 import type { Notifier } from "../observe/notify.ts";
 import type { WatchedAction } from "./dns_watch.ts";
 import { guardEvents } from "./guard_notify.ts";
-import type { Isolation } from "./isolation.ts";
+import type { Isolation } from "../write/isolation.ts";
 import { PeerNotices } from "./peer_notify.ts";
 
 /** Turns agent events into logs, metrics and notifications. */

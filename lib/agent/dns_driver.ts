@@ -7,7 +7,7 @@
  * @module
  */
 import type { DnsReconciler, ReconcileReport } from "../dns/reconciler.ts";
-import type { Intent } from "../dns/reconcile.ts";
+import type { Intent } from "../write/plan.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 

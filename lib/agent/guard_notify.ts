@@ -5,7 +5,7 @@
  * the returned set between passes.
  * @module
  */
-import type { GuardName, GuardNote } from "../dns/guards.ts";
+import type { GuardName, GuardNote } from "../write/guards.ts";
 import type { NotifyEvent } from "../observe/notify.ts";
 
 const WHY: Record<GuardName, string> = {

@@ -10,7 +10,7 @@ import {
   type Decision,
   writerDelayMs,
 } from "../cluster/decide.ts";
-import type { Intent } from "../dns/reconcile.ts";
+import type { Intent } from "../write/plan.ts";
 import type { DnsWish } from "./dns_driver.ts";
 
 /** When each IP's current intent first appeared. */

@@ -8,7 +8,7 @@
 
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
-import type { GuardNote } from "./guards.ts";
+import type { GuardNote } from "../write/guards.ts";
 import type { ChangeOutcome, DnsProviderError } from "./provider.ts";
 import { noteFields, outcomeFields } from "./reconcile_report.ts";
 

@@ -7,8 +7,8 @@
 import type { Config } from "../config/types.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
-import type { GuardNote } from "./guards.ts";
-import type { Intent } from "./reconcile.ts";
+import type { GuardNote } from "../write/guards.ts";
+import type { Intent } from "../write/plan.ts";
 import type {
   Change,
   ChangeOutcome,

@@ -22,7 +22,7 @@ import {
   fqdn,
   recordKey,
 } from "./provider.ts";
-import { type Intent, planChanges } from "./reconcile.ts";
+import { type Intent, planChanges } from "../write/plan.ts";
 import { toProviderError } from "./cloudflare_map.ts";
 import { SeenRecords } from "./seen_records.ts";
 import { ReconcileLog } from "./reconcile_log.ts";

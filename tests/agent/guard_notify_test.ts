@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { guardEvents, guardKey } from "../../lib/agent/guard_notify.ts";
-import type { GuardNote } from "../../lib/dns/guards.ts";
+import type { GuardNote } from "../../lib/write/guards.ts";
 
 const BLAST: GuardNote = {
   guard: "blast_radius",

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { planChanges } from "../../lib/dns/reconcile.ts";
+import { planChanges } from "../../lib/write/plan.ts";
 import type { DnsRecord } from "../../lib/dns/provider.ts";
-import type { Intent } from "../../lib/dns/reconcile.ts";
+import type { Intent } from "../../lib/write/plan.ts";
 import { DnsReconciler } from "../../lib/dns/reconciler.ts";
 import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
 import { FileStateStore } from "../../lib/agent/state_store.ts";

@@ -3,7 +3,7 @@ import { DryRunProvider } from "../../lib/dns/dry_run.ts";
 import { DnsReconciler } from "../../lib/dns/reconciler.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import { createLogger } from "../../lib/observe/log.ts";
-import type { Intent } from "../../lib/dns/reconcile.ts";
+import type { Intent } from "../../lib/write/plan.ts";
 
 const IPS = ["192.0.2.10", "192.0.2.11", "2001:db8::10"];
 

@@ -8,7 +8,7 @@ import {
 } from "../../lib/dns/reconciler.ts";
 import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
 import type { DnsProvider } from "../../lib/dns/provider.ts";
-import type { Intent } from "../../lib/dns/reconcile.ts";
+import type { Intent } from "../../lib/write/plan.ts";
 import {
   FileStateStore,
   MemoryStateStore,

@@ -14,7 +14,7 @@ import {
   DnsProviderError,
   type DnsRecord,
 } from "../../lib/dns/provider.ts";
-import type { Intent } from "../../lib/dns/reconcile.ts";
+import type { Intent } from "../../lib/write/plan.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import { createLogger } from "../../lib/observe/log.ts";

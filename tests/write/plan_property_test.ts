@@ -7,7 +7,7 @@ import {
   type Intent,
   planChanges,
   type PlanInput,
-} from "../../lib/dns/reconcile.ts";
+} from "../../lib/write/plan.ts";
 import { type DnsRecord, recordTypeOf } from "../../lib/dns/provider.ts";
 
 const NAMES = ["www.example.com", "example.com"];

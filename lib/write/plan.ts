@@ -16,7 +16,7 @@ import {
   recordKey,
   type RecordType,
   recordTypeOf,
-} from "./provider.ts";
+} from "../dns/provider.ts";
 import {
   applyGuards,
   type GuardNote,
@@ -24,11 +24,9 @@ import {
   sortIps,
 } from "./guards.ts";
 
-/**
- * Per-IP intent from the agent (health + cluster rule): "present" = publish,
- * "absent" = withdraw, "hold" = no verdict to act on, leave it as it is.
- */
-export type Intent = "present" | "absent" | "hold";
+import type { Intent } from "./types.ts";
+
+export type { Intent };
 
 /** Settings for records created without a snapshot. */
 export interface RecordDefaults {

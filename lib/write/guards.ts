@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { RecordType } from "./provider.ts";
+import type { RecordType } from "../dns/provider.ts";
 
 /** Guard settings, from the resolved config. */
 export interface GuardSettings {

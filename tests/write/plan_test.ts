@@ -3,7 +3,7 @@ import {
   type Intent,
   planChanges,
   type PlanInput,
-} from "../../lib/dns/reconcile.ts";
+} from "../../lib/write/plan.ts";
 import { type DnsRecord, recordKey } from "../../lib/dns/provider.ts";
 
 const WWW = "www.example.com";

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
   checkIsolation,
   type IsolationInput,
-} from "../../lib/agent/isolation.ts";
+} from "../../lib/write/isolation.ts";
 
 const HEALTHY: IsolationInput = {
   targets: 3,

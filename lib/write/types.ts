@@ -1,0 +1,179 @@
+/**
+ * The plain data of the write decision: what it reads (every agent's vote,
+ * the listing, snapshots, settings, clock readings) and what it returns
+ * (the changes, and a hold reason for every IP it leaves alone).
+ * @module
+ */
+
+import type { PeerView } from "../cluster/types.ts";
+import type { Change, DnsRecord } from "../dns/provider.ts";
+import type { GuardNote, GuardSettings } from "./guards.ts";
+import type { IsolationInput } from "./isolation.ts";
+
+/**
+ * One agent's contribution as its heartbeat carries it (this agent's own is
+ * built the same way).
+ */
+export interface Vote {
+  nodeId: string;
+  /** The agent suspects itself: its verdicts do not count. */
+  isolated: boolean;
+  /**
+   * The agent may be the writer now: not isolated, not warming up, linked
+   * to its cluster, DNS writes not blocked.
+   */
+  writable: boolean;
+  /** Writable peers this agent hears live (relayed liveness). */
+  hears: readonly string[];
+  /** Settled verdicts only (unsettled IPs are left out). */
+  view: Readonly<PeerView>;
+}
+
+/** What an IP's records should become, by the cluster's verdicts. */
+export type Intent = "absent" | "present" | "hold";
+
+/**
+ * Why an IP is not changed, in the order the rules are applied.
+ * - `no_cluster`: the config says cluster but the cluster link is missing
+ * - `isolated`: this agent suspects itself (self-isolation)
+ * - `warming_up`: after start or rejoin, not every peer heard yet
+ * - `dns_blocked`: the provider rejected this agent's credentials
+ * - `unsettled`: this agent's own verdict has no fresh probes behind it
+ * - `no_quorum`: neither `min_peers_agree + 1` down nor up votes
+ * - `not_writer`: another agent is the cluster's writer
+ * - `handover`: this agent became the writer too recently
+ * - `all_down` / `blast_radius` / `min_records`: a guard kept it
+ * - `in_sync`: DNS already matches the intent
+ * - `not_applied`: the change was planned but the provider did not take it
+ */
+export type HoldReason =
+  | "no_cluster"
+  | "isolated"
+  | "warming_up"
+  | "dns_blocked"
+  | "unsettled"
+  | "no_quorum"
+  | "not_writer"
+  | "handover"
+  | "all_down"
+  | "blast_radius"
+  | "min_records"
+  | "in_sync"
+  | "not_applied";
+
+/** Settings of the write decision, from the resolved config. */
+export interface WriteSettings {
+  /** Fully qualified managed names. */
+  names: readonly string[];
+  /** Configured IPs, canonical. */
+  ips: readonly string[];
+  /** `members.min_peers_agree`; 0 on a single node. */
+  minPeersAgree: number;
+  guards: GuardSettings;
+  /** For records restored without a snapshot. */
+  defaults: { ttl: number; proxied: boolean };
+  /**
+   * How long an agent that just became the writer waits before writing,
+   * ms: long enough for the previous writer to have stopped (see SAFETY.md).
+   */
+  handoverMs: number;
+}
+
+/** The cluster as this agent sees it; absent on a single node. */
+export interface ClusterFacts {
+  /** False when the config says cluster but no link runs (`no_cluster`). */
+  linked: boolean;
+  /** Canonical ids of the configured peers. */
+  configuredPeers: readonly string[];
+  /** Votes of live peers (stale ones already dropped). */
+  live: readonly Vote[];
+  /** Within `peer_timeout` of start or rejoin, some peer not heard yet. */
+  warmingUp: boolean;
+}
+
+/** This agent's own facts. */
+export interface SelfFacts {
+  nodeId: string;
+  /** Every own verdict, settled or not. */
+  view: Readonly<PeerView>;
+  /** IPs whose own verdict no fresh probe backs yet. */
+  unsettled: ReadonlySet<string>;
+  /** Inputs of the self-isolation rule. */
+  isolation: IsolationInput;
+  /** DNS writes blocked (credentials rejected): not writable. */
+  dnsBlocked: boolean;
+}
+
+/** State the caller keeps between decisions (returned updated). */
+export interface WriteMemory {
+  /** Since when (wall ms) this agent has been the writer, or null. */
+  writerSince: number | null;
+}
+
+/** Everything the write decision reads. */
+export interface WriteInput {
+  /** This agent's wall clock, ms. */
+  now: number;
+  settings: WriteSettings;
+  self: SelfFacts;
+  /** Null on a single node. */
+  cluster: ClusterFacts | null;
+  memory: WriteMemory;
+}
+
+/** The decision for one IP before the listing is read. */
+export interface IpDecision {
+  ip: string;
+  /** What the cluster's votes say. */
+  intent: Intent;
+  /** This agent's own verdict, when it has one. */
+  self: "up" | "down" | undefined;
+  downVotes: number;
+  upVotes: number;
+  /** Votes needed either way: `min_peers_agree + 1`. */
+  needed: number;
+  /** Why this agent does not act on it now; null when it may. */
+  hold: HoldReason | null;
+}
+
+/** Who writes, as this agent sees it. */
+export interface WriterRole {
+  /** The cluster's writer as this agent sees it; null when none. */
+  writer: string | null;
+  /** This agent may write now. */
+  active: boolean;
+  /** Why not, when it may not. */
+  reason: HoldReason | null;
+}
+
+/** Stage one: intents, role and holds that need no listing. */
+export interface IntentDecision {
+  role: WriterRole;
+  /** What this agent advertises as `writable` in its heartbeats. */
+  writable: boolean;
+  isolation: { isolated: boolean; reason: string | null };
+  ips: Map<string, IpDecision>;
+  /** Earliest wall ms at which a hold may lift by time alone. */
+  wakeAtMs: number | null;
+  memory: WriteMemory;
+}
+
+/** Stage two: the changes for one listing. */
+export interface WritePlan {
+  /** Creates first; never a delete and a create on one name together. */
+  changes: Change[];
+  /** Final hold reason per IP not changed in this plan. */
+  holds: Map<string, HoldReason>;
+  /** What each guard kept, per name and family. */
+  notes: GuardNote[];
+  /** Snapshot keys of records present and staying present. */
+  staleSnapshots: string[];
+}
+
+/** The whole decision. */
+export interface WriteDecision extends IntentDecision {
+  plan: WritePlan;
+}
+
+/** A listing: every A/AAAA record per fully qualified name. */
+export type Listing = ReadonlyMap<string, readonly DnsRecord[]>;
