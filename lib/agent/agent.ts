@@ -6,8 +6,6 @@
  * @module
  */
 import type { Config } from "../config/types.ts";
-import type { Decision } from "../cluster/decide.ts";
-import { defaultGraceMs } from "../cluster/decide.ts";
 import type { LocalState, Membership } from "../cluster/membership.ts";
 import {
   DnsReconciler,
@@ -23,6 +21,7 @@ import {
 import { Notifier } from "../observe/notify.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Observation, Prober } from "../probe/types.ts";
+import type { Intent } from "../write/types.ts";
 import { VERSION } from "../version.ts";
 import { AgentEvents } from "./agent_events.ts";
 import { collectMetrics } from "./agent_metrics.ts";
@@ -36,11 +35,13 @@ import {
 import type { AgentDeps } from "./deps.ts";
 import { DnsDriver, type DnsWish } from "./dns_driver.ts";
 import { WatchedProvider } from "./dns_watch.ts";
-import { checkIsolation, type Isolation } from "../write/isolation.ts";
+import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
-import { computeWish, type IntentClock } from "./wish.ts";
+import { decideIntents, planWrites } from "../write/decide.ts";
+import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
+import { writeInput } from "./write_facts.ts";
 
 /** A running goavail agent. */
 export class Agent {
@@ -61,14 +62,16 @@ export class Agent {
   prober: Prober;
   /** Last self-isolation verdict. */
   isolation: Isolation = { isolated: false, reason: null };
-  /** Last decision per IP (cluster rule), for status and metrics. */
-  decisions: Map<string, Decision> = new Map();
+  /** The write decision's last first stage (role, intents, holds). */
+  decided: IntentDecision | null = null;
+  /** The last plan a DNS pass made (hold reasons per IP). */
+  lastPlan: WritePlan | null = null;
   /** Last verdict change per IP. */
   readonly lastChange: Map<string, { at: number; reason: string }> = new Map();
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #events: AgentEvents;
-  readonly #intentSince: IntentClock = new Map();
+  #writeMemory: WriteMemory = { writerSince: null };
   readonly #reloader: Reloader;
   #tickStop: AbortController | null = null;
   #tickLoop: Promise<void> | null = null;
@@ -265,47 +268,63 @@ export class Agent {
     this.driver.kick();
   }
 
-  /** What DNS should look like now; called by the DNS loop before each pass. */
+  /**
+   * The write decision's first stage, and a planner for the pass; called by
+   * the DNS loop before each pass. Every rule lives in lib/write/.
+   */
   #wish(): DnsWish {
     this.trust.checkFreeze();
     const now = this.deps.clock.now();
-    this.#updateIsolation(now);
-    const membership = this.membership;
-    const { wish, decisions } = computeWish({
-      ips: this.health.ips(),
-      self: {
-        nodeId: membership?.nodeId ?? this.config.members.nodeId,
-        isolated: this.isolation.isolated,
-        view: this.health.view(),
+    let { input, decided } = this.#decide(now);
+    if (this.#noteIsolation(decided.isolation, now)) {
+      // Rejoining restarts the warm-up: decide again with it.
+      ({ input, decided } = this.#decide(now));
+    }
+    this.#writeMemory = decided.memory;
+    this.decided = decided;
+    const intents = new Map<string, Intent>();
+    const down = new Set<string>();
+    for (const [ip, d] of decided.ips) {
+      intents.set(ip, d.hold === null ? d.intent : "hold");
+      if (d.downVotes >= d.needed) down.add(ip);
+    }
+    return {
+      intents,
+      down,
+      abstain: !decided.role.active,
+      wakeAtMs: decided.wakeAtMs,
+      planner: (listing, snapshots) => {
+        const plan = planWrites(decided, input, listing, snapshots);
+        this.lastPlan = plan;
+        return plan;
       },
-      livePeers: membership?.liveViews() ?? [],
-      minPeersAgree: membership ? this.config.members.minPeersAgree : 0,
-      graceMs: defaultGraceMs(this.config.members.heartbeatInterval),
-      isolated: this.isolation.isolated || this.trust.warmingUp(now),
-      unsettled: this.trust.unsettled(),
-      now,
-    }, this.#intentSince);
-    this.decisions = decisions;
-    return wish;
+    };
   }
 
-  #updateIsolation(now: number): void {
-    const summary = this.health.summary();
-    const faulty = summary.lastLocalFault > 0
-      ? this.health.states().find((s) => s.last === "local")
-      : undefined;
-    const was = this.isolation.isolated;
-    this.isolation = checkIsolation({
-      targets: summary.total,
-      down: summary.down,
-      lastMissed: summary.lastMissed,
-      lastLocalFault: summary.lastLocalFault,
-      localFaultDetail: faulty?.lastDetail ?? null,
-      lostAllPeers: this.membership?.lostAllPeers() ?? false,
+  #decide(now: number) {
+    const input = writeInput({
+      now,
+      config: this.config,
+      health: this.health,
+      membership: this.membership,
+      clusterExpected: isCluster(this.config),
+      unsettled: this.trust.unsettled(),
+      warmingUp: this.trust.warmingUp(now),
+      dnsBlocked: this.reconciler.authBlocked(now),
+      memory: this.#writeMemory,
     });
-    if (this.isolation.isolated === was) return;
-    this.#events.isolation(this.isolation);
-    if (was) this.trust.rejoined(now);
+    return { input, decided: decideIntents(input) };
+  }
+
+  /** @returns whether self-isolation just cleared. */
+  #noteIsolation(next: Isolation, now: number): boolean {
+    const was = this.isolation.isolated;
+    this.isolation = next;
+    if (next.isolated === was) return false;
+    this.#events.isolation(next);
+    if (!was) return false;
+    this.trust.rejoined(now);
+    return true;
   }
 
   /**

@@ -27,7 +27,7 @@ export function collectMetrics(agent: Agent): void {
     m.targetUp.set({ ip }, s.verdict === "up" ? 1 : 0);
     const inDns = agent.dns.inDns(ip);
     if (inDns !== null) m.targetInDns.set({ ip }, inDns ? 1 : 0);
-    m.clusterVotesDown.set({ ip }, agent.decisions.get(ip)?.downVotes ?? 0);
+    m.clusterVotesDown.set({ ip }, agent.decided?.ips.get(ip)?.downVotes ?? 0);
   }
   const prev = lastStats.get(agent);
   const stats = agent.prober.stats();

@@ -4,6 +4,7 @@
  */
 import type { StatusSnapshot } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
+import type { HoldReason } from "../write/types.ts";
 import type { Agent } from "./agent.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -31,7 +32,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       path: agent.deps.configPath,
     },
     targets: agent.health.states().map((s) => {
-      const d = agent.decisions.get(s.ip);
+      const d = agent.decided?.ips.get(s.ip);
       const change = agent.lastChange.get(s.ip);
       return {
         ip: s.ip,
@@ -43,8 +44,10 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
         lastChange: change
           ? { at: iso(change.at), reason: change.reason }
           : null,
-        clusterDown: d?.clusterDown ?? s.verdict === "down",
+        clusterDown: d ? d.downVotes >= d.needed : s.verdict === "down",
         votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
+        votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
+        hold: holdOf(agent, s.ip),
       };
     }),
     peers: (agent.membership?.peerStatus() ?? []).map((p) => ({
@@ -68,5 +71,20 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       isolated: agent.isolation.isolated,
       reason: agent.isolation.reason,
     },
+    writer: {
+      node: agent.decided?.role.writer ?? null,
+      active: agent.decided?.role.active ?? false,
+      reason: agent.decided?.role.reason ?? null,
+    },
   };
+}
+
+/**
+ * Why the agent leaves an IP as it is: the last plan's reason when the
+ * agent planned, else the first stage's (a non-writer plans nothing).
+ */
+function holdOf(agent: Agent, ip: string): HoldReason | null {
+  const early = agent.decided?.ips.get(ip)?.hold ?? null;
+  if (early !== null || !agent.decided?.role.active) return early;
+  return agent.lastPlan?.holds.get(ip) ?? null;
 }

@@ -6,8 +6,12 @@
  * state costs one read per `reconcile_interval` and nothing else.
  * @module
  */
-import type { DnsReconciler, ReconcileReport } from "../dns/reconciler.ts";
-import type { Intent } from "../write/plan.ts";
+import type {
+  DnsReconciler,
+  Planner,
+  ReconcileReport,
+} from "../dns/reconciler.ts";
+import type { Intent } from "../write/types.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 
@@ -17,8 +21,10 @@ export interface DnsWish {
   intents: Map<string, Intent>;
   /** IPs this agent sees down (for the never-empty guard). */
   down: Set<string>;
-  /** Self-isolation: write nothing. */
+  /** This agent may not write now (not the writer, isolated, …). */
   abstain: boolean;
+  /** The write decision for a listing; see {@linkcode Planner}. */
+  planner?: Planner;
   /** Earliest wall ms at which a held change may become actionable. */
   wakeAtMs: number | null;
 }
@@ -120,12 +126,18 @@ export class DnsDriver {
     try {
       report = await this.#reconciler.reconcile(wish.intents, wish.down, {
         abstain: wish.abstain,
+        planner: wish.planner,
         signal: this.#stop.signal,
         // A retry after a rate-limit wait or a backoff acts on the views of
         // that moment, not on the ones this pass started with.
         refresh: () => {
           const w = this.#opt.wish();
-          return { intents: w.intents, down: w.down, abstain: w.abstain };
+          return {
+            intents: w.intents,
+            down: w.down,
+            abstain: w.abstain,
+            planner: w.planner,
+          };
         },
       });
     } catch (e) {

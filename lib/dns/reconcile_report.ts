@@ -8,7 +8,7 @@ import type { Config } from "../config/types.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 import type { GuardNote } from "../write/guards.ts";
-import type { Intent } from "../write/plan.ts";
+import type { Intent, Plan } from "../write/plan.ts";
 import type {
   Change,
   ChangeOutcome,
@@ -116,6 +116,8 @@ export interface ReconcileCallOptions {
   abstain?: boolean;
   /** Aborts waits (shutdown). */
   signal?: AbortSignal;
+  /** The write decision for the first attempt (see {@linkcode Planner}). */
+  planner?: Planner;
   /**
    * Fresh intents, read before every attempt of this call (after a 429 wait
    * or a backoff, the ones passed in may be stale). When given, it replaces
@@ -124,11 +126,25 @@ export interface ReconcileCallOptions {
   refresh?: () => ReconcileInputs;
 }
 
+/**
+ * Plans a pass from what the provider holds: the write decision's second
+ * stage (lib/write/decide.ts `planWrites`), bound to the agent's votes.
+ */
+export type Planner = (
+  listing: ReadonlyMap<string, readonly DnsRecord[]>,
+  snapshots: ReadonlyMap<string, DnsRecord>,
+) => Plan;
+
 /** The agent's view a pass acts on. */
 export interface ReconcileInputs {
   intents: ReadonlyMap<string, Intent>;
   down: ReadonlySet<string>;
   abstain?: boolean;
+  /**
+   * The write decision for this pass; without it, `intents` and `down` go
+   * through the guards as they are (one agent's own verdicts).
+   */
+  planner?: Planner;
 }
 
 /** @returns a report with nothing done yet (status "failed" until set). */

@@ -83,6 +83,14 @@ export class DnsReconciler {
     );
   }
 
+  /**
+   * @param now wall-clock ms
+   * @returns whether writes are stopped because credentials were rejected
+   */
+  authBlocked(now: number): boolean {
+    return now < this.#authBlockedUntil;
+  }
+
   /** Earliest wall-clock ms at which the next API request may be sent. */
   get notBefore(): number {
     return Math.max(this.#notBefore, this.#authBlockedUntil);
@@ -114,7 +122,12 @@ export class DnsReconciler {
     down: ReadonlySet<string>,
     options: ReconcileCallOptions = {},
   ): Promise<ReconcileReport> {
-    const first = { intents, down, abstain: options.abstain };
+    const first = {
+      intents,
+      down,
+      abstain: options.abstain,
+      planner: options.planner,
+    };
     const run = this.#chain.then(() => this.#run(first, options));
     this.#chain = run.catch(() => {});
     return run;
@@ -203,7 +216,7 @@ export class DnsReconciler {
    * too old before it could be sent, or undefined on success.
    */
   async #pass(
-    { intents, down }: ReconcileInputs,
+    { intents, down, planner }: ReconcileInputs,
     report: ReconcileReport,
     perName: boolean,
   ): Promise<DnsProviderError | "stale" | undefined> {
@@ -219,16 +232,17 @@ export class DnsReconciler {
     }
     const listedAt = this.#clock.now();
     const saved = this.#store.snapshots();
-    const plan = planChanges({
+    const snapshots = new Map([
+      ...this.#seen.update(names, s.ips, current),
+      ...saved,
+    ]);
+    const plan = planner ? planner(current, snapshots) : planChanges({
       names,
       ips: s.ips,
       intents,
       down,
       current,
-      snapshots: new Map([
-        ...this.#seen.update(names, s.ips, current),
-        ...saved,
-      ]),
+      snapshots,
       guards: s,
       defaults: s,
     });

@@ -32,6 +32,14 @@ export interface TargetStatus {
   clusterDown: boolean;
   /** Agents (this one plus live peers) whose view says down. */
   votesDown: number;
+  /** Agents (this one plus live peers) whose view says up. */
+  votesUp: number;
+  /**
+   * Why the agent does not change this IP's records now ("why not
+   * written"): a hold reason of the write decision (lib/write/types.ts);
+   * null when a change is under way.
+   */
+  hold: string | null;
 }
 
 /** One configured peer as `/status` reports it. */
@@ -112,6 +120,15 @@ export interface StatusSnapshot {
     /** Whether the self-isolation guard is holding writes back. */
     isolated: boolean;
     /** Why, in words; null when not isolated. */
+    reason: string | null;
+  };
+  /** The cluster's DNS writer as this agent sees it. */
+  writer: {
+    /** Node id of the writer; null when there is none. */
+    node: string | null;
+    /** This agent may write now. */
+    active: boolean;
+    /** Why not, when it may not (a write decision hold reason). */
     reason: string | null;
   };
 }

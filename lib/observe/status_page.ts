@@ -98,6 +98,9 @@ function targetRow(t: TargetStatus, nowMs: number): string {
     `<td class="num">${rtt(t.lastRttMicros)}</td>` +
     `<td class="num">${loss(t.lossLastMinute)}</td>` +
     dnsCell(t.inDns) +
+    `<td class="hold">${
+      t.hold === null ? "" : escapeHtml(t.hold.replaceAll("_", " "))
+    }</td>` +
     `<td>${time(t.since, nowMs)}</td><td>${change}</td></tr>`;
 }
 
@@ -195,7 +198,9 @@ export function renderStatusPage(
     time(s.startedAt, nowMs)
   } · DNS ${escapeHtml(s.dns.provider)} · ${
     escapeHtml(s.targets.length)
-  } targets, ${down} down · ${live}/${s.peers.length} peers live</p>
+  } targets, ${down} down · ${live}/${s.peers.length} peers live · writer ${
+    escapeHtml(s.writer.node ?? "none")
+  }${s.writer.active ? " (this agent)" : ""}</p>
 ${banners(s)}
 <h2>Targets</h2>
 ${
@@ -208,6 +213,7 @@ ${
         "RTT",
         "Loss (1 min)",
         "DNS",
+        "Why not written",
         "Since",
         "Last change",
       ],

@@ -86,7 +86,7 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
     await beat(h, PEERS[1]!, ++seq, downView);
     for (let i = 0; i < 3; i++) h.prober().emit(UP);
     await until(
-      () => h.agent.decisions.get("192.0.2.3")?.clusterDown === true,
+      () => (h.agent.decided?.ips.get("192.0.2.3")?.downVotes ?? 0) >= 2,
       "quorum down",
     );
     await settle(100);

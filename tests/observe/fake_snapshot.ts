@@ -43,6 +43,8 @@ export function fakeSnapshot(
         lastChange: null,
         clusterDown: false,
         votesDown: 0,
+        votesUp: 2,
+        hold: "in_sync",
       },
       {
         ip: "2001:db8::2",
@@ -54,6 +56,8 @@ export function fakeSnapshot(
         lastChange: { at: "2026-01-01T11:59:30.000Z", reason: HOSTILE },
         clusterDown: true,
         votesDown: 2,
+        votesUp: 0,
+        hold: null,
       },
     ],
     peers: [
@@ -77,6 +81,7 @@ export function fakeSnapshot(
       writesPaused: null,
     },
     guards: { isolated: false, reason: null },
+    writer: { node: "198.51.100.10:7947", active: true, reason: null },
     ...overrides,
   };
 }

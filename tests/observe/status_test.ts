@@ -45,9 +45,11 @@ Deno.test("createStatusApp() serves the snapshot as JSON at /status", async () =
     "startedAt",
     "targets",
     "version",
+    "writer",
   ]);
   assert.deepEqual(Object.keys(body.targets[0]!).sort(), [
     "clusterDown",
+    "hold",
     "inDns",
     "ip",
     "lastChange",
@@ -56,6 +58,7 @@ Deno.test("createStatusApp() serves the snapshot as JSON at /status", async () =
     "since",
     "verdict",
     "votesDown",
+    "votesUp",
   ]);
 });
 

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { applyGuards, type GuardName, sortIps } from "../../lib/write/guards.ts";
+import {
+  applyGuards,
+  type GuardName,
+  sortIps,
+} from "../../lib/write/guards.ts";
 
 const V4 = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"];
 

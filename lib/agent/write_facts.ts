@@ -1,0 +1,118 @@
+/**
+ * Gathers the write decision's input from the agent's live state: own
+ * verdicts and their trust, the isolation facts, the cluster's votes. The
+ * decision itself is pure (lib/write/); this file only reads.
+ * @module
+ */
+import type { Config } from "../config/types.ts";
+import { fqdn } from "../dns/provider.ts";
+import type { HealthTable } from "../health/table.ts";
+import type { Membership } from "../cluster/membership.ts";
+import type {
+  ClusterFacts,
+  SelfFacts,
+  Vote,
+  WriteInput,
+  WriteMemory,
+  WriteSettings,
+} from "../write/types.ts";
+import { canonicalIp } from "../net/ip.ts";
+
+/** What {@linkcode writeInput} reads. */
+export interface WriteSources {
+  now: number;
+  config: Config;
+  health: HealthTable;
+  /** Null when no cluster link runs. */
+  membership: Membership | null;
+  /** The config says cluster. */
+  clusterExpected: boolean;
+  unsettled: ReadonlySet<string>;
+  warmingUp: boolean;
+  dnsBlocked: boolean;
+  memory: WriteMemory;
+}
+
+/**
+ * @param config the config in force
+ * @returns the write decision's settings
+ */
+export function writeSettings(config: Config): WriteSettings {
+  const cf = config.cloudflare;
+  const m = config.members;
+  return {
+    names: [...new Set(cf.hostnames.map((h) => fqdn(h, cf.dnsDomain)))],
+    ips: [...new Set(cf.ipAddresses.map((ip) => canonicalIp(ip) ?? ip))],
+    minPeersAgree: m.minPeersAgree,
+    guards: {
+      minRecords: config.minRecords,
+      maxRemovalsFraction: config.maxRemovalsFraction,
+    },
+    defaults: { ttl: cf.ttl, proxied: cf.proxied },
+    handoverMs: handoverMs(m.peerTimeout, m.heartbeatInterval),
+  };
+}
+
+/**
+ * How long a new writer waits: the previous writer stops counting itself
+ * acknowledged within `peer_timeout` of its last acknowledging heartbeat,
+ * and one more heartbeat covers delivery (SAFETY.md, rule H).
+ * @param peerTimeoutSec `members.peer_timeout`
+ * @param heartbeatSec `members.heartbeat_interval`
+ * @returns milliseconds
+ */
+export function handoverMs(
+  peerTimeoutSec: number,
+  heartbeatSec: number,
+): number {
+  return Math.round((peerTimeoutSec + heartbeatSec) * 1000);
+}
+
+/** @returns the write decision's input, read from the agent now. */
+export function writeInput(src: WriteSources): WriteInput {
+  const summary = src.health.summary();
+  const faulty = summary.lastLocalFault > 0
+    ? src.health.states().find((s) => s.last === "local")
+    : undefined;
+  const m = src.membership;
+  const self: SelfFacts = {
+    nodeId: m?.nodeId ?? src.config.members.nodeId,
+    view: src.health.view(),
+    unsettled: src.unsettled,
+    isolation: {
+      targets: summary.total,
+      down: summary.down,
+      lastMissed: summary.lastMissed,
+      lastLocalFault: summary.lastLocalFault,
+      localFaultDetail: faulty?.lastDetail ?? null,
+      lostAllPeers: m?.lostAllPeers() ?? false,
+    },
+    dnsBlocked: src.dnsBlocked,
+  };
+  const cluster: ClusterFacts | null = src.clusterExpected
+    ? {
+      linked: m !== null,
+      configuredPeers: m?.peerIds ?? [],
+      live: m ? m.liveViews().map(toVote) : [],
+      warmingUp: src.warmingUp,
+    }
+    : null;
+  return {
+    now: src.now,
+    settings: writeSettings(src.config),
+    self,
+    cluster,
+    memory: src.memory,
+  };
+}
+
+function toVote(v: ReturnType<Membership["liveViews"]>[number]): Vote {
+  const relayed = v as Partial<Vote>;
+  return {
+    nodeId: v.nodeId,
+    isolated: v.isolated,
+    writable: relayed.writable ?? !v.isolated,
+    hears: relayed.hears ?? [],
+    view: v.view,
+  };
+}
