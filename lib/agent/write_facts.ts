@@ -54,9 +54,16 @@ export function writeSettings(config: Config): WriteSettings {
 }
 
 /**
- * How long a new writer waits: the previous writer stops counting itself
- * acknowledged within `peer_timeout` of its last acknowledging heartbeat,
- * and one more heartbeat covers delivery (SAFETY.md, rule H).
+ * Longest time a DNS call of the previous writer may still be under way
+ * (the providers' per-request timeout, lib/dns/cloudflare.ts).
+ */
+export const DNS_CALL_BOUND_MS = 5000;
+
+/**
+ * How long a new writer waits (SAFETY.md, rule H): the previous writer
+ * stops counting itself acknowledged at most `peer_timeout` plus one
+ * heartbeat after the new one stopped hearing of it, and a call it sent
+ * just before may still land for {@linkcode DNS_CALL_BOUND_MS}.
  * @param peerTimeoutSec `members.peer_timeout`
  * @param heartbeatSec `members.heartbeat_interval`
  * @returns milliseconds
@@ -65,7 +72,8 @@ export function handoverMs(
   peerTimeoutSec: number,
   heartbeatSec: number,
 ): number {
-  return Math.round((peerTimeoutSec + heartbeatSec) * 1000);
+  return Math.round((peerTimeoutSec + heartbeatSec) * 1000) +
+    DNS_CALL_BOUND_MS;
 }
 
 /** @returns the write decision's input, read from the agent now. */
