@@ -266,12 +266,15 @@ export class AgentLab {
 
   /**
    * Waits until each of `agents` runs, sees every target up, is not
-   * isolated, and has every other agent of `agents` live as a peer.
+   * isolated, has every other agent of `agents` live as a peer, and they
+   * agree on one writer, which (when it is one of them) may write: its
+   * start-up warm-up and handover are over.
    */
-  async waitSettled(agents: number[], ms = 20_000): Promise<void> {
+  async waitSettled(agents: number[], ms = 30_000): Promise<void> {
     const ids = agents.map((j) => this.agentId(j));
     await this.waitFor(
       async () => {
+        const writers = new Set<string | null>();
         for (const i of agents) {
           const s = await this.status(i).catch(() => null) as StatusDoc | null;
           if (!s || s.guards?.isolated !== false) return false;
@@ -282,8 +285,11 @@ export class AgentLab {
           if (!ids.every((id) => id === this.agentId(i) || live.has(id))) {
             return false;
           }
+          const w = s.writer;
+          if (!w || (w.node === this.agentId(i) && !w.active)) return false;
+          writers.add(w.node);
         }
-        return true;
+        return writers.size === 1 && !writers.has(null);
       },
       `agents ${agents.join(",")} to settle`,
       ms,
@@ -440,6 +446,7 @@ export interface StatusDoc {
   }[];
   peers?: { addr: string; live: boolean; lastSeen: string | null }[];
   guards?: { isolated: boolean; reason: string | null };
+  writer?: { node: string | null; active: boolean; reason: string | null };
 }
 
 function range(n: number): number[] {
