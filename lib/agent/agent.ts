@@ -116,6 +116,7 @@ export class Agent {
       wish: () => this.#wish(),
       onReport: (r) => {
         this.lastReport = r;
+        this.#settlePlan(r);
         this.#events.report(r);
       },
     });
@@ -314,6 +315,21 @@ export class Agent {
       memory: this.#writeMemory,
     });
     return { input, decided: decideIntents(input) };
+  }
+
+  /**
+   * After a pass, the IPs it changed are in sync, or, when the pass did not
+   * end well, not applied (the next pass plans them again).
+   */
+  #settlePlan(report: ReconcileReport): void {
+    const plan = this.lastPlan;
+    if (!plan || report.status === "abstained") return;
+    const reason = report.status === "ok" ? "in_sync" : "not_applied";
+    for (const c of plan.changes) {
+      if (!plan.holds.has(c.record.content)) {
+        plan.holds.set(c.record.content, reason);
+      }
+    }
   }
 
   /** @returns whether self-isolation just cleared. */

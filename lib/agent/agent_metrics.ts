@@ -7,7 +7,9 @@
 import type { RejectReason } from "../cluster/types.ts";
 import type { ProbeStats } from "../probe/types.ts";
 import type { Agent } from "./agent.ts";
+import { holdOf } from "./agent_status.ts";
 
+const lastHolds = new WeakMap<Agent, Map<string, string>>();
 const lastStats = new WeakMap<
   Agent,
   { prober: unknown; stats: ProbeStats; rejected: Map<string, number> }
@@ -49,6 +51,24 @@ export function collectMetrics(agent: Agent): void {
   m.peersConfigured.set(agent.config.members.peers.length);
   m.peersLive.set(agent.membership?.liveIds().length ?? 0);
   m.guardIsolated.set(agent.isolation.isolated ? 1 : 0);
+  m.writerActive.set(agent.decided?.role.active ? 1 : 0);
+  collectHolds(agent);
+}
+
+/** One `target_write_held` series per IP, for its current reason. */
+function collectHolds(agent: Agent): void {
+  const m = agent.metrics;
+  const before = lastHolds.get(agent) ?? new Map<string, string>();
+  const now = new Map<string, string>();
+  for (const s of agent.health.states()) {
+    const reason = holdOf(agent, s.ip);
+    if (reason !== null) now.set(s.ip, reason);
+  }
+  for (const [ip, reason] of before) {
+    if (now.get(ip) !== reason) m.targetHeld.remove({ ip, reason });
+  }
+  for (const [ip, reason] of now) m.targetHeld.set({ ip, reason }, 1);
+  lastHolds.set(agent, now);
 }
 
 function zeroStats(): ProbeStats {

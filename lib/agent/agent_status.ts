@@ -80,10 +80,10 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
 }
 
 /**
- * Why the agent leaves an IP as it is: the last plan's reason when the
+ * @returns why the agent leaves `ip` as it is: the last plan's reason when the
  * agent planned, else the first stage's (a non-writer plans nothing).
  */
-function holdOf(agent: Agent, ip: string): HoldReason | null {
+export function holdOf(agent: Agent, ip: string): HoldReason | null {
   const early = agent.decided?.ips.get(ip)?.hold ?? null;
   if (early !== null || !agent.decided?.role.active) return early;
   return agent.lastPlan?.holds.get(ip) ?? null;

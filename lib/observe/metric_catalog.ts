@@ -24,6 +24,8 @@ export const AGENT_METRICS = {
   peersLive: ["gauge", "peers_live", "Peers with a recent valid heartbeat."],
   peersConfigured: ["gauge", "peers_configured", "Peers in the configuration."],
   guardIsolated: ["gauge", "guard_isolated", "1 while the self-isolation guard holds DNS writes back."],
+  targetHeld: ["gauge", "target_write_held", "1 for the reason the write decision leaves the IP's records as they are (lib/write/SAFETY.md).", ["ip", "reason"]],
+  writerActive: ["gauge", "writer_active", "1 while this agent is the cluster's DNS writer and may write."],
   dnsWrites: ["counter", "dns_writes", "DNS record writes by result (ok, error, dry_run).", ["result"]],
   dnsApiErrors: ["counter", "dns_api_errors", "DNS API errors by kind (auth, rate_limit, server, timeout, other).", ["kind"]],
   configReloads: ["counter", "config_reloads", "Configuration reloads by result (ok, error).", ["result"]],
