@@ -11,7 +11,7 @@ import type { HealthTable } from "../health/table.ts";
 import { consecutiveOf } from "../health/verdict.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
-import { FreezeGuard } from "./freeze.ts";
+import { FreezeGuard } from "../write/freeze.ts";
 
 /** What {@linkcode VerdictTrust} reads from the agent, live. */
 export interface TrustSource {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, equal } from "node:assert/strict";
-import { FreezeGuard } from "../../lib/agent/freeze.ts";
+import { FreezeGuard } from "../../lib/write/freeze.ts";
 
 const S = 1_000_000; // µs per second
 
