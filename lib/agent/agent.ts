@@ -1,7 +1,7 @@
 /**
  * The agent: joins probe → health → cluster → DNS, owns the loops, reload and
- * shutdown. Decisions live in pure modules (health, decide, wish, isolation,
- * guards); trust, the cluster link and event reporting have files of their
+ * shutdown. Decisions live in pure modules (lib/health, and lib/write for every
+ * DNS write); trust, the cluster link and event reporting have files of their
  * own. This file wires and schedules them.
  * @module
  */
@@ -353,7 +353,11 @@ export class Agent {
     this.trust.checkFreeze();
     const view = this.health.view();
     for (const ip of this.trust.unsettled()) delete view[ip];
-    return { view, isolated: this.isolation.isolated };
+    return {
+      view,
+      isolated: this.isolation.isolated,
+      writable: this.decided?.writable ?? false,
+    };
   }
 
   /**

@@ -12,7 +12,7 @@ import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import { canonicalNodeId, parsePeerAddr, systemResolver } from "./addr.ts";
 import { type Keyring, sealHeartbeat } from "./crypto.ts";
-import type { AgentView } from "./decide.ts";
+import type { Vote } from "../write/types.ts";
 import type {
   LocalState,
   MembershipOptions,
@@ -176,19 +176,27 @@ export class Membership implements HeartbeatReceiver {
     return r;
   }
 
-  /** @returns views of live peers, for the decision rule. */
-  liveViews(): AgentView[] {
+  /** @returns the votes of live peers, for the write decision. */
+  liveViews(): Vote[] {
     const now = this.#clock.monotonicMicros();
-    const out: AgentView[] = [];
+    const out: Vote[] = [];
     for (const s of this.#table.slots()) {
       if (!s.last || !this.#isLive(s, now)) continue;
       out.push({
         nodeId: s.addr.id,
         isolated: s.last.isolated,
+        writable: s.last.writable,
+        hears: s.last.hears,
         view: s.last.view,
       });
     }
     return out;
+  }
+
+  /** @returns live peers that said they are writable, sorted (`hears`). */
+  hearsWritable(): string[] {
+    return this.liveViews().filter((v) => v.writable).map((v) => v.nodeId)
+      .sort();
   }
 
   /** @returns ids of live peers, sorted. */
@@ -252,6 +260,8 @@ export class Membership implements HeartbeatReceiver {
       sentAt: Math.floor(this.#clock.now()),
       view: state.view,
       isolated: state.isolated,
+      writable: state.writable,
+      hears: this.hearsWritable(),
     };
     let frame: Uint8Array;
     try {

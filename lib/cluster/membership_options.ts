@@ -16,6 +16,8 @@ export interface LocalState {
   view: PeerView;
   /** True while this agent suspects itself (self-isolation guard). */
   isolated: boolean;
+  /** This agent may be the cluster's writer (see `Heartbeat.writable`). */
+  writable: boolean;
 }
 
 /** Settings of `Membership`, from `config.members`. */

@@ -79,6 +79,8 @@ async function measure(
     sentAt: NOW,
     view,
     isolated: false,
+    writable: true,
+    hears: [],
   };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(hb)).length;
   const frame = await sealHeartbeat(hb, ring);

@@ -15,6 +15,7 @@ export const A = "10.0.0.1:7947";
 export const B = "10.0.0.2:7947";
 export const C = "10.0.0.3:7947";
 export const A_IP = "10.0.0.1";
+export const C_IP = "10.0.0.3";
 export const KEY_NEW = "c2VjcmV0LW5ldy1rZXktZm9yLXRlc3RzLW9ubHktMzJi";
 export const KEY_OLD = "c2VjcmV0LW9sZC1rZXktZm9yLXRlc3RzLW9ubHktMzJi";
 export const KEY_OTHER = "an-unrelated-key-nobody-configured";
@@ -52,6 +53,8 @@ export function heartbeat(
     sentAt: clock.now(),
     view: viewOf(3),
     isolated: false,
+    writable: true,
+    hears: [],
     ...over,
   };
 }
@@ -114,7 +117,7 @@ export async function receiverB(
     peerTimeout: 3,
   }, {
     keyring,
-    localState: () => ({ view: viewOf(2), isolated: false }),
+    localState: () => ({ view: viewOf(2), isolated: false, writable: true }),
     transport,
     clock,
     logger: options.logger,
