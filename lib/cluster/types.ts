@@ -4,6 +4,8 @@
  * @module
  */
 
+import { type BookEntry, parseBookEntries } from "./snapshot_book.ts";
+
 /** A local verdict as carried between agents. */
 export type PeerVerdict = "up" | "down";
 
@@ -43,6 +45,11 @@ export interface Heartbeat {
    * writable (relayed liveness for the writer election). Absent: [].
    */
   hears: string[];
+  /**
+   * The sender's book of withdrawn records (see snapshot_book.ts). Absent:
+   * [].
+   */
+  snapshots: BookEntry[];
 }
 
 /** Most ids accepted in `hears` (a cluster is a handful of agents). */
@@ -136,6 +143,7 @@ const HEARTBEAT_KEYS = new Set([
   "isolated",
   "writable",
   "hears",
+  "snapshots",
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -158,7 +166,17 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
       return { ok: false, error: `unknown key ${JSON.stringify(k)}` };
     }
   }
-  const { from, boot, seq, sentAt, view, isolated, writable, hears } = v;
+  const {
+    from,
+    boot,
+    seq,
+    sentAt,
+    view,
+    isolated,
+    writable,
+    hears,
+    snapshots,
+  } = v;
   if (typeof from !== "string" || from.length === 0 || from.length > 300) {
     return { ok: false, error: '"from" must be a non-empty string' };
   }
@@ -177,6 +195,8 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
   }
   const heard = parseHears(hears);
   if (!heard.ok) return heard;
+  const book = parseBookEntries(snapshots);
+  if (!book.ok) return book;
   const parsed = parseView(view);
   if (!parsed.ok) return parsed;
   return {
@@ -190,6 +210,7 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
       isolated: isolated ?? false,
       writable: writable ?? false,
       hears: heard.value,
+      snapshots: book.value,
     },
   };
 }

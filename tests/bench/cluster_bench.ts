@@ -81,6 +81,7 @@ async function measure(
     isolated: false,
     writable: true,
     hears: [],
+    snapshots: [],
   };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(hb)).length;
   const frame = await sealHeartbeat(hb, ring);

@@ -55,6 +55,7 @@ export function heartbeat(
     isolated: false,
     writable: true,
     hears: [],
+    snapshots: [],
     ...over,
   };
 }
@@ -64,6 +65,8 @@ export class FakeTransport implements PeerTransport {
   sent: { peer: string; frame: Uint8Array; from: string; at: number }[] = [];
   /** Peers whose sends hang until aborted. */
   hang = new Set<string>();
+  /** Peers that answer with this HTTP status (a refusal). */
+  refuse = new Map<string, number>();
   closed = 0;
   constructor(private clock: ManualClock) {}
 
@@ -74,6 +77,14 @@ export class FakeTransport implements PeerTransport {
     signal: AbortSignal,
   ): Promise<SendOutcome> {
     this.sent.push({ peer: peer.id, frame, from, at: this.clock.now() });
+    const refused = this.refuse.get(peer.id);
+    if (refused !== undefined) {
+      return Promise.resolve({
+        ok: false,
+        status: refused,
+        error: `HTTP ${refused}`,
+      });
+    }
     if (!this.hang.has(peer.id)) {
       return Promise.resolve({ ok: true, status: 204 });
     }

@@ -285,11 +285,33 @@ Deno.test("Membership logs each peer going live and being lost", async () => {
   assert.match(lost[0] ?? "", /peer=10\.0\.0\.1:7947/);
 });
 
-Deno.test("Membership warns while plaintext is still accepted next to a key", async () => {
+Deno.test("Membership refuses plaintext next to a key, even with insecure_plaintext", async () => {
+  const { m } = await receiverB({ keys: [KEY_NEW], insecure: true });
+  const plain = new Uint8Array([
+    0,
+    ...new TextEncoder().encode(JSON.stringify(heartbeat(new ManualClock()))),
+  ]);
+  const r = await m.receive(plain, A, A_IP);
+  assert.deepEqual(r, { ok: false, error: "plaintext_refused" });
+  assert.equal(m.rejections.get("plaintext_refused"), 1);
+});
+
+Deno.test("Membership warns, once a minute, when a peer cannot open its key", async () => {
   const { logger, lines } = captureLogger();
-  const { m } = await receiverB({ keys: [KEY_NEW], insecure: true, logger });
+  const { m, clock, transport } = await receiverB({ logger });
+  transport.refuse.set(A, 401);
+  const warned = () =>
+    lines.filter((l) => l.includes("does not have the key")).length;
   await m.heartbeatNow();
-  assert.ok(
-    lines.some((l) => l.includes("plaintext heartbeats are still accepted")),
+  await m.heartbeatNow();
+  assert.equal(warned(), 1);
+  assert.match(
+    lines.find((l) => l.includes("does not have the key"))!,
+    /10\.0\.0\.1/,
   );
+  clock.advance(60_001);
+  await m.heartbeatNow();
+  assert.equal(warned(), 2);
+  transport.refuse.clear();
+  assert.deepEqual((await m.heartbeatNow()).sort(), [A, C], "delivered ids");
 });

@@ -185,6 +185,7 @@ export function frame(
       isolated: false,
       writable: false,
       hears: [],
+      snapshots: [],
     },
     ring,
   );
