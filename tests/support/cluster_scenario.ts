@@ -52,10 +52,11 @@ export async function withCluster(
   fn: (lab: AgentLab) => Promise<void>,
   agents = [0, 1, 2],
   reconcileInterval = 60,
+  targets = 3,
 ): Promise<void> {
   const lab = await AgentLab.create({
     agents: 3,
-    targets: 3,
+    targets,
     interval: INTERVAL_MS / 1000,
     failureThreshold: THRESHOLD,
     heartbeatInterval: HEARTBEAT_MS / 1000,
