@@ -16,6 +16,7 @@ import { versionInfo } from "./lib/version.ts";
 import { generateCryptoKey } from "./lib/cluster/crypto.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
 import { openIcmpSockets } from "./ffi/icmp_socket.ts";
+import { lookupRoute } from "./ffi/route_lookup.ts";
 import { runProbeCommand } from "./lib/probe/probe_command.ts";
 import { serviceCommand } from "./lib/agent/service.ts";
 
@@ -106,7 +107,7 @@ export function buildProgram(): Command {
         dryRun: opts.dryRun,
         logFormat: opts.logFormat,
         debug: opts.debug === true,
-      }, { openIcmpSockets });
+      }, { openIcmpSockets, hasRoute: lookupRoute });
     });
 
   program.command("check-config")

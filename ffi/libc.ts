@@ -1,5 +1,5 @@
 /**
- * libc symbols used by the ICMP engine, through `Deno.dlopen("libc.so.6")`,
+ * libc symbols used by the ICMP engine and the route lookup, through `Deno.dlopen("libc.so.6")`,
  * opened lazily on first use. Linux x86_64/aarch64 (LP64) layouts.
  * @module
  */
@@ -17,6 +17,8 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "i32", "buffer", "buffer"],
     result: "i32",
   },
+  // int connect(int fd, const struct sockaddr *addr, socklen_t len);
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   // int bind(int fd, const struct sockaddr *addr, socklen_t len);
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   // ssize_t sendto(int fd, const void *buf, size_t len, int flags,

@@ -24,7 +24,11 @@ import {
 } from "../observe/status.ts";
 import { Pinger } from "../probe/pinger.ts";
 import { TcpProber } from "../probe/tcp.ts";
-import type { IcmpSockets, ProberOptions } from "../probe/types.ts";
+import type {
+  IcmpSockets,
+  ProberOptions,
+  RouteLookup,
+} from "../probe/types.ts";
 import { Agent } from "./agent.ts";
 import { isCluster } from "./config_view.ts";
 import { statusSnapshot } from "./agent_status.ts";
@@ -46,6 +50,8 @@ export interface MonitorOptions {
 export interface MonitorRuntime {
   /** Opens the ICMP sockets; throws `ProbeError` with the fixes. */
   openIcmpSockets: () => IcmpSockets;
+  /** The kernel's route lookup, for TCP probes' error classification. */
+  hasRoute?: RouteLookup;
 }
 
 const STOP_DEADLINE_MS = 1500;
@@ -116,6 +122,7 @@ async function monitor(
       settings,
       sockets,
       overrides,
+      runtime,
     );
     agent = await Agent.create(config, deps);
     status = startStatus(config, agent, logger);
@@ -198,6 +205,7 @@ async function realDeps(
   settings: LogSettings,
   sockets: SocketHolder,
   overrides: ConfigOverrides,
+  runtime: MonitorRuntime,
 ): Promise<AgentDeps> {
   const stateStore = await FileStateStore.open(config.stateDir, {
     logger,
@@ -223,7 +231,7 @@ async function realDeps(
     overrides,
     createProber: (c: Config, o: ProberOptions) =>
       c.probeType === "tcp"
-        ? new TcpProber(c.port, o)
+        ? new TcpProber(c.port, { ...o, hasRoute: runtime.hasRoute })
         : new Pinger(sockets.get(), o),
     createDnsProvider: (c: Config) =>
       c.dryRun

@@ -5,46 +5,26 @@
  */
 
 import { canonicalIp } from "../net/ip.ts";
+import { classifyConnectError, connectErrorCode } from "./connect_errors.ts";
 import { SpreadSchedule } from "./schedule.ts";
 import type {
   Prober,
   ProberOptions,
   ProbeStats,
   ProbeTiming,
+  RouteLookup,
 } from "./types.ts";
 
 /** Options of {@linkcode TcpProber}. */
 export interface TcpProberOptions extends ProberOptions {
   /** Connects the socket; tests substitute it. @default Deno.connect */
   connect?: (o: Deno.ConnectOptions) => Promise<{ close(): void }>;
-}
-
-/** Local errors (the probe never left this host) by Deno error class. */
-const LOCAL_ERRORS = new Set([
-  "NotCapable",
-  "PermissionDenied",
-  "AddrNotAvailable",
-]);
-
-function errorCode(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
-    return typeof code === "string" ? code : e.name;
-  }
-  return "Error";
-}
-
-function isLocal(code: string): boolean {
-  return LOCAL_ERRORS.has(code) ||
-    [
-      "ENETUNREACH",
-      "EHOSTUNREACH",
-      "EACCES",
-      "EPERM",
-      "EINVAL",
-      "EADDRNOTAVAIL",
-    ]
-      .includes(code);
+  /**
+   * Tells a local "no route" from an ICMP unreachable sent by the network
+   * (see `connect_errors.ts`); `main.ts` passes the kernel's lookup.
+   * @default none: unreachable errors count as local faults, with a warning
+   */
+  hasRoute?: RouteLookup;
 }
 
 /** Probes `ip:port` with a TCP connect per target per interval. */
@@ -67,6 +47,7 @@ export class TcpProber implements Prober {
   #loop: Promise<void> | null = null;
   #inflight = new Set<Promise<void>>();
   #controllers = new Set<AbortController>();
+  #warnedNoLookup = false;
 
   /**
    * @param port TCP port probed on every target
@@ -167,8 +148,8 @@ export class TcpProber implements Prober {
       });
     } catch (e) {
       if (this.#abort.signal.aborted) return; // stopping: report nothing
-      const code = errorCode(e);
-      if (!timedOut && isLocal(code)) {
+      const code = connectErrorCode(e);
+      if (!timedOut && this.#fault(ip, code) === "local") {
         this.#stats.localFaults++;
         this.#observe({
           ip,
@@ -195,6 +176,21 @@ export class TcpProber implements Prober {
       await timer;
       this.#controllers.delete(ctl);
     }
+  }
+
+  #fault(ip: string, code: string): "local" | "target" {
+    return classifyConnectError(code, () => {
+      const routed = this.#opts.hasRoute?.(ip) ?? null;
+      if (routed === null && !this.#warnedNoLookup) {
+        this.#warnedNoLookup = true;
+        this.#opts.logger.warn(
+          "Cannot look up routes: unreachable errors count as local faults " +
+            "(an ICMP reject from the network makes the agent suspect itself)",
+          { ip, code },
+        );
+      }
+      return routed;
+    });
   }
 
   #observe(o: Parameters<ProberOptions["onObservation"]>[0]): void {

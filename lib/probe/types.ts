@@ -20,7 +20,7 @@ export interface Observation {
   at: number;
   /** Why `ok` is false: no reply in time, or the send failed locally. */
   fault?: "timeout" | "local";
-  /** Error code of a local fault, e.g. "EHOSTUNREACH". */
+  /** Error code of the failure, e.g. "EHOSTUNREACH", "ECONNREFUSED". */
   detail?: string;
 }
 
@@ -59,6 +59,14 @@ export interface Prober {
   /** @returns a copy of the counters. */
   stats(): ProbeStats;
 }
+
+/**
+ * Whether the kernel has a usable route to `ip` (no `unreachable`,
+ * `prohibit` or `blackhole` route, a source address exists), found without
+ * sending anything.
+ * @returns true or false, or null when it cannot tell
+ */
+export type RouteLookup = (ip: string) => boolean | null;
 
 /** Options shared by every prober constructor. */
 export interface ProberOptions {

@@ -101,29 +101,93 @@ Deno.test("TcpProber() times out a connect that never completes", async () => {
   }
 });
 
-Deno.test("TcpProber() reports unreachable networks as local faults", async () => {
-  const clock = new ManualClock();
+function failingConnect(code: string, message = code) {
+  return () => {
+    const e = new Error(message);
+    Object.assign(e, { code });
+    return Promise.reject(e);
+  };
+}
+
+/** Runs one probe of `ip` whose connect fails with `code`. */
+async function probeOnce(
+  code: string,
+  hasRoute?: (ip: string) => boolean | null,
+  logger = silentLogger,
+): Promise<{ obs: Observation[]; stats: ReturnType<TcpProber["stats"]> }> {
   const obs: Observation[] = [];
   const prober = new TcpProber(80, {
-    clock,
-    logger: silentLogger,
+    clock: new ManualClock(),
+    logger,
     onObservation: (o) => obs.push(o),
-    connect: () => {
-      const e = new Error("Network is unreachable");
-      Object.assign(e, { code: "ENETUNREACH" });
-      return Promise.reject(e);
-    },
+    connect: failingConnect(code),
+    ...(hasRoute ? { hasRoute } : {}),
   });
   try {
     prober.setTargets(["198.51.100.1"]);
     prober.start();
     await settle();
-    assert.deepEqual(obs.map((o) => [o.fault, o.detail]), [[
-      "local",
-      "ENETUNREACH",
-    ]]);
+    return { obs, stats: prober.stats() };
   } finally {
     await prober.stop();
+  }
+}
+
+Deno.test("TcpProber() reports unreachable without a route as a local fault", async () => {
+  const { obs, stats } = await probeOnce("ENETUNREACH", () => false);
+  assert.deepEqual(obs.map((o) => [o.fault, o.detail]), [[
+    "local",
+    "ENETUNREACH",
+  ]]);
+  assert.equal(stats.localFaults, 1);
+});
+
+Deno.test("TcpProber() counts an ICMP host-prohibited reply (route exists) against the target", async () => {
+  const asked: string[] = [];
+  const { obs, stats } = await probeOnce("EHOSTUNREACH", (ip) => {
+    asked.push(ip);
+    return true;
+  });
+  assert.deepEqual(obs.map((o) => [o.ok, o.fault, o.detail]), [[
+    false,
+    "timeout",
+    "EHOSTUNREACH",
+  ]]);
+  assert.equal(stats.localFaults, 0);
+  assert.deepEqual(asked, ["198.51.100.1"]);
+});
+
+Deno.test("TcpProber() without a route lookup counts unreachable as local and warns once", async () => {
+  const warnings: string[] = [];
+  const clock = new ManualClock();
+  const obs: Observation[] = [];
+  const prober = new TcpProber(80, {
+    clock,
+    logger: { ...silentLogger, warn: (msg: string) => void warnings.push(msg) },
+    onObservation: (o) => obs.push(o),
+    timing: { intervalMs: 1000, timeoutMs: 500 },
+    connect: failingConnect("EHOSTUNREACH"),
+  });
+  try {
+    prober.setTargets(["198.51.100.1"]);
+    prober.start();
+    await settle();
+    clock.advance(1000);
+    await settle();
+    assert.deepEqual(obs.map((o) => o.fault), ["local", "local"]);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /Cannot look up routes/);
+  } finally {
+    await prober.stop();
+  }
+});
+
+Deno.test("TcpProber() never asks for a route on a refused or reset connect", async () => {
+  for (const code of ["ECONNREFUSED", "ECONNRESET", "EHOSTDOWN"]) {
+    const { obs } = await probeOnce(code, () => {
+      throw new Error("route lookup called");
+    });
+    assert.deepEqual(obs.map((o) => [o.fault, o.detail]), [["timeout", code]]);
   }
 });
 
