@@ -5,7 +5,8 @@
  * @module
  */
 import { parse, TomlError } from "smol-toml";
-import { closest, IGNORED_SECTIONS, SECTIONS } from "./schema.ts";
+import { IGNORED_SECTIONS, SECTIONS } from "./schema.ts";
+import { unknownKeyMessage } from "./key_hints.ts";
 import { resolve } from "./resolve.ts";
 import { show } from "./rules.ts";
 import type { Config } from "./types.ts";
@@ -130,16 +131,7 @@ function checkTree(
     } else if (key in SECTIONS[""]!) {
       checkKey("", "", key, value, tree, errors);
     } else {
-      const hint = closest(key, [
-        ...Object.keys(SECTIONS[""]!),
-        ...sectionNames,
-      ]);
-      errors.push({
-        path: key,
-        message: `is not a known ${isTable ? "section" : "key"}${
-          hint ? `; did you mean ${show(hint)}?` : ""
-        }`,
-      });
+      errors.push({ path: key, message: unknownKeyMessage("", key, isTable) });
     }
   }
   return tree;
@@ -157,12 +149,9 @@ function checkSection(
     if (key in spec) {
       checkKey(section, written, key, value, tree, errors);
     } else {
-      const hint = closest(key, Object.keys(spec));
       errors.push({
         path: `${written}.${key}`,
-        message: `is not a known key of [${section}]${
-          hint ? `; did you mean ${show(hint)}?` : ""
-        }`,
+        message: unknownKeyMessage(section, key),
       });
     }
   }

@@ -211,7 +211,42 @@ const CASES: [string, string, string, string][] = [
     "notify.webhook_url",
     "URL",
   ],
-  ["section as value", `members = 3\n${CF}`, "members", "not a known key"],
+  [
+    "section as value",
+    `members = 3\n${CF}`,
+    "members",
+    '"members" is a section, written "[members]"',
+  ],
+  [
+    "section key at the top level",
+    `heartbeat_interval = 1\n${CF}`,
+    "heartbeat_interval",
+    'is not a top-level key; did you mean "members.heartbeat_interval"?',
+  ],
+  [
+    "top-level key below a section",
+    `${CF}interval = 2\n`,
+    "cloudflare.interval",
+    'is not a known key of [cloudflare]; "interval" is a top-level key: move it above the first [section]',
+  ],
+  [
+    "key of another section",
+    `${CF}peers = ["198.51.100.2"]\n`,
+    "cloudflare.peers",
+    'did you mean "members.peers"?',
+  ],
+  [
+    "section written inside another",
+    `${CF}[cloudflare.members]\npeers = []\n`,
+    "cloudflare.members",
+    '"members" is a section',
+  ],
+  [
+    "misspelled key of another section",
+    `heartbeat_intervall = 1\n${CF}`,
+    "heartbeat_intervall",
+    'did you mean "members.heartbeat_interval"?',
+  ],
 ];
 
 for (const [name, toml, path, words] of CASES) {
