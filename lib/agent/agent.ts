@@ -141,6 +141,7 @@ export class Agent {
     this.notifier = new Notifier({
       webhookUrl: config.notify.webhookUrl,
       slackWebhookUrl: config.notify.slackWebhookUrl,
+      slackFormat: config.notify.slackFormat,
       node: config.members.nodeId,
       logger: deps.logger,
       clock: deps.clock,

@@ -76,6 +76,7 @@ export class Reloader {
     agent.notifier.reconfigure({
       webhookUrl: next.notify.webhookUrl,
       slackWebhookUrl: next.notify.slackWebhookUrl,
+      slackFormat: next.notify.slackFormat,
     });
     agent.config = next;
     agent.driver.setInterval(next.cloudflare.reconcileInterval * 1000);

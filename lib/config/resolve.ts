@@ -4,6 +4,7 @@
  * @module
  */
 import type { CheckedTree, ConfigIssue } from "./load.ts";
+import type { SlackAddr } from "./rules.ts";
 import { DEFAULT_MEMBERS_PORT } from "./schema.ts";
 import type { Config, ProbeType } from "./types.ts";
 
@@ -66,6 +67,14 @@ export function resolve(
     "slack_webhook_url",
     null,
   );
+  const slackAddr = get<SlackAddr | null>(top, "slack_addr", null);
+  if (slack && slackAddr) {
+    warnings.push(
+      `"${pathOf("slack_addr")}" is ignored: "${
+        pathOf("notify.slack_webhook_url")
+      }" is set too`,
+    );
+  }
   return {
     interval,
     failureThreshold,
@@ -96,7 +105,8 @@ export function resolve(
     },
     notify: {
       webhookUrl: get(tree.values.notify ?? {}, "webhook_url", null),
-      slackWebhookUrl: slack ?? get(top, "slack_addr", null),
+      slackWebhookUrl: slack ?? slackAddr?.url ?? null,
+      slackFormat: slack ? "json" : slackAddr?.format ?? "json",
     },
   };
 }

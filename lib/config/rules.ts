@@ -109,6 +109,38 @@ export function url(raw: unknown): Checked<string> {
   );
 }
 
+/** Where the original goavail's `slack_addr` path is appended. */
+export const SLACK_HOOKS_BASE = "https://hooks.slack.com/services/";
+
+/** A Slack webhook as `slack_addr` takes it. */
+export interface SlackAddr {
+  url: string;
+  /** "form" for the original's short form (sent as it sent it), else "json". */
+  format: "json" | "form";
+}
+
+/**
+ * The original goavail's `slack_addr`: the path after
+ * {@linkcode SLACK_HOOKS_BASE} ("T000/B000/XXXX"), or a full http(s) URL.
+ * The value is a secret and never appears in an error.
+ */
+export function slackAddr(raw: unknown): Checked<SlackAddr> {
+  if (typeof raw === "string") {
+    const path = raw.trim().replace(/^\//, "");
+    if (/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)+$/.test(path)) {
+      return ok({ url: SLACK_HOOKS_BASE + path, format: "form" });
+    }
+    const full = url(raw);
+    if (full.ok) return ok({ url: full.value, format: "json" });
+  }
+  return bad(
+    `must be the path after ${SLACK_HOOKS_BASE} ("T000/B000/XXXX") or an ` +
+      `http:// or https:// URL, got ${
+        typeof raw === "string" ? "neither (value hidden)" : show(raw)
+      }`,
+  );
+}
+
 /** An IPv4 or IPv6 address, returned in canonical form. */
 export function ip(raw: unknown): Checked<string> {
   const c = typeof raw === "string" ? canonicalIp(raw.trim()) : null;

@@ -18,6 +18,7 @@ import {
   recordName,
   type Rule,
   secret,
+  slackAddr,
   string,
   url,
 } from "./rules.ts";
@@ -40,7 +41,7 @@ export const TOP: SectionSpec = {
   probe_type: oneOf(["icmp", "tcp"] as const, { ip: "icmp" }),
   port: integer(1, 65535),
   ports: list(integer(1, 65535), { nonEmpty: true }),
-  slack_addr: url,
+  slack_addr: slackAddr,
   state_dir: string(),
   min_records: integer(1, 1000),
   max_removals_fraction: fraction,

@@ -63,6 +63,12 @@ export interface NotifyConfig {
   webhookUrl: string | null;
   /** Slack incoming webhook (also the original `slack_addr`). @default null */
   slackWebhookUrl: string | null;
+  /**
+   * How Slack messages are sent: "json" (`{"text": …}`), or "form" (a
+   * `payload` form field, as the original goavail sent to its short
+   * `slack_addr`). @default "json"
+   */
+  slackFormat: "json" | "form";
 }
 
 /** The whole resolved configuration. */

@@ -46,6 +46,9 @@ export interface WebhookBody {
   node: string;
 }
 
+/** Encoding of Slack messages: a JSON body, or the original's `payload` form. */
+export type SlackFormat = "json" | "form";
+
 /** A notification channel name, as logs and metrics show it. */
 export type Channel = "webhook" | "slack";
 
@@ -55,6 +58,8 @@ export interface NotifierOptions {
   webhookUrl?: string | null;
   /** Slack incoming webhook URL. @default null */
   slackWebhookUrl?: string | null;
+  /** How Slack messages are encoded (see {@linkcode slackRequest}). @default "json" */
+  slackFormat?: SlackFormat;
   /** This agent's node id, sent with every message. */
   node: string;
   logger: Logger;
@@ -84,6 +89,7 @@ const WARN_EVERY_MS = 60_000;
 /** Sends notifications in the background; see the module docs. */
 export class Notifier {
   #urls: Partial<Record<Channel, string>> = {};
+  #slackFormat: SlackFormat = "json";
   #queue: WebhookBody[] = [];
   #worker: Promise<void> | null = null;
   #inflight = new Set<AbortController>();
@@ -105,9 +111,14 @@ export class Notifier {
 
   /** Replaces the URLs (on reload); queued messages go to the new ones. */
   reconfigure(
-    urls: { webhookUrl?: string | null; slackWebhookUrl?: string | null },
+    urls: {
+      webhookUrl?: string | null;
+      slackWebhookUrl?: string | null;
+      slackFormat?: SlackFormat;
+    },
   ): void {
     this.#urls = {};
+    this.#slackFormat = urls.slackFormat ?? "json";
     if (urls.webhookUrl) this.#urls.webhook = urls.webhookUrl;
     if (urls.slackWebhookUrl) this.#urls.slack = urls.slackWebhookUrl;
   }
@@ -198,15 +209,19 @@ export class Notifier {
   }
 
   async #send(channel: Channel, url: string, msg: WebhookBody): Promise<void> {
-    const body = channel === "slack" ? { text: slackText(msg) } : msg;
+    const request = channel === "slack"
+      ? slackRequest(slackText(msg), this.#slackFormat)
+      : {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(msg),
+      };
     const ctrl = new AbortController();
     this.#inflight.add(ctrl);
     const timer = setTimeout(() => ctrl.abort(), this.#o.timeoutMs ?? 5000);
     try {
       const res = await (this.#o.fetch ?? fetch)(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
+        ...request,
         signal: ctrl.signal,
       });
       await res.body?.cancel();
@@ -231,6 +246,30 @@ export class Notifier {
 function kind(err: unknown): string {
   if (err instanceof TypeError) return "connection failed";
   return err instanceof Error ? err.name : "unknown error";
+}
+
+/**
+ * The body of a Slack incoming-webhook POST. "json" sends `{"text": …}` as
+ * `application/json` (Slack's documented form); "form" sends the same JSON in
+ * a `payload` field of an `application/x-www-form-urlencoded` body, which
+ * Slack also accepts and which the original goavail sent
+ * (`http.PostForm(url, url.Values{"payload": …})` in bparli/goavail
+ * notify/notify_slack.go).
+ * @param text the message text
+ * @param format the encoding
+ * @returns headers and body for `fetch`
+ */
+export function slackRequest(
+  text: string,
+  format: SlackFormat,
+): { headers: Record<string, string>; body: string } {
+  const json = JSON.stringify({ text });
+  return format === "form"
+    ? {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ payload: json }).toString(),
+    }
+    : { headers: { "content-type": "application/json" }, body: json };
 }
 
 /** Escapes Slack mrkdwn control characters (`&`, `<`, `>`). */

@@ -140,6 +140,8 @@ export interface HarnessOptions {
    * of a stub that answers "ok". @default false
    */
   realFetch?: boolean;
+  /** The notifier's `fetch`, e.g. a recorder; wins over `realFetch`. */
+  fetch?: typeof fetch;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -180,9 +182,10 @@ export async function startHarness(
           logger,
           secrets: settings.secrets,
         }),
-    fetch: options.realFetch
-      ? globalThis.fetch
-      : () => Promise.resolve(new Response("ok")),
+    fetch: options.fetch ??
+      (options.realFetch
+        ? globalThis.fetch
+        : () => Promise.resolve(new Response("ok"))),
   };
   const agent = await Agent.create(configOf(toml), deps);
   agent.start();

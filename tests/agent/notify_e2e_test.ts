@@ -288,3 +288,39 @@ Deno.test("Notifier with a dead receiver changes nothing else: records still rem
   }
   assertNoSecret(h, url);
 });
+
+Deno.test("Notifier sends to the original's short slack_addr the way it did: a payload form to hooks.slack.com", async () => {
+  const sent: { url: string; type: string | null; body: string }[] = [];
+  const recorder: typeof fetch = async (input, init) => {
+    sent.push({
+      url: String(input),
+      type: new Headers(init?.headers).get("content-type"),
+      body: await new Response(init?.body).text(),
+    });
+    return new Response("ok");
+  };
+  const h = await startHarness(
+    `slack_addr = "T000/B000/XXXXSecretToken"\n${BASE_TOML}`,
+    { fetch: recorder },
+  );
+  h.agent.deps.logSettings!.level = "debug";
+  try {
+    await removeAndRestore(h);
+    await until(() => sent.length >= 2, "two Slack messages");
+    assertEquals(
+      sent.map((s) => [s.url, s.type]),
+      Array(2).fill([
+        "https://hooks.slack.com/services/T000/B000/XXXXSecretToken",
+        "application/x-www-form-urlencoded",
+      ]),
+    );
+    const payload = JSON.parse(
+      new URLSearchParams(sent[0]!.body).get("payload") ?? "null",
+    );
+    assertEquals(Object.keys(payload), ["text"]);
+    assert(payload.text.includes("record_removed"), payload.text);
+    assertNoSecret(h, "XXXXSecretToken");
+  } finally {
+    await h.close();
+  }
+});

@@ -59,6 +59,12 @@ const CASES: [string, string, string, string][] = [
   ["log level", `log_level = "verbose"\n${CF}`, "log_level", '"verbose"'],
   ["slack_addr not url", `slack_addr = "hooks"\n${CF}`, "slack_addr", "URL"],
   [
+    "slack_addr bad path",
+    `slack_addr = "T000/B 000/secret"\n${CF}`,
+    "slack_addr",
+    "value hidden",
+  ],
+  [
     "unknown top key",
     `failure_treshold = 3\n${CF}`,
     "failure_treshold",

@@ -33,6 +33,7 @@ Deno.test("loadConfigFile() loads the original goavail.toml layout unchanged", a
     config.notify.slackWebhookUrl,
     "https://hooks.slack.com/services/T000/B000/XXXX",
   );
+  assertEquals(config.notify.slackFormat, "form");
   assertEquals(config.dryRun, true);
   assert(
     warnings.some((w) => w.includes("[Route53]") && w.includes("ignored")),
@@ -124,4 +125,45 @@ Deno.test("loadConfigText() collects every error at once", () => {
     "failure_threshold",
     "interval",
   ]);
+});
+
+Deno.test("loadConfigText() takes slack_addr as the original's path or as a full URL", () => {
+  const cases: [string, string, string][] = [
+    [
+      "T000/B000/XXXX",
+      "https://hooks.slack.com/services/T000/B000/XXXX",
+      "form",
+    ],
+    [
+      "/T000/B000/XXXX",
+      "https://hooks.slack.com/services/T000/B000/XXXX",
+      "form",
+    ],
+    [
+      "https://hooks.slack.com/services/T1/B2/c3",
+      "https://hooks.slack.com/services/T1/B2/c3",
+      "json",
+    ],
+  ];
+  for (const [addr, url, format] of cases) {
+    const r = loadConfigText(`slack_addr = "${addr}"\n${VALID}`);
+    assert(r.ok, JSON.stringify(!r.ok && r.errors));
+    assertEquals(
+      [
+        r.value.config.notify.slackWebhookUrl,
+        r.value.config.notify.slackFormat,
+      ],
+      [url, format],
+    );
+  }
+});
+
+Deno.test("loadConfigText() prefers [notify] slack_webhook_url over slack_addr, with a warning", () => {
+  const r = loadConfigText(
+    `slack_addr = "T000/B000/XXXX"\n${VALID}[notify]\nslack_webhook_url = "https://example.com/s"\n`,
+  );
+  assert(r.ok, JSON.stringify(!r.ok && r.errors));
+  assertEquals(r.value.config.notify.slackWebhookUrl, "https://example.com/s");
+  assertEquals(r.value.config.notify.slackFormat, "json");
+  assert(r.value.warnings.some((w) => w.includes('"slack_addr" is ignored')));
 });

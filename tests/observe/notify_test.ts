@@ -4,6 +4,7 @@ import { createLogger, silentLogger } from "../../lib/observe/log.ts";
 import {
   Notifier,
   type NotifierOptions,
+  slackRequest,
   slackText,
   type WebhookBody,
 } from "../../lib/observe/notify.ts";
@@ -269,4 +270,26 @@ Deno.test("Notifier.close() is bounded in real time even with a manual clock", a
   n.notify({ event: "record_removed", ip: "192.0.2.1", detail: "x" });
   await n.close(); // would hang if the drain waited on the manual clock
   assert.equal(calls.length, 1);
+});
+
+Deno.test("slackRequest() sends JSON, or the original's payload form field", async () => {
+  const json = slackRequest("a & b: 100%", "json");
+  assert.equal(json.headers["content-type"], "application/json");
+  assert.deepEqual(JSON.parse(json.body), { text: "a & b: 100%" });
+  const form = slackRequest("a & b: 100%", "form");
+  assert.equal(
+    form.headers["content-type"],
+    "application/x-www-form-urlencoded",
+  );
+  const fields = new URLSearchParams(form.body);
+  assert.deepEqual([...fields.keys()], ["payload"]);
+  assert.deepEqual(JSON.parse(fields.get("payload")!), { text: "a & b: 100%" });
+  // What a form parser (Slack's) reads back.
+  const parsed = await new Request("http://x/", {
+    method: "POST",
+    ...form,
+  }).formData();
+  assert.deepEqual(JSON.parse(String(parsed.get("payload"))), {
+    text: "a & b: 100%",
+  });
 });
