@@ -11,7 +11,8 @@ import {
   Option,
 } from "commander";
 import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
-import { summarize } from "./lib/config/summary.ts";
+import type { DnsProviderName, ProbeType } from "./lib/config/types.ts";
+import { runCheckConfig } from "./lib/cli/check_config.ts";
 import { versionInfo } from "./lib/version.ts";
 import { generateCryptoKey } from "./lib/cluster/crypto.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
@@ -61,14 +62,80 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+/** The original goavail's flags (kingpin's: global, before or after the command). */
+interface OriginalFlags {
+  configFile?: string;
+  dryRun?: boolean;
+  debug?: boolean;
+  type?: "ip" | "icmp" | "tcp";
+  dnsProvider?: DnsProviderName;
+}
+
+/**
+ * Adds the original goavail's flags to `cmd`. The program has them, for
+ * `goavail --config-file x.toml monitor`, and so do `monitor` and
+ * `check-config`, for `goavail monitor -f x.toml -d -b -t tcp`;
+ * {@linkcode flagsOf} merges the two (the command's win).
+ */
+function addOriginalFlags(cmd: Command, configHelp: string): Command {
+  return cmd
+    .option("-f, --config-file <path>", configHelp)
+    .option(
+      "-d, --dry-run",
+      "log intended DNS changes, make none (the default)",
+    )
+    .option(
+      "--no-dry-run",
+      "make DNS changes for real (overrides dry_run in the config)",
+    )
+    .option(
+      "-b, --debug",
+      "log at debug level (every probe result, peer message and API call)",
+    )
+    .addOption(
+      new Option(
+        "-t, --type <type>",
+        'probe type, overriding probe_type ("ip" = icmp)',
+      ).choices(["ip", "icmp", "tcp"]),
+    )
+    .addOption(
+      new Option(
+        "-p, --dns-provider <name>",
+        "DNS provider (default: cloudflare)",
+      )
+        .choices(["cloudflare", "route53"]),
+    );
+}
+
+/** @returns the original flags given to `cmd` or before it, the command's first. */
+function flagsOf(cmd: Command): OriginalFlags {
+  const own = cmd.opts<OriginalFlags>();
+  const global = cmd.parent?.opts<OriginalFlags>() ?? {};
+  const pick = <K extends keyof OriginalFlags>(k: K) => own[k] ?? global[k];
+  return {
+    configFile: pick("configFile"),
+    dryRun: pick("dryRun"),
+    debug: pick("debug"),
+    type: pick("type"),
+    dnsProvider: pick("dnsProvider"),
+  };
+}
+
+/** @returns the probe type `-t` names ("ip" is the original's word for icmp). */
+function probeTypeOf(type: OriginalFlags["type"]): ProbeType | undefined {
+  return type === "ip" ? "icmp" : type;
+}
+
 /** Builds the commander program; exported for tests of `--help`. */
 export function buildProgram(): Command {
   const program = new Command("goavail")
     .description(
-      "Watch IP addresses with ICMP and pull a dead IP's A/AAAA records out of " +
+      "Watch IP addresses with ICMP or TCP and pull a dead IP's A/AAAA records out of " +
         "Cloudflare DNS, putting them back exactly as they were when it recovers.",
     )
     .showHelpAfterError()
+    // Program flags go before the command; each command parses its own after.
+    .enablePositionalOptions()
     // Usage errors exit 2 (commander says 1), as the README promises.
     .exitOverride((e) => {
       throw e.exitCode === 0 ? e : new UsageError(e);
@@ -78,18 +145,20 @@ export function buildProgram(): Command {
       writeErr: (s) => err(s.trimEnd()),
     });
 
-  program.command("monitor")
-    .description(
-      "Run the agent: probe the configured IPs, decide with the cluster, and keep DNS in " +
-        "line. Dry-run unless the config or --no-dry-run says otherwise. SIGHUP reloads " +
-        "the config; SIGTERM/SIGINT stop it.",
-    )
-    .option("-f, --config-file <path>", "config file to load", DEFAULT_CONFIG)
-    .option("--dry-run", "log intended DNS changes, make none (the default)")
-    .option(
-      "--no-dry-run",
-      "make DNS changes for real (overrides dry_run in the config)",
-    )
+  addOriginalFlags(
+    program,
+    `config file (default: "${DEFAULT_CONFIG}"; for service "/etc/goavail/goavail.toml")`,
+  );
+
+  const monitor = addOriginalFlags(
+    program.command("monitor")
+      .description(
+        "Run the agent: probe the configured IPs, decide with the cluster, and keep DNS in " +
+          "line. Dry-run unless the config or --no-dry-run says otherwise. SIGHUP reloads " +
+          "the config; SIGTERM/SIGINT stop it.",
+      ),
+    `config file to load (default: "${DEFAULT_CONFIG}")`,
+  )
     .addOption(
       new Option(
         "--log-format <format>",
@@ -97,36 +166,38 @@ export function buildProgram(): Command {
       )
         .choices(["text", "json"]),
     )
-    .option(
-      "--debug",
-      "log at debug level (every probe result, peer message and API call)",
-    )
     .action(async (opts) => {
+      const f = flagsOf(monitor);
       Deno.exitCode = await runMonitor({
-        configFile: opts.configFile,
-        dryRun: opts.dryRun,
+        configFile: f.configFile ?? DEFAULT_CONFIG,
+        dryRun: f.dryRun,
         logFormat: opts.logFormat,
-        debug: opts.debug === true,
+        debug: f.debug === true,
+        probeType: probeTypeOf(f.type),
+        dnsProvider: f.dnsProvider,
       }, { openIcmpSockets, hasRoute: lookupRoute });
     });
 
-  program.command("check-config")
-    .description(
-      "Validate a config file: print a summary and exit 0, or every problem and exit 1.",
-    )
-    .option("-f, --config-file <path>", "config file to check", DEFAULT_CONFIG)
-    .action(async (opts) => {
-      const result = await loadConfigFile(opts.configFile);
-      if (!result.ok) {
-        err(`Cannot load "${opts.configFile}":`);
-        err(formatIssues(result.errors));
-        Deno.exitCode = 1;
-        return;
-      }
-      for (const w of result.value.warnings) err(`warning: ${w}`);
-      for (const line of summarize(result.value.config, opts.configFile)) {
-        out(line);
-      }
+  const checkConfig = addOriginalFlags(
+    program.command("check-config")
+      .description(
+        "Validate a config file: print a summary and exit 0, or every problem and exit 1. " +
+          "Flags that monitor takes (-d, -t, -p) are applied to the summary.",
+      ),
+    `config file to check (default: "${DEFAULT_CONFIG}")`,
+  )
+    .action(async () => {
+      const f = flagsOf(checkConfig);
+      Deno.exitCode = await runCheckConfig({
+        configFile: f.configFile ?? DEFAULT_CONFIG,
+        overrides: {
+          dryRun: f.dryRun,
+          probeType: probeTypeOf(f.type),
+          dnsProvider: f.dnsProvider,
+        },
+        write: out,
+        writeErr: err,
+      });
     });
 
   program.command("probe")
@@ -138,8 +209,7 @@ export function buildProgram(): Command {
     .argument("[ip...]", "IPs to probe instead of the config's ip_addresses")
     .option(
       "-f, --config-file <path>",
-      "config whose ip_addresses to probe",
-      DEFAULT_CONFIG,
+      `config whose ip_addresses to probe (default: "${DEFAULT_CONFIG}")`,
     )
     .option("-c, --count <n>", "probes per target", positiveInt, 5)
     .option(
@@ -150,10 +220,12 @@ export function buildProgram(): Command {
     )
     .action(async (ips: string[], opts) => {
       let targets = ips;
+      const configFile = opts.configFile ?? program.opts().configFile ??
+        DEFAULT_CONFIG;
       if (targets.length === 0) {
-        const loaded = await loadConfigFile(opts.configFile);
+        const loaded = await loadConfigFile(configFile);
         if (!loaded.ok) {
-          err(`Cannot load "${opts.configFile}":`);
+          err(`Cannot load "${configFile}":`);
           err(formatIssues(loaded.errors));
           Deno.exitCode = 2;
           return;
@@ -177,8 +249,7 @@ export function buildProgram(): Command {
     )
     .option(
       "-f, --config-file <path>",
-      "config file the service runs with",
-      "/etc/goavail/goavail.toml",
+      'config file the service runs with (default: "/etc/goavail/goavail.toml")',
     )
     .option(
       "--install",
@@ -197,7 +268,8 @@ export function buildProgram(): Command {
         execArgs: compiled
           ? undefined
           : ["run", ...RUN_FLAGS, new URL(Deno.mainModule).pathname],
-        configPath: opts.configFile,
+        configPath: opts.configFile ?? program.opts().configFile ??
+          "/etc/goavail/goavail.toml",
         user: opts.user,
         tokenFile: opts.tokenFile,
         write: out,

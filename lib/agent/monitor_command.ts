@@ -5,7 +5,7 @@
  */
 import { formatIssues, loadConfigFile } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
-import type { Config } from "../config/types.ts";
+import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
 import { quorumWarning } from "../cluster/quorum_warning.ts";
 import { weakKeyWarning } from "../cluster/crypto.ts";
 import { createCloudflareProvider } from "../dns/cloudflare.ts";
@@ -30,6 +30,7 @@ import type {
   RouteLookup,
 } from "../probe/types.ts";
 import { Agent } from "./agent.ts";
+import { unsupportedDnsProvider } from "./dns_providers.ts";
 import { isCluster } from "./config_view.ts";
 import { statusSnapshot } from "./agent_status.ts";
 import type { AgentDeps } from "./deps.ts";
@@ -44,6 +45,10 @@ export interface MonitorOptions {
   dryRun?: boolean;
   logFormat?: LogFormat;
   debug: boolean;
+  /** `-t/--type`: wins over `probe_type`. */
+  probeType?: ProbeType;
+  /** `-p/--dns-provider`. */
+  dnsProvider?: DnsProviderName;
 }
 
 /** What only `main.ts` may provide (it alone imports `ffi/`). */
@@ -68,6 +73,8 @@ export async function runMonitor(
     dryRun: opts.dryRun,
     logFormat: opts.logFormat,
     logLevel: opts.debug ? "debug" : undefined,
+    probeType: opts.probeType,
+    dnsProvider: opts.dnsProvider,
   };
   let log = createLogger({ format: opts.logFormat }).logger;
   // The listeners stay until the process exits: without one, a late SIGHUP
@@ -83,6 +90,14 @@ async function monitor(
   signals: Signals,
   useLogger: (logger: Logger) => void,
 ): Promise<number> {
+  const unsupported = opts.dnsProvider &&
+    unsupportedDnsProvider(opts.dnsProvider);
+  if (unsupported) {
+    createLogger({ format: opts.logFormat }).logger.error(
+      `Cannot start: ${unsupported}`,
+    );
+    return 1;
+  }
   const loaded = await loadConfigFile(opts.configFile);
   if (!loaded.ok) {
     const { logger } = createLogger({ format: opts.logFormat });

@@ -8,7 +8,7 @@
  */
 import { formatIssues } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
-import type { Config } from "../config/types.ts";
+import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
 import { forgetTarget } from "../observe/metric_catalog.ts";
 import type { Agent } from "./agent.ts";
@@ -128,6 +128,10 @@ export interface ConfigOverrides {
   dryRun?: boolean;
   logFormat?: "text" | "json";
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** `-t/--type` (the original's flag): wins over `probe_type`. */
+  probeType?: ProbeType;
+  /** `-p/--dns-provider` (the original's flag). */
+  dnsProvider?: DnsProviderName;
 }
 
 /** @returns `config` with the command line's overrides applied. */
@@ -140,6 +144,8 @@ export function withOverrides(
     dryRun: o?.dryRun ?? config.dryRun,
     logFormat: o?.logFormat ?? config.logFormat,
     logLevel: o?.logLevel ?? config.logLevel,
+    probeType: o?.probeType ?? config.probeType,
+    dnsProvider: o?.dnsProvider ?? config.dnsProvider,
   };
 }
 

@@ -4,11 +4,15 @@
  * `systemctl daemon-reload`). The command runner is injected so tests never
  * touch the host's systemd.
  *
- * The Cloudflare token reaches the service through `LoadCredential=`: systemd
- * copies it to `$CREDENTIALS_DIRECTORY/cloudflare_token`, readable only by the
- * service, so the token never sits in the environment or the config file.
+ * The Cloudflare token and the config's secret files (`crypto_key_file`, …)
+ * reach the service through `LoadCredential=`: systemd copies each to
+ * `$CREDENTIALS_DIRECTORY/NAME`, readable only by the service, so no secret
+ * sits in the environment or the config file, and the originals stay
+ * readable by root only.
  * @module
  */
+
+import { secretFileKeysOf } from "../config/load.ts";
 
 /** Where the unit is installed. */
 export const UNIT_PATH = "/etc/systemd/system/goavail.service";
@@ -31,6 +35,13 @@ export interface UnitOptions {
   user?: string;
   /** Token file passed with `LoadCredential=`; omitted = commented out. */
   tokenFile?: string;
+  /**
+   * Secret files of the config (`crypto_key_file`, …), each passed with
+   * `LoadCredential=NAME:PATH`: the agent reads the copy in
+   * `$CREDENTIALS_DIRECTORY`, so the files may stay readable by root only.
+   * @default []
+   */
+  credentials?: { name: string; path: string }[];
   /** Arguments before `monitor` (e.g. `run -A /opt/goavail/main.ts`). */
   execArgs?: string[];
   /** State directory when it is not `/var/lib/goavail`. */
@@ -103,6 +114,12 @@ export function renderUnit(o: UnitOptions): string {
       plainPath("token file", o.tokenFile)
     }`
     : `#LoadCredential=${TOKEN_CREDENTIAL}:${DEFAULT_TOKEN_FILE}`;
+  const secrets = (o.credentials ?? []).map((c) => {
+    if (!/^[a-z_]+$/.test(c.name)) {
+      throw new ServiceError(`Invalid credential name "${c.name}"`);
+    }
+    return `LoadCredential=${c.name}:${plainPath("secret file", c.path)}`;
+  });
   const stateDir = o.stateDir && o.stateDir !== "/var/lib/goavail"
     ? `ReadWritePaths=${plainPath("state directory", o.stateDir)}`
     : "# The default state_dir /var/lib/goavail is the StateDirectory above.";
@@ -138,6 +155,12 @@ export function renderUnit(o: UnitOptions): string {
     "# Cloudflare API token: the agent reads",
     `# $CREDENTIALS_DIRECTORY/${TOKEN_CREDENTIAL} when no other token is set.`,
     token,
+    ...(secrets.length
+      ? [
+        "# Secret files of the config, read from $CREDENTIALS_DIRECTORY/NAME.",
+        ...secrets,
+      ]
+      : []),
     ...denoRun,
     "StateDirectory=goavail",
     "StateDirectoryMode=0700",
@@ -251,12 +274,18 @@ export interface ServiceCommandOptions extends Partial<UnitOptions> {
   run?: CommandRunner;
   /** @default {@linkcode UNIT_PATH} */
   unitPath?: string;
+  /**
+   * Reads the config, for the secret files it names (`credentials` wins).
+   * @default Deno.readTextFile
+   */
+  readConfig?: (path: string) => Promise<string>;
 }
 
 /**
  * The `goavail service` command: prints the unit, or installs it. The token
  * credential line is active when `tokenFile` is given or
- * {@linkcode DEFAULT_TOKEN_FILE} exists.
+ * {@linkcode DEFAULT_TOKEN_FILE} exists; each secret file the config names
+ * (`crypto_key_file`, …) gets its `LoadCredential=` line.
  * @returns the process exit code: 0 done, 1 install failed, 2 bad input
  */
 export async function serviceCommand(
@@ -268,9 +297,24 @@ export async function serviceCommand(
   const tokenFile = o.tokenFile ??
     (await isFile(DEFAULT_TOKEN_FILE) ? DEFAULT_TOKEN_FILE : undefined);
   const fail = o.writeErr ?? o.write;
+  let credentials = o.credentials;
+  if (!credentials) {
+    const config = await (o.readConfig ?? Deno.readTextFile)(configPath)
+      .catch(() => null);
+    if (config === null) {
+      fail(
+        `# note: cannot read "${configPath}": no LoadCredential= lines for ` +
+          "its secret files; run this where the config is",
+      );
+    }
+    credentials = secretFileKeysOf(config ?? "").map((f) => ({
+      name: f.credential,
+      path: f.path,
+    }));
+  }
   let text: string;
   try {
-    text = renderUnit({ ...o, configPath, tokenFile });
+    text = renderUnit({ ...o, configPath, tokenFile, credentials });
   } catch (err) {
     fail(`error: ${err instanceof Error ? err.message : String(err)}`);
     return 2;

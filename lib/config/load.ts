@@ -9,7 +9,13 @@ import { IGNORED_SECTIONS, SECTIONS } from "./schema.ts";
 import { unknownKeyMessage } from "./key_hints.ts";
 import { resolve } from "./resolve.ts";
 import { show } from "./rules.ts";
-import type { Config } from "./types.ts";
+import {
+  configFileWarning,
+  listSecretFiles,
+  resolveSecretFiles,
+} from "./secret_files.ts";
+import { type SecretSource, systemSecretSource } from "./secret_source.ts";
+import type { Config, SecretFile } from "./types.ts";
 
 /** One problem in a config file. */
 export interface ConfigIssue {
@@ -45,12 +51,27 @@ export interface CheckedTree {
   paths: Record<string, string>;
 }
 
+/** Options of {@linkcode loadConfigText}. */
+export interface LoadOptions {
+  /** The file the text came from: its mode is checked when it holds secrets. */
+  path?: string;
+  /**
+   * Reads `*_file` keys and systemd credentials.
+   * @default the file system, without `$CREDENTIALS_DIRECTORY`
+   */
+  secrets?: SecretSource;
+}
+
 /**
- * Parses and validates TOML text.
+ * Parses and validates TOML text, reading the secret files it names.
  * @param text the file contents
+ * @param options the file's path and where secret files are read
  * @returns the resolved config with warnings, or every issue found
  */
-export function loadConfigText(text: string): LoadResult {
+export function loadConfigText(
+  text: string,
+  options: LoadOptions = {},
+): LoadResult {
   let raw: Record<string, unknown>;
   try {
     raw = parse(text) as Record<string, unknown>;
@@ -74,17 +95,47 @@ export function loadConfigText(text: string): LoadResult {
   const errors: ConfigIssue[] = [];
   const warnings: string[] = [];
   const tree = checkTree(raw, errors, warnings);
-  const config = resolve(tree, errors, warnings);
+  const secrets = options.secrets ?? systemSecretSource(false);
+  const found = resolveSecretFiles(tree, secrets, errors, warnings);
+  const config = {
+    ...resolve(tree, errors, warnings),
+    secretFiles: found.files,
+  };
+  const shared = options.path
+    ? configFileWarning(options.path, found.inline, secrets)
+    : null;
+  if (shared) warnings.push(shared);
   return errors.length
     ? { ok: false, errors }
     : { ok: true, value: { config, warnings } };
 }
 
 /**
- * Reads and validates a config file.
+ * Lists the secret files a config names, without reading them (for the
+ * service unit's `LoadCredential=` lines).
+ * @param text the config's TOML
+ * @returns the `*_file` keys set; [] when the text is not valid TOML
+ */
+export function secretFileKeysOf(text: string): SecretFile[] {
+  try {
+    const raw = parse(text) as Record<string, unknown>;
+    return listSecretFiles(checkTree(raw, [], []));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Reads and validates a config file, with the secret files it names and,
+ * under systemd, `$CREDENTIALS_DIRECTORY`.
+ * @param path the config file
+ * @param secrets where secret files are read @default the system's
  * @returns the resolved config, or every issue found (including a read error)
  */
-export async function loadConfigFile(path: string): Promise<LoadResult> {
+export async function loadConfigFile(
+  path: string,
+  secrets: SecretSource = systemSecretSource(),
+): Promise<LoadResult> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -101,7 +152,7 @@ export async function loadConfigFile(path: string): Promise<LoadResult> {
       errors: [{ path: "", message: `Cannot read ${show(path)}: ${why}` }],
     };
   }
-  return loadConfigText(text);
+  return loadConfigText(text, { path, secrets });
 }
 
 function checkTree(

@@ -88,6 +88,7 @@ export function resolve(
     dryRun: get(top, "dry_run", true),
     logLevel: get(top, "log_level", "info"),
     logFormat: get(top, "log_format", "text"),
+    dnsProvider: "cloudflare",
     members,
     cloudflare: {
       dnsDomain: get(cf, "dns_domain", ""),
@@ -108,6 +109,7 @@ export function resolve(
       slackWebhookUrl: slack ?? slackAddr?.url ?? null,
       slackFormat: slack ? "json" : slackAddr?.format ?? "json",
     },
+    secretFiles: [],
   };
 }
 

@@ -58,6 +58,8 @@ export const MEMBERS: SectionSpec = {
   min_peers_agree: integer(0, 100),
   crypto_key: secret(MIN_KEY_LENGTH),
   crypto_keys: list(secret(MIN_KEY_LENGTH), { nonEmpty: true }),
+  crypto_key_file: string(),
+  crypto_keys_file: string(),
   insecure_plaintext: boolean,
   heartbeat_interval: number(0.1, 60, " seconds"),
   peer_timeout: number(0.2, 600, " seconds"),
@@ -94,7 +96,9 @@ export const STATUS: SectionSpec = {
 /** `[notify]`: change notifications. */
 export const NOTIFY: SectionSpec = {
   webhook_url: url,
+  webhook_url_file: string(),
   slack_webhook_url: url,
+  slack_webhook_url_file: string(),
 };
 
 /** Every known section by canonical name ("" = top level). */

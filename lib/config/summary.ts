@@ -2,7 +2,12 @@
  * The `check-config` summary of a resolved config.
  * @module
  */
-import type { Config } from "./types.ts";
+import type { Config, DnsProviderName } from "./types.ts";
+
+const PROVIDER_NAMES: Record<DnsProviderName, string> = {
+  cloudflare: "Cloudflare",
+  route53: "Route 53",
+};
 
 /**
  * @param config a resolved config
@@ -37,7 +42,7 @@ export function summarize(config: Config, file: string): string[] {
     `  dns:        ${
       config.dryRun
         ? "dry-run (logs changes, makes none)"
-        : "LIVE: changes Cloudflare DNS"
+        : `LIVE: changes ${PROVIDER_NAMES[config.dnsProvider]} DNS`
     }`,
     `  state:      ${config.stateDir}`,
     `  status:     ${

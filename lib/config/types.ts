@@ -7,6 +7,9 @@
 /** How targets are probed. */
 export type ProbeType = "icmp" | "tcp";
 
+/** DNS providers a config may name (`-p/--dns-provider`, as the original). */
+export type DnsProviderName = "cloudflare" | "route53";
+
 /** Cluster settings (`[members]`). */
 export interface MembersConfig {
   /** Peer heartbeat addresses, `host:port`. @default [] */
@@ -71,6 +74,16 @@ export interface NotifyConfig {
   slackFormat: "json" | "form";
 }
 
+/** A `*_file` key in use (see `secret_files.ts`). */
+export interface SecretFile {
+  /** The key as written, e.g. "members.crypto_key_file". */
+  key: string;
+  /** The systemd credential that stands for it, e.g. "crypto_key". */
+  credential: string;
+  /** The file it names. */
+  path: string;
+}
+
 /** The whole resolved configuration. */
 export interface Config {
   /** Seconds between probes of one target (≥ 0.1). @default 1 */
@@ -97,8 +110,15 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Log line encoding. @default "text" */
   logFormat: "text" | "json";
+  /** Which provider's DNS is kept in line (`-p/--dns-provider`). @default "cloudflare" */
+  dnsProvider: DnsProviderName;
   members: MembersConfig;
   cloudflare: CloudflareConfig;
   status: StatusConfig;
   notify: NotifyConfig;
+  /**
+   * Secret files named by `*_file` keys, each with the systemd credential
+   * that stands for it under a service. @default []
+   */
+  secretFiles: SecretFile[];
 }

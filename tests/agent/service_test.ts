@@ -212,6 +212,7 @@ Deno.test("serviceCommand() prints the unit, or installs it and prints next step
     install: false,
     tokenFile: "/etc/goavail/cloudflare_token",
     write: (l) => lines.push(l),
+    readConfig: () => Promise.resolve(""),
   });
   assert.equal(code, 0);
   assert.equal(
@@ -247,6 +248,7 @@ Deno.test("serviceCommand() prints the unit, or installs it and prints next step
     ...BASE,
     execPath: "rel/goavail",
     install: false,
+    readConfig: () => Promise.resolve(""),
     write: () => assert.fail("nothing goes to stdout on error"),
     writeErr: (l) => errs.push(l),
   });
@@ -254,4 +256,59 @@ Deno.test("serviceCommand() prints the unit, or installs it and prints next step
   assert.deepEqual(errs, [
     'error: The binary must be an absolute path, got "rel/goavail"',
   ]);
+});
+
+Deno.test("serviceCommand() passes the config's secret files with LoadCredential=", async () => {
+  const lines: string[] = [];
+  const code = await serviceCommand({
+    ...BASE,
+    install: false,
+    tokenFile: "/etc/goavail/cloudflare_token",
+    write: (l) => lines.push(l),
+    readConfig: (path) => {
+      assert.equal(path, "/etc/goavail/goavail.toml");
+      return Promise.resolve(`[members]
+crypto_keys_file = "/etc/goavail/crypto_keys"
+[notify]
+webhook_url_file = "/etc/goavail/webhook_url"
+slack_webhook_url_file = "/etc/goavail/slack_webhook_url"
+`);
+    },
+  });
+  assert.equal(code, 0);
+  assert.deepEqual(keys(lines.join("\n")).get("LoadCredential"), [
+    "cloudflare_token:/etc/goavail/cloudflare_token",
+    "crypto_keys:/etc/goavail/crypto_keys",
+    "webhook_url:/etc/goavail/webhook_url",
+    "slack_webhook_url:/etc/goavail/slack_webhook_url",
+  ]);
+});
+
+Deno.test("serviceCommand() says so when it cannot read the config for its secret files", async () => {
+  const lines: string[] = [];
+  const errs: string[] = [];
+  const code = await serviceCommand({
+    ...BASE,
+    install: false,
+    write: (l) => lines.push(l),
+    writeErr: (l) => errs.push(l),
+    readConfig: () => Promise.reject(new Deno.errors.NotFound("gone")),
+  });
+  assert.equal(code, 0);
+  assert.ok(
+    errs.some((l) => l.includes("no LoadCredential= lines")),
+    errs.join(),
+  );
+  assert.ok(lines[0]?.startsWith("[Unit]"));
+});
+
+Deno.test("renderUnit() refuses a relative secret file path", () => {
+  assert.throws(
+    () =>
+      renderUnit({
+        ...BASE,
+        credentials: [{ name: "crypto_key", path: "crypto_key" }],
+      }),
+    /secret file must be an absolute path/,
+  );
 });
