@@ -16,8 +16,15 @@
  * wins over its path: the unit copies the same file there (`goavail service`
  * writes those `LoadCredential=` lines), and the service user need not be
  * able to read the original. With no key set at all, the credential alone is
- * used, as for the Cloudflare token. Also warns when a file that holds a
- * secret is readable by group or others.
+ * used, as for the Cloudflare token. Credentials are copied when the service
+ * starts and stay the same until it stops, so a changed secret file needs a
+ * restart, not a reload (https://systemd.io/CREDENTIALS/: "immutable during
+ * the service runtime").
+ *
+ * Also warns when a file that holds a secret is readable by group or others:
+ * the config itself when it holds one inline, and every secret file read from
+ * its path. Credential copies are not checked: "access to credentials is
+ * restricted to the service's user" (same page).
  * @module
  */
 import type { CheckedTree, ConfigIssue } from "./load.ts";
