@@ -325,7 +325,11 @@ export class Agent {
       intents,
       down,
       abstain: !decided.role.active,
-      wakeAtMs: decided.wakeAtMs,
+      wakeAtMs: decided.wakeAtMs === null
+        ? null
+        : now + (decided.wakeAtMs - input.now),
+      // The role again, from the facts of the moment of each call.
+      mayWrite: () => this.#decide(this.deps.clock.now()).decided.role.active,
       planner: (listing, snapshots) => {
         const plan = planWrites(decided, input, listing, snapshots);
         this.lastPlan = plan;
@@ -336,7 +340,7 @@ export class Agent {
 
   #decide(now: number) {
     const input = writeInput({
-      now,
+      now: this.deps.clock.monotonicMicros() / 1000,
       config: this.config,
       health: this.health,
       membership: this.membership,

@@ -158,9 +158,10 @@ export class DnsReconciler {
       const inputs = options.refresh?.() ?? first;
       if (inputs.abstain) return { ...report, status: "abstained" };
       report.attempts++;
-      const error = await this.#pass(inputs, report, perName);
+      const error = await this.#pass(inputs, report, perName, options.mayWrite);
       if (!error) return { ...report, status: "ok" };
       if (error === "stale") continue;
+      if (error === "lost_role") return { ...report, status: "abstained" };
       perName = true;
       if (error.kind === "auth") {
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
@@ -219,7 +220,8 @@ export class DnsReconciler {
     { intents, down, planner }: ReconcileInputs,
     report: ReconcileReport,
     perName: boolean,
-  ): Promise<DnsProviderError | "stale" | undefined> {
+    mayWrite: (() => boolean) | undefined,
+  ): Promise<DnsProviderError | "stale" | "lost_role" | undefined> {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
     let current: Map<string, DnsRecord[]>;
@@ -267,16 +269,31 @@ export class DnsReconciler {
       });
       return "stale";
     }
-    return await this.#applyAll(perName ? groupByName(ready) : [ready], report);
+    return await this.#applyAll(
+      perName ? groupByName(ready) : [ready],
+      report,
+      mayWrite,
+    );
   }
 
-  /** Applies groups in order; stops early on auth or rate limit errors. */
+  /**
+   * Applies groups in order; stops early on auth or rate limit errors, and
+   * before any group once `mayWrite()` says no.
+   */
   async #applyAll(
     groups: readonly Change[][],
     report: ReconcileReport,
-  ): Promise<DnsProviderError | undefined> {
+    mayWrite: (() => boolean) | undefined,
+  ): Promise<DnsProviderError | "lost_role" | undefined> {
     let worst: DnsProviderError | undefined;
     for (const group of groups) {
+      if (mayWrite && !mayWrite()) {
+        this.#log.info(
+          "No longer the cluster's writer; the rest of this pass is not sent",
+          { changes: group.length },
+        );
+        return "lost_role";
+      }
       const result = await this.#provider.apply(group);
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();

@@ -112,7 +112,10 @@ export interface WriteMemory {
 
 /** Everything the write decision reads. */
 export interface WriteInput {
-  /** This agent's wall clock, ms. */
+  /**
+   * This agent's monotonic clock, ms (handover timing: a wall-clock step
+   * must not shorten the wait).
+   */
   now: number;
   settings: WriteSettings;
   self: SelfFacts;
@@ -153,7 +156,7 @@ export interface IntentDecision {
   writable: boolean;
   isolation: { isolated: boolean; reason: string | null };
   ips: Map<string, IpDecision>;
-  /** Earliest wall ms at which a hold may lift by time alone. */
+  /** Earliest time (the clock of `WriteInput.now`) a hold may lift by time alone. */
   wakeAtMs: number | null;
   memory: WriteMemory;
 }
