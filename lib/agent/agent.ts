@@ -1,7 +1,7 @@
 /**
  * The agent: joins probe → health → cluster → DNS, owns the loops, reload and
- * shutdown. Decisions live in pure modules (health, decide, wish, isolation,
- * guards); trust, the cluster link and event reporting have files of their
+ * shutdown. Decisions live in pure modules (lib/health, and lib/write for every
+ * DNS write); trust, the cluster link and event reporting have files of their
  * own. This file wires and schedules them.
  * @module
  */
@@ -26,6 +26,7 @@ import { VERSION } from "../version.ts";
 import { AgentEvents } from "./agent_events.ts";
 import { collectMetrics } from "./agent_metrics.ts";
 import { ClusterLink } from "./cluster_link.ts";
+import { ClusterSnapshots } from "./cluster_snapshots.ts";
 import {
   isCluster,
   storedVerdicts,
@@ -60,6 +61,8 @@ export class Agent {
   readonly loss: LossWindow = new LossWindow();
   readonly metrics: AgentMetrics;
   readonly dns: WatchedProvider;
+  /** Record snapshots, shared with the cluster. */
+  readonly snapshots: ClusterSnapshots;
   readonly reconciler: DnsReconciler;
   readonly driver: DnsDriver;
   readonly notifier: Notifier;
@@ -106,9 +109,24 @@ export class Agent {
     }, this.startedAt);
     this.metrics.registry.onCollect(() => collectMetrics(this));
     this.dns = provider;
+    this.snapshots = new ClusterSnapshots({
+      store: deps.stateStore,
+      clock: deps.clock,
+      // Called once before the cluster link exists.
+      nodeId: () =>
+        this.cluster?.membership?.nodeId ?? this.config.members.nodeId,
+      replication: () => {
+        const m = this.membership;
+        if (!m || !isCluster(this.config)) return null;
+        return {
+          needed: this.config.members.minPeersAgree,
+          send: () => m.replicateNow(),
+        };
+      },
+    });
     this.reconciler = new DnsReconciler(
       provider,
-      deps.stateStore,
+      this.snapshots,
       reconcilerSettings(config),
       {
         clock: deps.clock,
@@ -147,7 +165,19 @@ export class Agent {
       logger: deps.logger,
       transport: deps.peerTransport,
       localState: () => this.#localState(),
-      onHeartbeat: () => this.driver.kick(),
+      onHeartbeat: async (hb) => {
+        try {
+          await this.snapshots.merge(hb.snapshots);
+        } catch (e) {
+          this.log.error("Cannot save the snapshots a peer sent", {
+            peer: hb.from,
+            error: e,
+          });
+          throw e;
+        } finally {
+          this.driver.kick();
+        }
+      },
       onPeerChange: (peer, live) => this.#events.peer(peer, live),
     });
     this.trust = new VerdictTrust({
@@ -260,7 +290,9 @@ export class Agent {
       this.deps.logger.child("probe").debug("observation", { ...o });
     }
     const t = this.health.observe(o);
-    const trusted = this.trust.observed(o.ip);
+    // A send that failed here says nothing about the target: it is no
+    // fresh evidence for the verdict.
+    const trusted = o.fault !== "local" && this.trust.observed(o.ip);
     if (t) this.#onTransition(t);
     // A new outcome can start or end self-isolation, and a newly trusted
     // verdict can act: re-evaluate.
@@ -365,7 +397,12 @@ export class Agent {
     this.trust.checkFreeze();
     const view = this.health.view();
     for (const ip of this.trust.unsettled()) delete view[ip];
-    return { view, isolated: this.isolation.isolated };
+    return {
+      view,
+      isolated: this.isolation.isolated,
+      writable: this.decided?.writable ?? false,
+      snapshots: this.snapshots.entries(),
+    };
   }
 
   /**

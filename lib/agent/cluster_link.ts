@@ -5,6 +5,7 @@
  * @module
  */
 import type { Config } from "../config/types.ts";
+import { canonicalNodeId } from "../cluster/addr.ts";
 import { deriveKeyring } from "../cluster/crypto.ts";
 import { type LocalState, Membership } from "../cluster/membership.ts";
 import {
@@ -13,6 +14,7 @@ import {
   servePeerApp,
 } from "../cluster/server.ts";
 import type { PeerTransport } from "../cluster/transport.ts";
+import type { Heartbeat } from "../cluster/types.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 import { isCluster } from "./config_view.ts";
@@ -24,8 +26,11 @@ export interface ClusterLinkOptions {
   transport?: PeerTransport;
   /** What each heartbeat carries. */
   localState: () => LocalState;
-  /** Called after each accepted heartbeat. */
-  onHeartbeat: () => void;
+  /**
+   * Called with each accepted heartbeat; the peer is answered once it
+   * resolves, and gets an error when it rejects.
+   */
+  onHeartbeat: (hb: Heartbeat) => Promise<void>;
   /** Called when a peer becomes live or is lost. */
   onPeerChange: (peer: string, live: boolean) => void;
 }
@@ -46,20 +51,22 @@ export class ClusterLink {
 
   /**
    * Brings the link in line with `config`: keeps membership (and its peer
-   * state) when this node's id is unchanged, replaces it otherwise.
-   * @throws when the peer server cannot listen on `local_addr`
+   * state) when this node's id is unchanged, replaces it otherwise. A new
+   * link is built and bound before the old one closes; when anything
+   * fails, the old link keeps running unchanged and the error is thrown.
+   * @throws when the keys, the peers or `local_addr` cannot be used
    */
   async apply(config: Config): Promise<void> {
     const m = config.members;
     if (!isCluster(config)) return await this.#close();
     const keyring = await deriveKeyring(m.cryptoKeys, m.insecurePlaintext);
-    if (this.membership && this.membership.nodeId === m.nodeId) {
+    const id = canonicalNodeId(m.nodeId, m.membersPort);
+    if (this.membership && this.membership.nodeId === id) {
       this.membership.setPeers(m.peers);
       this.membership.setKeyring(keyring);
       this.membership.setTiming(m.heartbeatInterval, m.peerTimeout);
       return;
     }
-    await this.#close();
     const o = this.#opt;
     const membership = new Membership({ ...m }, {
       keyring,
@@ -73,11 +80,11 @@ export class ClusterLink {
       rejections: membership.rejections,
       receive: async (frame: Uint8Array, from: string, remoteIp: string) => {
         const r = await membership.receive(frame, from, remoteIp);
-        if (r.ok) o.onHeartbeat();
+        if (r.ok) await o.onHeartbeat(r.value);
         return r;
       },
     };
-    this.#server = servePeerApp(
+    const server = servePeerApp(
       createPeerApp(receiver, { logger: o.logger }),
       m.localAddr!,
       {
@@ -85,8 +92,11 @@ export class ClusterLink {
         logger: o.logger,
       },
     );
+    const old = { membership: this.membership, server: this.#server };
     this.membership = membership;
+    this.#server = server;
     if (this.#running) membership.start();
+    await Promise.allSettled([old.membership?.stop(), old.server?.close()]);
   }
 
   /** Starts heartbeats (and any membership set up later). */
@@ -103,7 +113,7 @@ export class ClusterLink {
   nudge(): void {
     const m = this.membership;
     if (!m || !this.#running || this.#nudge) return;
-    this.#nudge = m.heartbeatNow().catch(() => {}).finally(
+    this.#nudge = m.heartbeatNow().then(() => {}, () => {}).finally(
       () => (this.#nudge = null),
     );
   }

@@ -6,7 +6,7 @@
 import { formatIssues, loadConfigFile } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
 import type { Config } from "../config/types.ts";
-import { quorumWarning } from "../cluster/decide.ts";
+import { quorumWarning } from "../cluster/quorum_warning.ts";
 import { weakKeyWarning } from "../cluster/crypto.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
 import {

@@ -11,7 +11,6 @@ import type { Membership } from "../cluster/membership.ts";
 import type {
   ClusterFacts,
   SelfFacts,
-  Vote,
   WriteInput,
   WriteMemory,
   WriteSettings,
@@ -101,7 +100,7 @@ export function writeInput(src: WriteSources): WriteInput {
     ? {
       linked: m !== null,
       configuredPeers: m?.peerIds ?? [],
-      live: m ? m.liveViews().map(toVote) : [],
+      live: m ? m.liveViews() : [],
       warmingUp: src.warmingUp,
     }
     : null;
@@ -111,16 +110,5 @@ export function writeInput(src: WriteSources): WriteInput {
     self,
     cluster,
     memory: src.memory,
-  };
-}
-
-function toVote(v: ReturnType<Membership["liveViews"]>[number]): Vote {
-  const relayed = v as Partial<Vote>;
-  return {
-    nodeId: v.nodeId,
-    isolated: v.isolated,
-    writable: relayed.writable ?? !v.isolated,
-    hears: relayed.hears ?? [],
-    view: v.view,
   };
 }

@@ -111,8 +111,10 @@ export async function deriveKey(secret: string): Promise<PeerKey> {
 }
 
 /**
- * Builds the keyring from `members.crypto_keys`.
- * @param secrets configured keys, newest first
+ * Builds the keyring from `members.crypto_keys`. Plaintext is allowed only
+ * when no key is set: with a key, an unauthenticated frame could forge any
+ * peer's votes, so `insecure_plaintext` is then ignored.
+ * @param secrets configured keys; the first seals, all open
  * @param insecurePlaintext `members.insecure_plaintext`
  */
 export async function deriveKeyring(
@@ -120,7 +122,7 @@ export async function deriveKeyring(
   insecurePlaintext: boolean,
 ): Promise<Keyring> {
   const keys = await Promise.all(secrets.map(deriveKey));
-  return { keys, allowPlaintext: insecurePlaintext };
+  return { keys, allowPlaintext: insecurePlaintext && keys.length === 0 };
 }
 
 /**

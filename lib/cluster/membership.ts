@@ -12,7 +12,7 @@ import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import { canonicalNodeId, parsePeerAddr, systemResolver } from "./addr.ts";
 import { type Keyring, sealHeartbeat } from "./crypto.ts";
-import type { AgentView } from "./decide.ts";
+import type { Vote } from "../write/types.ts";
 import type {
   LocalState,
   MembershipOptions,
@@ -176,19 +176,27 @@ export class Membership implements HeartbeatReceiver {
     return r;
   }
 
-  /** @returns views of live peers, for the decision rule. */
-  liveViews(): AgentView[] {
+  /** @returns the votes of live peers, for the write decision. */
+  liveViews(): Vote[] {
     const now = this.#clock.monotonicMicros();
-    const out: AgentView[] = [];
+    const out: Vote[] = [];
     for (const s of this.#table.slots()) {
       if (!s.last || !this.#isLive(s, now)) continue;
       out.push({
         nodeId: s.addr.id,
         isolated: s.last.isolated,
+        writable: s.last.writable,
+        hears: s.last.hears,
         view: s.last.view,
       });
     }
     return out;
+  }
+
+  /** @returns live peers that said they are writable, sorted (`hears`). */
+  hearsWritable(): string[] {
+    return this.liveViews().filter((v) => v.writable).map((v) => v.nodeId)
+      .sort();
   }
 
   /** @returns ids of live peers, sorted. */
@@ -216,9 +224,22 @@ export class Membership implements HeartbeatReceiver {
     return this.#table.slots().map((s) => s.status(now, this.#isLive(s, now)));
   }
 
-  /** Runs one heartbeat round now and waits for every send to settle. */
-  async heartbeatNow(): Promise<void> {
-    await this.#round(this.#stop?.signal ?? new AbortController().signal);
+  /**
+   * Runs one heartbeat round now and waits for every send to settle.
+   * @returns ids of the peers that accepted it
+   */
+  heartbeatNow(): Promise<string[]> {
+    return this.#round(this.#stop?.signal ?? new AbortController().signal);
+  }
+
+  /**
+   * Waits for sends in flight (they may carry older state), then runs one
+   * round with the current state.
+   * @returns ids of the peers that accepted it
+   */
+  async replicateNow(): Promise<string[]> {
+    await this.#table.settled();
+    return await this.heartbeatNow();
   }
 
   #timeoutMicros(): number {
@@ -232,7 +253,7 @@ export class Membership implements HeartbeatReceiver {
 
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const round = this.#round(signal).catch((e) => {
+      const round = this.#round(signal).then(() => {}, (e) => {
         this.#log.error("heartbeat round failed", { error: e });
       });
       this.#rounds.add(round);
@@ -241,9 +262,9 @@ export class Membership implements HeartbeatReceiver {
     }
   }
 
-  async #round(signal: AbortSignal): Promise<void> {
+  async #round(signal: AbortSignal): Promise<string[]> {
     this.#maintenance();
-    if (this.#table.size === 0 || signal.aborted) return;
+    if (this.#table.size === 0 || signal.aborted) return [];
     const state = this.#local();
     const hb: Heartbeat = {
       from: this.#selfId,
@@ -252,6 +273,9 @@ export class Membership implements HeartbeatReceiver {
       sentAt: Math.floor(this.#clock.now()),
       view: state.view,
       isolated: state.isolated,
+      writable: state.writable,
+      hears: this.hearsWritable(),
+      snapshots: state.snapshots ?? [],
     };
     let frame: Uint8Array;
     try {
@@ -260,7 +284,7 @@ export class Membership implements HeartbeatReceiver {
       if (this.#due("seal", WARN_EVERY_MS)) {
         this.#log.error("cannot seal heartbeat", { error: e });
       }
-      return;
+      return [];
     }
     if (frame.length > MAX_BODY_BYTES && this.#due("size", WARN_EVERY_MS)) {
       this.#log.error("heartbeat larger than peers accept", {
@@ -270,11 +294,16 @@ export class Membership implements HeartbeatReceiver {
       });
     }
     const timeout = this.#sendTimeoutMs();
-    await this.#table.sendAll(this.#getTransport(), frame, this.#selfId, {
-      clock: this.#clock,
-      timeoutMs: timeout,
-      signal,
-    });
+    return await this.#table.sendAll(
+      this.#getTransport(),
+      frame,
+      this.#selfId,
+      {
+        clock: this.#clock,
+        timeoutMs: timeout,
+        signal,
+      },
+    );
   }
 
   #getTransport(): PeerTransport {
@@ -305,9 +334,7 @@ export class Membership implements HeartbeatReceiver {
     const ring = this.#ring;
     if (ring.allowPlaintext && this.#due("plaintext", WARN_EVERY_MS)) {
       this.#log.warn(
-        ring.keys.length === 0
-          ? "cluster heartbeats are NOT encrypted or authenticated (insecure_plaintext = true); set crypto_key outside a lab"
-          : "unauthenticated plaintext heartbeats are still accepted (insecure_plaintext = true); remove it once every agent has the key",
+        "cluster heartbeats are NOT encrypted or authenticated (insecure_plaintext = true); set crypto_key outside a lab",
       );
     }
     if (this.#due("resolve", RESOLVE_EVERY_MS)) this.#table.resolveNames();

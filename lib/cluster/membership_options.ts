@@ -9,6 +9,7 @@ import type { Logger } from "../observe/log.ts";
 import type { HostResolver } from "./addr.ts";
 import type { Keyring } from "./crypto.ts";
 import type { PeerTransport } from "./transport.ts";
+import type { BookEntry } from "./snapshot_book.ts";
 import type { PeerView } from "./types.ts";
 
 /** What this agent tells its peers each heartbeat. */
@@ -16,6 +17,10 @@ export interface LocalState {
   view: PeerView;
   /** True while this agent suspects itself (self-isolation guard). */
   isolated: boolean;
+  /** This agent may be the cluster's writer (see `Heartbeat.writable`). */
+  writable: boolean;
+  /** The book of withdrawn records (see snapshot_book.ts). @default [] */
+  snapshots?: BookEntry[];
 }
 
 /** Settings of `Membership`, from `config.members`. */

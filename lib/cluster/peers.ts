@@ -55,6 +55,8 @@ export class PeerSlot {
   #sendSkipped = 0;
   #lastError: string | null = null;
   #accepted = 0;
+  /** Monotonic µs of the last "cannot open our key" warning. */
+  keyWarnedMicros: number | null = null;
 
   /** @param addr the parsed configured address */
   constructor(addr: PeerAddr) {
@@ -191,11 +193,13 @@ export class PeerTable {
     frame: Uint8Array,
     from: string,
     policy: SendPolicy,
-  ): Promise<void> {
-    const sends = this.slots().map((s) =>
+  ): Promise<string[]> {
+    const slots = this.slots();
+    const sends = slots.map((s) =>
       this.#track(this.#sendOne(s, transport, frame, from, policy))
     );
-    await Promise.all(sends);
+    const ok = await Promise.all(sends);
+    return slots.filter((_, i) => ok[i]).map((s) => s.addr.id);
   }
 
   async #sendOne(
@@ -204,9 +208,12 @@ export class PeerTable {
     frame: Uint8Array,
     from: string,
     policy: SendPolicy,
-  ): Promise<void> {
-    if (slot.inFlight) return slot.sent("skipped");
-    if (policy.signal.aborted) return;
+  ): Promise<boolean> {
+    if (slot.inFlight) {
+      slot.sent("skipped");
+      return false;
+    }
+    if (policy.signal.aborted) return false;
     const ac = new AbortController();
     slot.inFlight = ac;
     const onStop = () => ac.abort();
@@ -225,12 +232,31 @@ export class PeerTable {
       if (slot.inFlight === ac) slot.inFlight = null;
     }
     slot.sent(outcome);
+    if (outcome.status === 401) this.#warnKey(slot, policy.clock);
     if (!outcome.ok) {
       this.#log.debug("heartbeat send failed", {
         peer: slot.addr.id,
         error: outcome.error,
       });
     }
+    return outcome.ok;
+  }
+
+  /**
+   * A 401 means the peer could not open our frame with any key it has: in
+   * a rotation, this agent seals with a key the peer does not have yet.
+   * Warns at most once a minute per peer.
+   */
+  #warnKey(slot: PeerSlot, clock: Clock): void {
+    const now = clock.monotonicMicros();
+    if (
+      slot.keyWarnedMicros !== null && now - slot.keyWarnedMicros < 60_000_000
+    ) return;
+    slot.keyWarnedMicros = now;
+    this.#log.warn(
+      "peer cannot open this agent's heartbeats: it does not have the key they are sealed with (the first of crypto_keys). To rotate, add the new key second on every agent, then make it first, then drop the old one",
+      { peer: slot.addr.id },
+    );
   }
 
   /** Aborts every send in flight. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { type BookEntry, parseBookEntries } from "./snapshot_book.ts";
+
 /** A local verdict as carried between agents. */
 export type PeerVerdict = "up" | "down";
 
@@ -33,7 +35,25 @@ export interface Heartbeat {
   view: PeerView;
   /** True when the sender suspects itself; its votes then do not count. */
   isolated: boolean;
+  /**
+   * The sender may be the cluster's writer (not isolated, warmed up, linked,
+   * DNS writes not blocked). Absent (older agents): false.
+   */
+  writable: boolean;
+  /**
+   * Canonical ids of the peers the sender hears live and that said they are
+   * writable (relayed liveness for the writer election). Absent: [].
+   */
+  hears: string[];
+  /**
+   * The sender's book of withdrawn records (see snapshot_book.ts). Absent:
+   * [].
+   */
+  snapshots: BookEntry[];
 }
+
+/** Most ids accepted in `hears` (a cluster is a handful of agents). */
+export const MAX_HEARS = 64;
 
 /** What the receiver accepts as outside input: ok or a reason. */
 export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
@@ -121,6 +141,9 @@ const HEARTBEAT_KEYS = new Set([
   "sentAt",
   "view",
   "isolated",
+  "writable",
+  "hears",
+  "snapshots",
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -143,7 +166,17 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
       return { ok: false, error: `unknown key ${JSON.stringify(k)}` };
     }
   }
-  const { from, boot, seq, sentAt, view, isolated } = v;
+  const {
+    from,
+    boot,
+    seq,
+    sentAt,
+    view,
+    isolated,
+    writable,
+    hears,
+    snapshots,
+  } = v;
   if (typeof from !== "string" || from.length === 0 || from.length > 300) {
     return { ok: false, error: '"from" must be a non-empty string' };
   }
@@ -157,6 +190,13 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
   if (isolated !== undefined && typeof isolated !== "boolean") {
     return { ok: false, error: '"isolated" must be a boolean' };
   }
+  if (writable !== undefined && typeof writable !== "boolean") {
+    return { ok: false, error: '"writable" must be a boolean' };
+  }
+  const heard = parseHears(hears);
+  if (!heard.ok) return heard;
+  const book = parseBookEntries(snapshots);
+  if (!book.ok) return book;
   const parsed = parseView(view);
   if (!parsed.ok) return parsed;
   return {
@@ -168,8 +208,27 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
       sentAt,
       view: parsed.value,
       isolated: isolated ?? false,
+      writable: writable ?? false,
+      hears: heard.value,
+      snapshots: book.value,
     },
   };
+}
+
+function parseHears(v: unknown): Result<string[], string> {
+  if (v === undefined) return { ok: true, value: [] };
+  if (
+    !Array.isArray(v) || v.length > MAX_HEARS ||
+    !v.every((id) =>
+      typeof id === "string" && id.length > 0 && id.length <= 300
+    )
+  ) {
+    return {
+      ok: false,
+      error: `"hears" must be a list of at most ${MAX_HEARS} node ids`,
+    };
+  }
+  return { ok: true, value: [...new Set(v as string[])] };
 }
 
 function parseView(v: unknown): Result<PeerView, string> {

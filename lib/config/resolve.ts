@@ -157,6 +157,11 @@ function resolveMembers(
     (m.crypto_key === undefined ? [] : [m.crypto_key as string]);
   const insecurePlaintext = (m.insecure_plaintext as boolean | undefined) ??
     false;
+  if (insecurePlaintext && cryptoKeys.length > 0) {
+    warnings.push(
+      '"members.insecure_plaintext" is ignored: a crypto key is set, so only heartbeats sealed with one of the keys are accepted',
+    );
+  }
   if (cluster && cryptoKeys.length === 0 && !insecurePlaintext) {
     fail(
       "members.crypto_key",

@@ -48,7 +48,13 @@ export class ReconcileLog {
     }
     const verb = outcome.change.kind === "delete" ? "Removed" : "Restored";
     const line = `${verb} ${r.type} ${r.name} ${r.content}`;
-    if (dryRun) this.#log.debug(line, fields);
+    if (outcome.change.kind === "create" && !outcome.change.fromSnapshot) {
+      // No agent of the cluster holds a snapshot of this record.
+      this.#log.warn(
+        `${line} from the config defaults (ttl ${r.ttl}, proxied ${r.proxied}): no snapshot of it anywhere; if it existed before, its comment, tags and other settings are not kept`,
+        { ...fields, ttl: r.ttl, proxied: r.proxied, dry_run: dryRun },
+      );
+    } else if (dryRun) this.#log.debug(line, fields);
     else this.#log.info(line, fields);
   }
 

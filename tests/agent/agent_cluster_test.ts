@@ -56,6 +56,9 @@ async function beat(h: Harness, from: string, seq: number, v: PeerView) {
     sentAt: h.clock.now(),
     view: v,
     isolated: false,
+    writable: true,
+    hears: [h.agent.membership!.nodeId],
+    snapshots: [],
   }, ring);
   const res = await fetch("http://127.0.0.1:47100/v1/heartbeat", {
     method: "POST",

@@ -95,6 +95,22 @@ Deno.test("Agent abstains on local send errors and resumes when they clear", asy
   }
 });
 
+Deno.test("Agent does not count local send errors as fresh probes of a verdict", async () => {
+  const h = await startHarness();
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    for (let i = 0; i < 5; i++) {
+      h.prober().emit({ "192.0.2.1": true, "192.0.2.2": true });
+      h.prober().emit({ "192.0.2.3": "local" });
+    }
+    const unsettled = h.agent.trust.unsettled();
+    assert(!unsettled.has("192.0.2.1"), "probed: settled");
+    assert(unsettled.has("192.0.2.3"), "only local errors: not settled");
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("Agent removes at most max_removals_fraction of a hostname's IPs", async () => {
   const h = await startHarness(
     BASE_TOML.replace(

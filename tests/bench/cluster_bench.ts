@@ -79,6 +79,9 @@ async function measure(
     sentAt: NOW,
     view,
     isolated: false,
+    writable: true,
+    hears: [],
+    snapshots: [],
   };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(hb)).length;
   const frame = await sealHeartbeat(hb, ring);

@@ -58,7 +58,22 @@ Deno.test("parseHeartbeat() validates every field", () => {
   const r = parseHeartbeat(good);
   assert.ok(r.ok);
   assert.equal(r.value.isolated, false);
+  assert.equal(r.value.writable, false, "an older agent is not writable");
+  assert.deepEqual(r.value.hears, []);
+  const relayed = parseHeartbeat({
+    ...good,
+    writable: true,
+    hears: ["b:1", "c:1", "b:1"],
+  });
+  assert.ok(relayed.ok);
+  assert.equal(relayed.value.writable, true);
+  assert.deepEqual(relayed.value.hears, ["b:1", "c:1"]);
   const bad: unknown[] = [
+    { ...good, writable: 1 },
+    { ...good, hears: "b:1" },
+    { ...good, hears: [""] },
+    { ...good, hears: [7] },
+    { ...good, hears: Array.from({ length: 65 }, (_, i) => `h${i}:1`) },
     null,
     [],
     { ...good, extra: 1 },

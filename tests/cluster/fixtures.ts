@@ -15,6 +15,7 @@ export const A = "10.0.0.1:7947";
 export const B = "10.0.0.2:7947";
 export const C = "10.0.0.3:7947";
 export const A_IP = "10.0.0.1";
+export const C_IP = "10.0.0.3";
 export const KEY_NEW = "c2VjcmV0LW5ldy1rZXktZm9yLXRlc3RzLW9ubHktMzJi";
 export const KEY_OLD = "c2VjcmV0LW9sZC1rZXktZm9yLXRlc3RzLW9ubHktMzJi";
 export const KEY_OTHER = "an-unrelated-key-nobody-configured";
@@ -52,6 +53,9 @@ export function heartbeat(
     sentAt: clock.now(),
     view: viewOf(3),
     isolated: false,
+    writable: true,
+    hears: [],
+    snapshots: [],
     ...over,
   };
 }
@@ -61,6 +65,8 @@ export class FakeTransport implements PeerTransport {
   sent: { peer: string; frame: Uint8Array; from: string; at: number }[] = [];
   /** Peers whose sends hang until aborted. */
   hang = new Set<string>();
+  /** Peers that answer with this HTTP status (a refusal). */
+  refuse = new Map<string, number>();
   closed = 0;
   constructor(private clock: ManualClock) {}
 
@@ -71,6 +77,14 @@ export class FakeTransport implements PeerTransport {
     signal: AbortSignal,
   ): Promise<SendOutcome> {
     this.sent.push({ peer: peer.id, frame, from, at: this.clock.now() });
+    const refused = this.refuse.get(peer.id);
+    if (refused !== undefined) {
+      return Promise.resolve({
+        ok: false,
+        status: refused,
+        error: `HTTP ${refused}`,
+      });
+    }
     if (!this.hang.has(peer.id)) {
       return Promise.resolve({ ok: true, status: 204 });
     }
@@ -114,7 +128,7 @@ export async function receiverB(
     peerTimeout: 3,
   }, {
     keyring,
-    localState: () => ({ view: viewOf(2), isolated: false }),
+    localState: () => ({ view: viewOf(2), isolated: false, writable: true }),
     transport,
     clock,
     logger: options.logger,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { deriveKeyring } from "../../lib/cluster/crypto.ts";
-import { decide, isPreferredWriter } from "../../lib/cluster/decide.ts";
+import { intentOf, tally } from "../../lib/write/quorum.ts";
+import { electWriter } from "../../lib/write/writer.ts";
 import type { PeerView } from "../../lib/cluster/types.ts";
 import {
   type HeartbeatReceiver,
@@ -48,7 +49,11 @@ Deno.test("servePeerApp() exchanges heartbeats between two agents on 127.0.0.1",
         peerTimeout: 1,
       }, {
         keyring,
-        localState: () => ({ view: viewOf(200 + i), isolated: false }),
+        localState: () => ({
+          view: viewOf(200 + i),
+          isolated: false,
+          writable: true,
+        }),
       });
       members[i] = m;
       agents.push(m);
@@ -92,7 +97,7 @@ Deno.test("HttpPeerTransport.send() reports HTTP refusals and dead peers", async
   }
 });
 
-Deno.test("three agents over HTTP reach one decision per IP", async () => {
+Deno.test("three agents over HTTP agree on the intents and on one writer", async () => {
   const n = 3;
   const members: (Membership | null)[] = [null, null, null];
   const servers: PeerServer[] = [];
@@ -120,7 +125,14 @@ Deno.test("three agents over HTTP reach one decision per IP", async () => {
         membersPort: 7947,
         heartbeatInterval: 0.05,
         peerTimeout: 1,
-      }, { keyring, localState: () => ({ view: views[i]!, isolated: false }) });
+      }, {
+        keyring,
+        localState: () => ({
+          view: views[i]!,
+          isolated: false,
+          writable: true,
+        }),
+      });
       members[i] = m;
       agents.push(m);
     }
@@ -129,21 +141,30 @@ Deno.test("three agents over HTTP reach one decision per IP", async () => {
       () => agents.every((m) => m.liveIds().length === n - 1),
       "every agent sees the others",
     );
+    // Let every agent hear the others say they are writable.
+    await until(
+      () => agents.every((m) => m.liveViews().every((v) => v.hears.length > 0)),
+      "every agent relays what it hears",
+    );
     const self = (i: number) => ({
       nodeId: agents[i]!.nodeId,
       isolated: false,
+      writable: true,
+      hears: [],
       view: views[i]!,
     });
-    const x = agents.map((m, i) =>
-      decide("192.0.2.10", self(i), m.liveViews(), 1)
+    const votes = (i: number) => [self(i), ...agents[i]!.liveViews()];
+    const intents = (ip: string) =>
+      agents.map((_, i) => intentOf(tally(ip, votes(i)), 2));
+    assert.deepEqual(intents("192.0.2.10"), ["absent", "absent", "absent"]);
+    assert.deepEqual(intents("192.0.2.20"), ["present", "present", "present"]);
+    const elections = agents.map((m, i) =>
+      electWriter(self(i), m.liveViews(), m.peerIds)
     );
-    assert.deepEqual(x.map((d) => d.intent), ["absent", "absent", "hold"]);
-    const writers = x.filter((d, i) => isPreferredWriter(ids[i]!, d.writers));
-    assert.equal(writers.length, 1, "exactly one preferred writer");
-    const y = agents.map((m, i) =>
-      decide("192.0.2.20", self(i), m.liveViews(), 1)
-    );
-    assert.deepEqual(y.map((d) => d.intent), ["present", "present", "hold"]);
+    const lowest = [...ids].sort()[0];
+    assert.deepEqual(elections.map((e) => e.writer), [lowest, lowest, lowest]);
+    const writer = ids.indexOf(lowest!);
+    assert.equal(elections[writer]!.acks, 3, "the writer is acknowledged");
   } finally {
     await Promise.all(agents.map((m) => m.stop()));
     await Promise.all(servers.map((s) => s.close()));

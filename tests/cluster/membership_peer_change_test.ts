@@ -25,7 +25,7 @@ Deno.test("Membership reports each peer going live and being lost to onPeerChang
     peerTimeout: 3,
   }, {
     keyring: await ring(KEY_NEW),
-    localState: () => ({ view: viewOf(2), isolated: false }),
+    localState: () => ({ view: viewOf(2), isolated: false, writable: true }),
     transport: new FakeTransport(clock),
     clock,
     resolver: () => Promise.resolve([]),

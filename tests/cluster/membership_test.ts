@@ -12,6 +12,7 @@ import {
   A_IP,
   B,
   C,
+  C_IP,
   captureLogger,
   FakeTransport,
   heartbeat,
@@ -69,7 +70,7 @@ Deno.test("Membership sends a hung peer's heartbeat without delaying others", as
     peerTimeout: 3,
   }, {
     keyring: await ring(KEY_NEW),
-    localState: () => ({ view: {}, isolated: false }),
+    localState: () => ({ view: {}, isolated: false, writable: true }),
     transport,
     clock,
     sendTimeoutMs: 2500,
@@ -103,7 +104,7 @@ Deno.test("Membership.stop() aborts hung sends and leaves no timers", async () =
     peerTimeout: 0.03,
   }, {
     keyring: await ring(KEY_NEW),
-    localState: () => ({ view: viewOf(10), isolated: false }),
+    localState: () => ({ view: viewOf(10), isolated: false, writable: true }),
     transport,
     clock: systemClock,
     sendTimeoutMs: 60_000,
@@ -131,6 +132,39 @@ Deno.test("Membership.liveViews() counts a peer only within peer_timeout", async
   assert.equal(st?.viewDown, 2);
   assert.ok((await fromA(m, clock, 2)).ok);
   assert.deepEqual(m.liveIds(), [A], "live again on the next heartbeat");
+});
+
+Deno.test("Membership relays the writable peers it hears in its heartbeats", async () => {
+  const { m, clock, transport } = await receiverB();
+  try {
+    const fromPeer = async (from: string, ip: string, writable: boolean) => {
+      const hb = heartbeat(clock, { from, writable, hears: [B] });
+      const frame = await sealHeartbeat(hb, await ring(KEY_NEW));
+      return m.receive(frame, from, ip);
+    };
+    assert.ok((await fromPeer(A, A_IP, true)).ok);
+    assert.ok((await fromPeer(C, C_IP, false)).ok);
+    const votes = m.liveViews();
+    assert.deepEqual(votes.map((v) => [v.nodeId, v.writable, v.hears]), [
+      [A, true, [B]],
+      [C, false, [B]],
+    ]);
+    assert.deepEqual(m.hearsWritable(), [A], "C is live but not writable");
+    m.start();
+    await until(() => sendsDone(m) === 1, "first round");
+    const sent = await openHeartbeat(
+      transport.sent[0]!.frame,
+      B,
+      await ring(KEY_NEW),
+    );
+    assert.ok(sent.ok);
+    assert.deepEqual(sent.value.hears, [A]);
+    assert.equal(sent.value.writable, true, "from localState()");
+    clock.advance(3001);
+    assert.deepEqual(m.hearsWritable(), [], "a lost peer is not relayed");
+  } finally {
+    await m.stop();
+  }
 });
 
 Deno.test("Membership.lostAllPeers() reports losing every peer", async () => {
@@ -219,7 +253,7 @@ Deno.test("Membership.receive() checks a named peer against its resolved IPs", a
     peerTimeout: 3,
   }, {
     keyring: await ring(KEY_NEW),
-    localState: () => ({ view: {}, isolated: false }),
+    localState: () => ({ view: {}, isolated: false, writable: true }),
     transport: new FakeTransport(clock),
     clock,
     resolver: (host) =>
@@ -251,11 +285,33 @@ Deno.test("Membership logs each peer going live and being lost", async () => {
   assert.match(lost[0] ?? "", /peer=10\.0\.0\.1:7947/);
 });
 
-Deno.test("Membership warns while plaintext is still accepted next to a key", async () => {
+Deno.test("Membership refuses plaintext next to a key, even with insecure_plaintext", async () => {
+  const { m } = await receiverB({ keys: [KEY_NEW], insecure: true });
+  const plain = new Uint8Array([
+    0,
+    ...new TextEncoder().encode(JSON.stringify(heartbeat(new ManualClock()))),
+  ]);
+  const r = await m.receive(plain, A, A_IP);
+  assert.deepEqual(r, { ok: false, error: "plaintext_refused" });
+  assert.equal(m.rejections.get("plaintext_refused"), 1);
+});
+
+Deno.test("Membership warns, once a minute, when a peer cannot open its key", async () => {
   const { logger, lines } = captureLogger();
-  const { m } = await receiverB({ keys: [KEY_NEW], insecure: true, logger });
+  const { m, clock, transport } = await receiverB({ logger });
+  transport.refuse.set(A, 401);
+  const warned = () =>
+    lines.filter((l) => l.includes("does not have the key")).length;
   await m.heartbeatNow();
-  assert.ok(
-    lines.some((l) => l.includes("plaintext heartbeats are still accepted")),
+  await m.heartbeatNow();
+  assert.equal(warned(), 1);
+  assert.match(
+    lines.find((l) => l.includes("does not have the key"))!,
+    /10\.0\.0\.1/,
   );
+  clock.advance(60_001);
+  await m.heartbeatNow();
+  assert.equal(warned(), 2);
+  transport.refuse.clear();
+  assert.deepEqual((await m.heartbeatNow()).sort(), [A, C], "delivered ids");
 });

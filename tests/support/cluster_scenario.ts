@@ -18,6 +18,7 @@ import type { PeerView } from "../../lib/cluster/types.ts";
 import { AgentLab, LAB_CRYPTO_KEY, type StatusDoc } from "./agent_lab.ts";
 import { describeOps, type WriteOp } from "./lab_audit.ts";
 import { parseProm, sampleValue } from "./prom_parse.ts";
+import { handoverMs } from "../../lib/agent/write_facts.ts";
 
 export { deriveKeyring, LAB_CRYPTO_KEY };
 export type { Keyring };
@@ -30,6 +31,14 @@ export const THRESHOLD = 3;
 export const HEARTBEAT_MS = 500;
 /** Removal bound: threshold × interval + 2 s + two heartbeats. */
 export const BOUND_MS = THRESHOLD * INTERVAL_MS + 2000 + 2 * HEARTBEAT_MS;
+/** Peer timeout of the lab agents (the default, 3 heartbeats), ms. */
+export const PEER_TIMEOUT_MS = 3 * HEARTBEAT_MS;
+/**
+ * Removal bound after the writer is lost: the survivors notice the loss
+ * (peer timeout), wait out the handover (SAFETY.md, rule H), then remove.
+ */
+export const TAKEOVER_MS = PEER_TIMEOUT_MS +
+  handoverMs(PEER_TIMEOUT_MS / 1000, HEARTBEAT_MS / 1000) + BOUND_MS;
 /** Long enough for a non-preferred writer's grace (rank 2 × 2 heartbeats). */
 export const SETTLE_MS = 4 * HEARTBEAT_MS + 1500;
 
@@ -43,10 +52,11 @@ export async function withCluster(
   fn: (lab: AgentLab) => Promise<void>,
   agents = [0, 1, 2],
   reconcileInterval = 60,
+  targets = 3,
 ): Promise<void> {
   const lab = await AgentLab.create({
     agents: 3,
-    targets: 3,
+    targets,
     interval: INTERVAL_MS / 1000,
     failureThreshold: THRESHOLD,
     heartbeatInterval: HEARTBEAT_MS / 1000,
@@ -167,7 +177,17 @@ export function frame(
   v: PeerView,
 ): Promise<Uint8Array> {
   return sealHeartbeat(
-    { from, boot, seq, sentAt: Date.now(), view: v, isolated: false },
+    {
+      from,
+      boot,
+      seq,
+      sentAt: Date.now(),
+      view: v,
+      isolated: false,
+      writable: false,
+      hears: [],
+      snapshots: [],
+    },
     ring,
   );
 }
