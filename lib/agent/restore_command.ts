@@ -177,6 +177,8 @@ async function restore(
   const { logger, settings } = createLogger({ level: "warn" });
   let store: FileStateStore;
   try {
+    // Refuse a corrupt file rather than let the store move it aside.
+    await readStateFile(stateFilePath(config.stateDir));
     store = await FileStateStore.open(config.stateDir, { logger });
   } catch (e) {
     opts.writeErr(`Cannot restore: ${(e as Error).message}`);

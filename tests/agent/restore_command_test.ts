@@ -260,3 +260,16 @@ ip_addresses = ["192.0.2.1"]
     ]);
   });
 });
+
+Deno.test("runRestore() --no-dry-run refuses a corrupt state file and leaves it in place", async () => {
+  await withEnv(async ({ fake, dir, err, run }) => {
+    await Deno.writeTextFile(`${dir}/state/state.json`, '{"version":1,"snap');
+    assertEquals(await run(["192.0.2.3"], false), 1);
+    assert(err[0]!.includes("is not valid"), err[0]);
+    assertEquals(
+      await Deno.readTextFile(`${dir}/state/state.json`),
+      '{"version":1,"snap',
+    );
+    assertEquals(fake.audit, []);
+  });
+});
