@@ -13,11 +13,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import {
-  AgentLab,
-  type AgentProc,
-  type StatusDoc,
-} from "../support/agent_lab.ts";
+import { AgentLab, type AgentProc } from "../support/agent_lab.ts";
 import { labTest, run } from "../support/netns.ts";
 import { must } from "../support/lab_exec.ts";
 import { parseStateFile } from "../../lib/agent/state_file.ts";
