@@ -43,6 +43,12 @@ import { VerdictTrust } from "./trust.ts";
 import { decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput } from "./write_facts.ts";
+import {
+  snapshotOrigin,
+  unmanagedRecords,
+  warnUnmanaged,
+  withdrawnRecords,
+} from "./withdrawn.ts";
 
 /** A running goavail agent. */
 export class Agent {
@@ -183,6 +189,12 @@ export class Agent {
     });
     this.prober = this.makeProber(config);
     this.#reloader = new Reloader(this);
+    deps.stateStore.setOrigin(snapshotOrigin(config, deps.hostname));
+    warnUnmanaged(
+      this.log,
+      unmanagedRecords(withdrawnRecords(deps.stateStore), config),
+      deps.stateStore.path ?? null,
+    );
   }
 
   /**

@@ -140,6 +140,8 @@ export interface HarnessOptions {
    * of a stub that answers "ok". @default false
    */
   realFetch?: boolean;
+  /** The state store the agent starts with. @default a new, empty one */
+  store?: MemoryStateStore;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -151,7 +153,7 @@ export async function startHarness(
     zones: [{ name: "example.com", records: RECORDS }],
   });
   const clock = new ManualClock(1_800_000_000_000);
-  const store = new MemoryStateStore();
+  const store = options.store ?? new MemoryStateStore();
   const logs: string[] = [];
   const { logger, settings } = createLogger({
     sink: (l) => logs.push(l),
