@@ -30,6 +30,11 @@ export interface SnapshotInfo {
   by: string | null;
   /** The zone the record was in (`dns_domain` at the time). */
   zone: string | null;
+  /**
+   * Its version in the cluster's snapshot book (lib/cluster/
+   * snapshot_book.ts); absent in files of older versions (then 0).
+   */
+  v?: number;
 }
 
 /** The JSON document in `state.json`. */
@@ -223,6 +228,7 @@ function parseSaved(
       nullableString(i.zone)
     ) {
       out[k] = { at: i.at, by: i.by ?? null, zone: i.zone ?? null };
+      if (Number.isSafeInteger(i.v) && i.v! >= 0) out[k].v = i.v;
     }
   }
   return out;

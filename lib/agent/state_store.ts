@@ -52,8 +52,13 @@ export interface StateStore {
   /**
    * Saves several records in one durable write. On rejection none of them
    * is saved, in memory or on disk.
+   * @param versions per record key: the book version, and the agent that
+   *   made it when it is another one (replicated snapshots)
    */
-  putSnapshots(records: readonly DnsRecord[]): Promise<void>;
+  putSnapshots(
+    records: readonly DnsRecord[],
+    versions?: ReadonlyMap<string, { v: number; by: string }>,
+  ): Promise<void>;
   /** Drops snapshots by key; unknown keys are ignored. */
   dropSnapshots(keys: readonly string[]): Promise<void>;
   /** @returns the last verdict per IP. */
@@ -114,7 +119,10 @@ export class MemoryStateStore implements StateStore {
    * Saves each record (id removed) under its key, in one write; when the
    * write fails, the previous snapshots of those keys are put back.
    */
-  async putSnapshots(records: readonly DnsRecord[]): Promise<void> {
+  async putSnapshots(
+    records: readonly DnsRecord[],
+    versions?: ReadonlyMap<string, { v: number; by: string }>,
+  ): Promise<void> {
     if (records.length === 0) return;
     const before = new Map<string, [DnsRecord?, SnapshotInfo?]>();
     const info = { at: this.#clock.now(), ...this.#origin };
@@ -125,7 +133,8 @@ export class MemoryStateStore implements StateStore {
       }
       const { id: _id, ...rest } = record;
       this.data.snapshots[key] = structuredClone(rest);
-      this.data.saved[key] = { ...info };
+      const version = versions?.get(key);
+      this.data.saved[key] = version ? { ...info, ...version } : { ...info };
     }
     await this.persist(() => {
       for (const [key, [snapshot, saved]] of before) {

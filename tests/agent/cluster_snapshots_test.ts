@@ -85,3 +85,45 @@ Deno.test("ClusterSnapshots seeded from the state file offers its snapshots to p
   });
   assert.deepEqual(snapshots.entries().map((e) => [e.v, e.record]), [[0, X]]);
 });
+
+Deno.test("ClusterSnapshots keeps the newest snapshot over a restart, against an older tombstone", async () => {
+  const clock = new ManualClock(1_800_000_000_000);
+  const peer = new ClusterSnapshots({
+    store: new MemoryStateStore(),
+    clock,
+    nodeId: () => "e:7947",
+    replication: () => null,
+  });
+  await peer.putSnapshots([X]);
+  clock.advance(600_000);
+  await peer.dropSnapshots([recordKey(X)]);
+  clock.advance(600_000);
+  // The writer removes X again; only b takes the new snapshot.
+  const newer = { ...X, comment: "newer" };
+  const store = new MemoryStateStore({ clock });
+  const before = new ClusterSnapshots({
+    store,
+    clock,
+    nodeId: () => "b:7947",
+    replication: () => null,
+  });
+  const writer = new ClusterSnapshots({
+    store: new MemoryStateStore(),
+    clock,
+    nodeId: () => "a:7947",
+    replication: () => null,
+  });
+  await writer.putSnapshots([newer]);
+  await before.merge(writer.entries());
+  // b restarts from its state file, then hears the peer's old tombstone.
+  clock.advance(60_000);
+  const after = new ClusterSnapshots({
+    store,
+    clock,
+    nodeId: () => "b:7947",
+    replication: () => null,
+  });
+  await after.merge(peer.entries());
+  assert.equal(after.snapshots().get(recordKey(X))?.comment, "newer");
+  assert.equal(store.snapshots().get(recordKey(X))?.comment, "newer");
+});
