@@ -405,6 +405,7 @@ export class Agent {
       view,
       isolated: this.isolation.isolated,
       writable: this.decided?.writable ?? false,
+      acked: this.decided?.acked ?? false,
       snapshots: this.snapshots.entries(),
     };
   }
