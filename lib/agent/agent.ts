@@ -27,6 +27,7 @@ import { AgentEvents } from "./agent_events.ts";
 import { collectMetrics } from "./agent_metrics.ts";
 import { ClusterLink } from "./cluster_link.ts";
 import { ClusterSnapshots } from "./cluster_snapshots.ts";
+import { DnsHealth } from "./dns_health.ts";
 import {
   isCluster,
   storedVerdicts,
@@ -61,6 +62,12 @@ export class Agent {
   readonly loss: LossWindow = new LossWindow();
   readonly metrics: AgentMetrics;
   readonly dns: WatchedProvider;
+  /** Failing DNS passes (a writer that cannot write steps down). */
+  readonly dnsHealth: DnsHealth = new DnsHealth(() =>
+    this.log.warn(
+      "DNS passes have failed for a minute: no longer standing for the cluster's writer for 5 minutes, so an agent that can reach the DNS API takes over",
+    )
+  );
   /** Record snapshots, shared with the cluster. */
   readonly snapshots: ClusterSnapshots;
   readonly reconciler: DnsReconciler;
@@ -140,6 +147,7 @@ export class Agent {
       wish: () => this.#wish(),
       onReport: (r) => {
         this.lastReport = r;
+        this.dnsHealth.note(r, deps.clock.now());
         this.#settlePlan(r);
         this.#events.report(r);
       },
@@ -359,7 +367,9 @@ export class Agent {
       clusterExpected: isCluster(this.config),
       unsettled: this.trust.unsettled(),
       warmingUp: this.trust.warmingUp(now),
-      dnsBlocked: this.reconciler.authBlocked(now),
+      // On a single node nobody could take over: keep trying instead.
+      dnsBlocked: this.reconciler.authBlocked(now) ||
+        (isCluster(this.config) && this.dnsHealth.steppedDown(now)),
       memory: this.#writeMemory,
     });
     return { input, decided: decideIntents(input) };
