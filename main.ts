@@ -13,13 +13,17 @@ import {
 import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
 import type { DnsProviderName, ProbeType } from "./lib/config/types.ts";
 import { runCheckConfig } from "./lib/cli/check_config.ts";
+import { unsupportedDnsProvider } from "./lib/agent/dns_providers.ts";
 import { versionInfo } from "./lib/version.ts";
 import { generateCryptoKey } from "./lib/cluster/crypto.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
 import { openIcmpSockets } from "./ffi/icmp_socket.ts";
 import { lookupRoute } from "./ffi/route_lookup.ts";
+import { lockStateDir } from "./ffi/file_lock.ts";
 import { runProbeCommand } from "./lib/probe/probe_command.ts";
 import { serviceCommand } from "./lib/agent/service.ts";
+import { runSnapshots } from "./lib/agent/snapshots_command.ts";
+import { runRestore } from "./lib/agent/restore_command.ts";
 
 const encoder = new TextEncoder();
 const out = (line: string) =>
@@ -175,7 +179,7 @@ export function buildProgram(): Command {
         debug: f.debug === true,
         probeType: probeTypeOf(f.type),
         dnsProvider: f.dnsProvider,
-      }, { openIcmpSockets, hasRoute: lookupRoute });
+      }, { openIcmpSockets, lockStateDir, hasRoute: lookupRoute });
     });
 
   const checkConfig = addOriginalFlags(
@@ -275,6 +279,68 @@ export function buildProgram(): Command {
         write: out,
         writeErr: err,
       });
+    });
+
+  program.command("snapshots")
+    .description(
+      "List the withdrawn records saved in state_dir: name, type, content, ttl, " +
+        "proxied, comment, tags, when and by which agent each was saved, and " +
+        "whether the agent still restores it (records whose IP, hostname or zone " +
+        "left the config are only restored by `goavail restore`). Read-only; safe " +
+        "while an agent runs.",
+    )
+    .option(
+      "-f, --config-file <path>",
+      `config whose state_dir to read (default: "${DEFAULT_CONFIG}")`,
+    )
+    .option("--json", "print a JSON array instead of a table")
+    .action(async (opts) => {
+      Deno.exitCode = await runSnapshots({
+        configFile: opts.configFile ?? program.opts().configFile ??
+          DEFAULT_CONFIG,
+        json: opts.json === true,
+        write: out,
+        writeErr: err,
+      });
+    });
+
+  program.command("restore")
+    .description(
+      "Put withdrawn records back now, exactly as saved, through the config's DNS " +
+        "provider; each argument is an IP (all its records) or a record name. " +
+        "Dry-run unless --no-dry-run (dry_run = false in the config is not enough): " +
+        "it then prints what it would create and contacts nothing. With " +
+        "--no-dry-run it takes the state_dir lock and refuses while an agent holds " +
+        "it: stop the agent first (a running agent restores the records it manages " +
+        "itself once their IPs are up). Exits 1 if any argument matches no " +
+        "snapshot (then nothing is done) or any record could not be restored.",
+    )
+    .argument(
+      "<target...>",
+      "IPs or record names (relative or fully qualified)",
+    )
+    .option(
+      "-f, --config-file <path>",
+      `config whose state_dir and provider to use (default: "${DEFAULT_CONFIG}")`,
+    )
+    .option("--dry-run", "print what would be restored (the default)")
+    .option("--no-dry-run", "create the records for real")
+    .action(async (targets: string[], opts) => {
+      const global = program.opts<OriginalFlags>();
+      const unsupported = global.dnsProvider &&
+        unsupportedDnsProvider(global.dnsProvider);
+      if (unsupported) {
+        err(`error: ${unsupported}`);
+        Deno.exitCode = 1;
+        return;
+      }
+      Deno.exitCode = await runRestore({
+        configFile: opts.configFile ?? global.configFile ?? DEFAULT_CONFIG,
+        targets,
+        dryRun: opts.dryRun ?? global.dryRun,
+        write: out,
+        writeErr: err,
+      }, { lockStateDir });
     });
 
   program.command("keygen")

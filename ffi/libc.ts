@@ -1,5 +1,6 @@
 /**
- * libc symbols used by the ICMP engine and the route lookup, through `Deno.dlopen("libc.so.6")`,
+ * libc symbols used by the ICMP engine, the route lookup and the state
+ * directory lock, through `Deno.dlopen("libc.so.6")`,
  * opened lazily on first use. Linux x86_64/aarch64 (LP64) layouts.
  * @module
  */
@@ -55,6 +56,14 @@ const SYMBOLS = {
   getrusage: { parameters: ["i32", "buffer"], result: "i32" },
   // unsigned int if_nametoindex(const char *ifname);
   if_nametoindex: { parameters: ["buffer"], result: "u32" },
+  // int open(const char *path, int flags, mode_t mode); (the state dir lock)
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  // int flock(int fd, int operation);
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+  // int ftruncate(int fd, off_t length);
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  // ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset);
+  pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded libc symbol table. */
@@ -110,6 +119,12 @@ export const C = {
   CLOCK_REALTIME: 0,
   RUSAGE_SELF: 0,
   RUSAGE_CHILDREN: -1,
+  O_RDWR: 0o2,
+  O_CREAT: 0o100,
+  O_CLOEXEC: 0o2000000,
+  LOCK_EX: 2,
+  LOCK_NB: 4,
+  EWOULDBLOCK: 11,
 } as const;
 
 /** errno values mapped to their symbolic names. */

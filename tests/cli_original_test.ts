@@ -252,3 +252,22 @@ Deno.test("goavail check-config and monitor warn when a secret is readable by ot
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("goavail --config-file FILE reaches every command that reads a config", async () => {
+  const dir = await configDir();
+  try {
+    const f = `${dir}/goavail.toml`;
+    const snapshots = await goavail("--config-file", f, "snapshots");
+    assertEquals(snapshots.code, 0, snapshots.err);
+    assert(snapshots.out.includes(`${dir}/state`), snapshots.out);
+    const missing = `${dir}/missing.toml`;
+    const restore = await goavail("-f", missing, "restore", "192.0.2.1");
+    assertEquals(restore.code, 1);
+    assert(restore.err.includes(`Cannot read "${missing}"`), restore.err);
+    const r53 = await goavail("-p", "route53", "restore", "192.0.2.1");
+    assertEquals(r53.code, 1);
+    assert(r53.err.includes("not supported yet"), r53.err);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -27,6 +27,7 @@ import { AgentEvents } from "./agent_events.ts";
 import { collectMetrics } from "./agent_metrics.ts";
 import { ClusterLink } from "./cluster_link.ts";
 import { ClusterSnapshots } from "./cluster_snapshots.ts";
+import { DnsHealth } from "./dns_health.ts";
 import {
   isCluster,
   storedVerdicts,
@@ -43,6 +44,12 @@ import { VerdictTrust } from "./trust.ts";
 import { decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput } from "./write_facts.ts";
+import {
+  snapshotOrigin,
+  unmanagedRecords,
+  warnUnmanaged,
+  withdrawnRecords,
+} from "./withdrawn.ts";
 
 /** A running goavail agent. */
 export class Agent {
@@ -55,6 +62,12 @@ export class Agent {
   readonly loss: LossWindow = new LossWindow();
   readonly metrics: AgentMetrics;
   readonly dns: WatchedProvider;
+  /** Failing DNS passes (a writer that cannot write steps down). */
+  readonly dnsHealth: DnsHealth = new DnsHealth(() =>
+    this.log.warn(
+      "DNS passes have failed for a minute: no longer standing for the cluster's writer for 5 minutes, so an agent that can reach the DNS API takes over",
+    )
+  );
   /** Record snapshots, shared with the cluster. */
   readonly snapshots: ClusterSnapshots;
   readonly reconciler: DnsReconciler;
@@ -134,6 +147,7 @@ export class Agent {
       wish: () => this.#wish(),
       onReport: (r) => {
         this.lastReport = r;
+        this.dnsHealth.note(r, deps.clock.now());
         this.#settlePlan(r);
         this.#events.report(r);
       },
@@ -184,6 +198,12 @@ export class Agent {
     });
     this.prober = this.makeProber(config);
     this.#reloader = new Reloader(this);
+    deps.stateStore.setOrigin(snapshotOrigin(config, deps.hostname));
+    warnUnmanaged(
+      this.log,
+      unmanagedRecords(withdrawnRecords(deps.stateStore), config),
+      deps.stateStore.path ?? null,
+    );
   }
 
   /**
@@ -326,7 +346,11 @@ export class Agent {
       intents,
       down,
       abstain: !decided.role.active,
-      wakeAtMs: decided.wakeAtMs,
+      wakeAtMs: decided.wakeAtMs === null
+        ? null
+        : now + (decided.wakeAtMs - input.now),
+      // The role again, from the facts of the moment of each call.
+      mayWrite: () => this.#decide(this.deps.clock.now()).decided.role.active,
       planner: (listing, snapshots) => {
         const plan = planWrites(decided, input, listing, snapshots);
         this.lastPlan = plan;
@@ -337,14 +361,16 @@ export class Agent {
 
   #decide(now: number) {
     const input = writeInput({
-      now,
+      now: this.deps.clock.monotonicMicros() / 1000,
       config: this.config,
       health: this.health,
       membership: this.membership,
       clusterExpected: isCluster(this.config),
       unsettled: this.trust.unsettled(),
       warmingUp: this.trust.warmingUp(now),
-      dnsBlocked: this.reconciler.authBlocked(now),
+      // On a single node nobody could take over: keep trying instead.
+      dnsBlocked: this.reconciler.authBlocked(now) ||
+        (isCluster(this.config) && this.dnsHealth.steppedDown(now)),
       memory: this.#writeMemory,
     });
     return { input, decided: decideIntents(input) };
@@ -390,6 +416,7 @@ export class Agent {
       view,
       isolated: this.isolation.isolated,
       writable: this.decided?.writable ?? false,
+      acked: this.decided?.acked ?? false,
       snapshots: this.snapshots.entries(),
     };
   }

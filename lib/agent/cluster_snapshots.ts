@@ -11,7 +11,11 @@
 
 import type { DnsRecord } from "../dns/provider.ts";
 import type { SnapshotStore } from "../dns/reconcile_report.ts";
-import { type BookEntry, SnapshotBook } from "../cluster/snapshot_book.ts";
+import {
+  type BookEntry,
+  type LiveEntry,
+  SnapshotBook,
+} from "../cluster/snapshot_book.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { StateStore } from "./state_store.ts";
 
@@ -51,6 +55,7 @@ export class ClusterSnapshots implements SnapshotStore {
     this.#opt = options;
     this.#book.seed(
       options.store.snapshots(),
+      options.store.snapshotInfo(),
       options.nodeId(),
       options.clock.now(),
     );
@@ -74,8 +79,12 @@ export class ClusterSnapshots implements SnapshotStore {
    */
   async putSnapshots(records: readonly DnsRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#serial(() => this.#opt.store.putSnapshots(records));
-    this.#book.put(records, this.#opt.nodeId(), this.#opt.clock.now());
+    const now = this.#opt.clock.now();
+    const drafts = this.#book.draft(records, this.#opt.nodeId(), now);
+    await this.#serial(() =>
+      this.#opt.store.putSnapshots(records, versionsOf(drafts))
+    );
+    this.#book.merge(drafts, now);
     await this.#replicate();
   }
 
@@ -102,7 +111,10 @@ export class ClusterSnapshots implements SnapshotStore {
     );
     if (stored.length === 0 && dropped.length === 0) return;
     await this.#serial(async () => {
-      await this.#opt.store.putSnapshots(stored);
+      await this.#opt.store.putSnapshots(
+        stored.map((e) => e.record),
+        versionsOf(stored),
+      );
       await this.#opt.store.dropSnapshots(dropped);
     });
   }
@@ -127,4 +139,10 @@ export class ClusterSnapshots implements SnapshotStore {
     this.#writes = next.catch(() => {});
     return next;
   }
+}
+
+function versionsOf(
+  entries: readonly LiveEntry[],
+): Map<string, { v: number; by: string }> {
+  return new Map(entries.map((e) => [e.key, { v: e.v, by: e.by }]));
 }

@@ -35,4 +35,6 @@ export interface AgentDeps {
   overrides?: ConfigOverrides;
   /** `fetch` for notifications. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** This machine's name, recorded with snapshots on a single node. */
+  hostname?: string | null;
 }

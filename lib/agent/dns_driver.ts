@@ -27,6 +27,8 @@ export interface DnsWish {
   planner?: Planner;
   /** Earliest wall ms at which a held change may become actionable. */
   wakeAtMs: number | null;
+  /** Asked before every write call: is this agent still the writer? */
+  mayWrite?: () => boolean;
 }
 
 /** Options of {@linkcode DnsDriver}. */
@@ -127,6 +129,7 @@ export class DnsDriver {
       report = await this.#reconciler.reconcile(wish.intents, wish.down, {
         abstain: wish.abstain,
         planner: wish.planner,
+        mayWrite: wish.mayWrite,
         signal: this.#stop.signal,
         // A retry after a rate-limit wait or a backoff acts on the views of
         // that moment, not on the ones this pass started with.

@@ -1,9 +1,9 @@
 /**
  * Which DNS providers this build can write to, by the name
  * `-p/--dns-provider` gives (the original goavail's flag). The config carries
- * the name (`Config.dnsProvider`); the provider factory in
- * `monitor_command.ts` switches on it, so adding a provider is its entry
- * here and its branch there.
+ * the name (`Config.dnsProvider`); `dnsProviderFor()` in
+ * `dns_provider_for.ts` builds it, so adding a provider is its entry here
+ * and its branch there.
  * @module
  */
 import type { DnsProviderName } from "../config/types.ts";

@@ -8,8 +8,6 @@ import { secretsOf } from "../config/resolve.ts";
 import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
 import { quorumWarning } from "../cluster/quorum_warning.ts";
 import { weakKeyWarning } from "../cluster/crypto.ts";
-import { createCloudflareProvider } from "../dns/cloudflare.ts";
-import { DryRunProvider } from "../dns/dry_run.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
 import {
   createLogger,
@@ -34,8 +32,14 @@ import { unsupportedDnsProvider } from "./dns_providers.ts";
 import { isCluster } from "./config_view.ts";
 import { statusSnapshot } from "./agent_status.ts";
 import type { AgentDeps } from "./deps.ts";
+import { dnsProviderFor } from "./dns_provider_for.ts";
 import { type ConfigOverrides, withOverrides } from "./reload.ts";
 import { FileStateStore } from "./state_store.ts";
+import {
+  type LockStateDir,
+  type StateDirLock,
+  StateDirLockedError,
+} from "./state_lock.ts";
 import { Signals } from "./signals.ts";
 
 /** Command-line options of `goavail monitor`. */
@@ -57,6 +61,8 @@ export interface MonitorRuntime {
   openIcmpSockets: () => IcmpSockets;
   /** The kernel's route lookup, for TCP probes' error classification. */
   hasRoute?: RouteLookup;
+  /** Takes the state directory's lock (held until the process ends). */
+  lockStateDir: LockStateDir;
 }
 
 const STOP_DEADLINE_MS = 1500;
@@ -129,7 +135,9 @@ async function monitor(
   const sockets = new SocketHolder(runtime);
   let status: StatusServer | null = null;
   let agent: Agent | null = null;
+  let lock: StateDirLock | null = null;
   try {
+    lock = takeLock(runtime, config.stateDir);
     const deps = await realDeps(
       opts.configFile,
       config,
@@ -147,6 +155,7 @@ async function monitor(
     await agent?.stop();
     await status?.close();
     sockets.close();
+    lock?.release();
     return 1;
   }
   const running = agent;
@@ -158,6 +167,7 @@ async function monitor(
   );
   sockets.close();
   if (!stopped) {
+    // The kernel drops the state_dir lock as the process exits.
     // Something still holds the event loop (e.g. a DNS API call that does
     // not answer): exiting within 2 s of the signal wins over waiting.
     // Snapshots are durable before any delete and verdicts are flushed
@@ -165,8 +175,31 @@ async function monitor(
     logger.warn("Stop deadline passed; exiting without waiting for the rest");
     Deno.exit(0);
   }
+  lock.release();
   logger.info("stopped");
   return 0;
+}
+
+/**
+ * Takes the state_dir lock before anything reads or writes the directory.
+ * @throws {StateDirLockedError} as is; other errors with the usual fixes
+ */
+function takeLock(runtime: MonitorRuntime, dir: string): StateDirLock {
+  try {
+    return runtime.lockStateDir(dir);
+  } catch (e) {
+    if (e instanceof StateDirLockedError) throw e;
+    throw unusableStateDir(dir, e);
+  }
+}
+
+function unusableStateDir(dir: string, e: unknown): Error {
+  return new Error(
+    `state_dir "${dir}" is not usable (${
+      e instanceof Error ? e.message : e
+    }); run as a user that may write it, or set state_dir`,
+    { cause: e },
+  );
 }
 
 /**
@@ -225,16 +258,9 @@ async function realDeps(
   const stateStore = await FileStateStore.open(config.stateDir, {
     logger,
     clock: systemClock,
-  }).catch(
-    (e) => {
-      throw new Error(
-        `state_dir "${config.stateDir}" is not usable (${
-          e instanceof Error ? e.message : e
-        }); ` +
-          "run as a user that may write it, or set state_dir",
-      );
-    },
-  );
+  }).catch((e) => {
+    throw unusableStateDir(config.stateDir, e);
+  });
   if (config.probeType === "icmp") sockets.get();
   return {
     clock: systemClock,
@@ -244,24 +270,24 @@ async function realDeps(
     loadConfig: loadConfigFile,
     stateStore,
     overrides,
+    hostname: await readHostname(),
     createProber: (c: Config, o: ProberOptions) =>
       c.probeType === "tcp"
         ? new TcpProber(c.port, { ...o, hasRoute: runtime.hasRoute })
         : new Pinger(sockets.get(), o),
     createDnsProvider: (c: Config) =>
-      c.dryRun
-        ? Promise.resolve(
-          new DryRunProvider(c.cloudflare.ipAddresses, {
-            ttl: c.cloudflare.ttl,
-            proxied: c.cloudflare.proxied,
-            logger,
-          }),
-        )
-        : createCloudflareProvider(c.cloudflare, {
-          logger,
-          secrets: settings.secrets,
-        }),
+      dnsProviderFor(c, { logger, secrets: settings.secrets }),
   };
+}
+
+/** @returns the kernel's host name (no --allow-sys needed), or null. */
+async function readHostname(): Promise<string | null> {
+  try {
+    return (await Deno.readTextFile("/proc/sys/kernel/hostname")).trim() ||
+      null;
+  } catch {
+    return null;
+  }
 }
 
 function startStatus(

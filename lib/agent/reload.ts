@@ -1,7 +1,8 @@
 /**
  * SIGHUP reload: read and validate the whole file first; on any error keep
  * the old config untouched and log every error; on success apply the
- * difference without losing state. Reloads are serialized, and the changes
+ * difference without losing state (a withdrawn record the new config
+ * leaves out keeps its snapshot, with a warning naming it). Reloads are serialized, and the changes
  * to shared state are made synchronously, so they never interleave with a
  * probe observation.
  * @module
@@ -13,6 +14,12 @@ import { reconcilerSettings } from "../dns/reconciler.ts";
 import { forgetTarget } from "../observe/metric_catalog.ts";
 import type { Agent } from "./agent.ts";
 import { storedVerdicts, thresholdsOf, timingOf } from "./config_view.ts";
+import {
+  snapshotOrigin,
+  unmanagedRecords,
+  warnUnmanaged,
+  withdrawnRecords,
+} from "./withdrawn.ts";
 
 /** Applies config reloads to an agent, one at a time. */
 export class Reloader {
@@ -63,6 +70,7 @@ export class Reloader {
         reconcilerSettings(next),
         provider ? agent.dns : undefined,
       );
+      deps.stateStore.setOrigin(snapshotOrigin(next, deps.hostname));
     } catch (e) {
       agent.metrics.configReloads.inc({ result: "error" });
       log.error(
@@ -71,6 +79,13 @@ export class Reloader {
       );
       return false;
     }
+    // Records withdrawn under the old config and left out of the new one
+    // are never restored by the agent: say so, record by record.
+    warnUnmanaged(
+      log,
+      unmanagedRecords(withdrawnRecords(deps.stateStore), next, prev),
+      deps.stateStore.path ?? null,
+    );
     await this.#applyProbing(prev, next);
     applyLogging(agent, next);
     agent.notifier.reconfigure({

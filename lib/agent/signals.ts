@@ -4,7 +4,7 @@
  * second one, not a copy of the first, exits at once), SIGHUP reloads — or
  * is ignored while starting (the config is being read anyway) and while
  * stopping (its default action would kill the process before the state is
- * flushed).
+ * flushed). SIGXFSZ is ignored (see {@linkcode ignoreFileSizeSignal}).
  * @module
  */
 import type { Logger } from "../observe/log.ts";
@@ -32,6 +32,7 @@ export class Signals {
     Deno.addSignalListener("SIGTERM", this.#onStop);
     Deno.addSignalListener("SIGINT", this.#onStop);
     Deno.addSignalListener("SIGHUP", this.#onHup);
+    ignoreFileSizeSignal();
   }
 
   /** From now on SIGHUP runs `reload`. */
@@ -65,4 +66,18 @@ export class Signals {
       this.#log().error("reload failed", { error: e })
     );
   }
+}
+
+let fileSizeSignalIgnored = false;
+
+/**
+ * Handles SIGXFSZ by doing nothing, once per process. Its default action
+ * kills the process when a write passes the file-size limit (`ulimit -f`,
+ * systemd's `LimitFSIZE=`); handled, the write fails with EFBIG instead,
+ * and the state store reports it and sends no delete.
+ */
+export function ignoreFileSizeSignal(): void {
+  if (fileSizeSignalIgnored) return;
+  fileSizeSignalIgnored = true;
+  Deno.addSignalListener("SIGXFSZ", () => {});
 }

@@ -1,31 +1,64 @@
 /**
  * Durable agent state: record snapshots (taken before a delete, used to
- * restore it exactly) and the last verdict per IP, so a restart resumes.
+ * restore it exactly), where and by whom each was taken, and the last
+ * verdict per IP, so a restart resumes.
  *
  * {@linkcode FileStateStore} keeps one JSON file in `state_dir`, written
- * atomically (temp file in the same directory, fsync, rename, fsync of the
- * directory). {@linkcode MemoryStateStore} is the test double.
+ * completely and atomically or not at all (see `state_file.ts`): a write
+ * that fails rejects, and the snapshots it carried are taken back out of
+ * memory, so what the store says it holds is what is on disk.
+ * {@linkcode MemoryStateStore} is the test double.
  * @module
  */
 
 import { type DnsRecord, recordKey } from "../dns/provider.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
+import {
+  denoStateFs,
+  emptyStateFile,
+  parseStateFile,
+  type SnapshotInfo,
+  type StateFile,
+  stateFilePath,
+  type StateFs,
+  type StoredVerdict,
+  writeFileDurably,
+} from "./state_file.ts";
 
-/** A verdict as persisted: what it was and since when (ms epoch). */
-export interface StoredVerdict {
-  verdict: "up" | "down" | "unknown";
-  since: number;
+export { parseStateFile } from "./state_file.ts";
+export type { SnapshotInfo, StoredVerdict } from "./state_file.ts";
+
+/** Who takes snapshots, and in which zone; recorded with each snapshot. */
+export interface SnapshotOrigin {
+  /** The agent (node id, or host name on a single node). */
+  by: string | null;
+  /** The zone (`dns_domain`) in force. */
+  zone: string | null;
 }
 
 /** Where snapshots and verdicts live. Writes resolve once durable. */
 export interface StateStore {
+  /** The state file, for messages; absent for stores in memory. */
+  readonly path?: string;
   /** @returns every snapshot, keyed by {@linkcode recordKey}. */
   snapshots(): Map<string, DnsRecord>;
+  /** @returns when, by whom and in which zone each snapshot was saved. */
+  snapshotInfo(): Map<string, SnapshotInfo>;
+  /** Sets who and which zone the next snapshots are recorded with. */
+  setOrigin(origin: SnapshotOrigin): void;
   /** Saves a record (without its id) under its key; durable on resolve. */
   putSnapshot(record: DnsRecord): Promise<void>;
-  /** Saves several records in one durable write. */
-  putSnapshots(records: readonly DnsRecord[]): Promise<void>;
+  /**
+   * Saves several records in one durable write. On rejection none of them
+   * is saved, in memory or on disk.
+   * @param versions per record key: the book version, and the agent that
+   *   made it when it is another one (replicated snapshots)
+   */
+  putSnapshots(
+    records: readonly DnsRecord[],
+    versions?: ReadonlyMap<string, { v: number; by: string }>,
+  ): Promise<void>;
   /** Drops snapshots by key; unknown keys are ignored. */
   dropSnapshots(keys: readonly string[]): Promise<void>;
   /** @returns the last verdict per IP. */
@@ -36,18 +69,25 @@ export interface StateStore {
   putVerdicts(verdicts: ReadonlyMap<string, StoredVerdict>): Promise<void>;
 }
 
-interface StateFile {
-  version: 1;
-  snapshots: Record<string, DnsRecord>;
-  verdicts: Record<string, StoredVerdict>;
+/** Options of {@linkcode MemoryStateStore}. */
+export interface MemoryStateStoreOptions {
+  /** Stamps snapshots. @default systemClock */
+  clock?: Clock;
 }
 
 /** State held in memory only; for tests and `--dry-run` without a state dir. */
 export class MemoryStateStore implements StateStore {
   /** Current contents; tests may read them directly. */
-  protected data: StateFile = { version: 1, snapshots: {}, verdicts: {} };
+  protected data: StateFile = emptyStateFile();
   /** Number of completed writes (for tests). */
   writes = 0;
+  #clock: Clock;
+  #origin: SnapshotOrigin = { by: null, zone: null };
+
+  /** @param options the clock that stamps snapshots */
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
 
   /** @returns a copy of every snapshot. */
   snapshots(): Map<string, DnsRecord> {
@@ -58,26 +98,62 @@ export class MemoryStateStore implements StateStore {
     );
   }
 
+  /** @returns a copy of every snapshot's details. */
+  snapshotInfo(): Map<string, SnapshotInfo> {
+    return new Map(
+      Object.entries(this.data.saved).map(([k, v]) => [k, { ...v }]),
+    );
+  }
+
+  /** Sets the agent and zone recorded with the next snapshots. */
+  setOrigin(origin: SnapshotOrigin): void {
+    this.#origin = { ...origin };
+  }
+
   /** Saves `record` (id removed) under its key. */
   putSnapshot(record: DnsRecord): Promise<void> {
     return this.putSnapshots([record]);
   }
 
-  /** Saves each record (id removed) under its key, in one write. */
-  async putSnapshots(records: readonly DnsRecord[]): Promise<void> {
+  /**
+   * Saves each record (id removed) under its key, in one write; when the
+   * write fails, the previous snapshots of those keys are put back.
+   */
+  async putSnapshots(
+    records: readonly DnsRecord[],
+    versions?: ReadonlyMap<string, { v: number; by: string }>,
+  ): Promise<void> {
     if (records.length === 0) return;
+    const before = new Map<string, [DnsRecord?, SnapshotInfo?]>();
+    const info = { at: this.#clock.now(), ...this.#origin };
     for (const record of records) {
+      const key = recordKey(record);
+      if (!before.has(key)) {
+        before.set(key, [this.data.snapshots[key], this.data.saved[key]]);
+      }
       const { id: _id, ...rest } = record;
-      this.data.snapshots[recordKey(record)] = structuredClone(rest);
+      this.data.snapshots[key] = structuredClone(rest);
+      const version = versions?.get(key);
+      this.data.saved[key] = version ? { ...info, ...version } : { ...info };
     }
-    await this.persist();
+    await this.persist(() => {
+      for (const [key, [snapshot, saved]] of before) {
+        if (snapshot) this.data.snapshots[key] = snapshot;
+        else delete this.data.snapshots[key];
+        if (saved) this.data.saved[key] = saved;
+        else delete this.data.saved[key];
+      }
+    });
   }
 
   /** Drops the given snapshot keys; writes only when something changed. */
   async dropSnapshots(keys: readonly string[]): Promise<void> {
     const known = keys.filter((k) => k in this.data.snapshots);
     if (known.length === 0) return;
-    for (const k of known) delete this.data.snapshots[k];
+    for (const k of known) {
+      delete this.data.snapshots[k];
+      delete this.data.saved[k];
+    }
     await this.persist();
   }
 
@@ -110,8 +186,11 @@ export class MemoryStateStore implements StateStore {
     if (changed) await this.persist();
   }
 
-  /** Makes the current contents durable; the memory store only counts. */
-  protected persist(): Promise<void> {
+  /**
+   * Makes the current contents durable; the memory store only counts.
+   * @param _undo run when the write fails, before any later write starts
+   */
+  protected persist(_undo?: () => void): Promise<void> {
     this.writes++;
     return Promise.resolve();
   }
@@ -121,6 +200,8 @@ export class MemoryStateStore implements StateStore {
 export interface FileStateStoreOptions {
   logger?: Logger;
   clock?: Clock;
+  /** The file system writes go through. @default denoStateFs */
+  fs?: StateFs;
 }
 
 /** State in `<dir>/state.json`, written atomically on every change. */
@@ -128,20 +209,23 @@ export class FileStateStore extends MemoryStateStore {
   /** Path of the state file. */
   readonly path: string;
   #dir: string;
+  #fs: StateFs;
   #chain: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string) {
-    super();
+  private constructor(dir: string, clock: Clock, fs: StateFs) {
+    super({ clock });
     this.#dir = dir;
-    this.path = `${dir.replace(/\/+$/, "")}/state.json`;
+    this.#fs = fs;
+    this.path = stateFilePath(dir);
   }
 
   /**
    * Opens (creating the directory if needed) and loads the state. A corrupt
    * file is renamed to `state.json.corrupt-<ms>` and the store starts empty,
-   * with a warning that names both files.
+   * with a warning that names both files. Call it only while holding the
+   * state directory's lock: it removes temp files left by a crash.
    * @param dir the state directory
-   * @param options logger and clock
+   * @param options logger, clock and file system
    * @returns the loaded store
    * @throws {Error} when the directory cannot be created or read
    */
@@ -152,7 +236,7 @@ export class FileStateStore extends MemoryStateStore {
     const logger = options.logger ?? silentLogger;
     const clock = options.clock ?? systemClock;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const store = new FileStateStore(dir);
+    const store = new FileStateStore(dir, clock, options.fs ?? denoStateFs);
     await removeStaleTemps(dir);
     let text: string | null = null;
     try {
@@ -177,40 +261,24 @@ export class FileStateStore extends MemoryStateStore {
     return store;
   }
 
-  /** Writes the whole state atomically; writes are serialized. */
-  protected override persist(): Promise<void> {
-    const text = JSON.stringify(this.data, null, 2) + "\n";
-    const next = this.#chain.then(() => this.#write(text));
+  /**
+   * Writes the whole state atomically. Writes are serialized and each
+   * writes the contents of its turn; a failed write runs `undo` before the
+   * next one starts, so what it carried is not written by the next either.
+   */
+  protected override persist(undo?: () => void): Promise<void> {
+    const next = this.#chain.then(async () => {
+      const text = JSON.stringify(this.data, null, 2) + "\n";
+      try {
+        await writeFileDurably(this.#fs, this.#dir, this.path, text);
+      } catch (e) {
+        undo?.();
+        throw e;
+      }
+    });
     this.#chain = next.catch(() => {});
     this.writes++;
     return next;
-  }
-
-  async #write(text: string): Promise<void> {
-    const tmp = `${this.path}.tmp-${Deno.pid}`;
-    const file = await Deno.open(tmp, {
-      write: true,
-      create: true,
-      truncate: true,
-      mode: 0o600,
-    });
-    try {
-      await file.write(new TextEncoder().encode(text));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, this.path);
-    try {
-      const dir = await Deno.open(this.#dir, { read: true });
-      try {
-        await dir.sync();
-      } finally {
-        dir.close();
-      }
-    } catch {
-      // fsync of a directory is not supported everywhere; the rename stands.
-    }
   }
 }
 
@@ -221,64 +289,4 @@ async function removeStaleTemps(dir: string): Promise<void> {
       await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
     }
   }
-}
-
-/**
- * Parses the state file's text.
- * @returns the state, or why it is not valid
- */
-export function parseStateFile(
-  text: string,
-): { ok: true; value: StateFile } | { ok: false; error: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
-  if (typeof raw !== "object" || raw === null) {
-    return { ok: false, error: "not a JSON object" };
-  }
-  const obj = raw as Record<string, unknown>;
-  if (obj.version !== 1) {
-    return {
-      ok: false,
-      error: `unknown version ${JSON.stringify(obj.version)}`,
-    };
-  }
-  const snapshots = obj.snapshots ?? {};
-  const verdicts = obj.verdicts ?? {};
-  if (typeof snapshots !== "object" || typeof verdicts !== "object") {
-    return { ok: false, error: '"snapshots" and "verdicts" must be objects' };
-  }
-  for (const [k, r] of Object.entries(snapshots as Record<string, unknown>)) {
-    if (!isRecord(r)) return { ok: false, error: `bad snapshot "${k}"` };
-  }
-  for (const [k, v] of Object.entries(verdicts as Record<string, unknown>)) {
-    const sv = v as Partial<StoredVerdict> | null;
-    if (
-      typeof sv !== "object" || sv === null || typeof sv.since !== "number" ||
-      !["up", "down", "unknown"].includes(String(sv.verdict))
-    ) {
-      return { ok: false, error: `bad verdict "${k}"` };
-    }
-  }
-  return {
-    ok: true,
-    value: {
-      version: 1,
-      snapshots: snapshots as Record<string, DnsRecord>,
-      verdicts: verdicts as Record<string, StoredVerdict>,
-    },
-  };
-}
-
-function isRecord(r: unknown): r is DnsRecord {
-  if (typeof r !== "object" || r === null) return false;
-  const x = r as Record<string, unknown>;
-  return (x.type === "A" || x.type === "AAAA") &&
-    typeof x.name === "string" && typeof x.content === "string" &&
-    typeof x.ttl === "number" && typeof x.proxied === "boolean" &&
-    (x.comment === null || typeof x.comment === "string") &&
-    Array.isArray(x.tags) && x.tags.every((t) => typeof t === "string");
 }

@@ -187,6 +187,8 @@ export class Membership implements HeartbeatReceiver {
         isolated: s.last.isolated,
         writable: s.last.writable,
         hears: s.last.hears,
+        acked: s.last.acked,
+        backs: s.last.backs,
         view: s.last.view,
       });
     }
@@ -197,6 +199,13 @@ export class Membership implements HeartbeatReceiver {
   hearsWritable(): string[] {
     return this.liveViews().filter((v) => v.writable).map((v) => v.nodeId)
       .sort();
+  }
+
+  /** @returns live peers that said they are acknowledged, sorted (`backs`). */
+  backsAcked(): string[] {
+    return this.liveViews().filter((v) => v.writable && v.acked).map((v) =>
+      v.nodeId
+    ).sort();
   }
 
   /** @returns ids of live peers, sorted. */
@@ -275,6 +284,8 @@ export class Membership implements HeartbeatReceiver {
       isolated: state.isolated,
       writable: state.writable,
       hears: this.hearsWritable(),
+      acked: state.acked ?? false,
+      backs: this.backsAcked(),
       snapshots: state.snapshots ?? [],
     };
     let frame: Uint8Array;

@@ -19,6 +19,8 @@ export interface LocalState {
   isolated: boolean;
   /** This agent may be the cluster's writer (see `Heartbeat.writable`). */
   writable: boolean;
+  /** This agent is writable and acknowledged (see `Heartbeat.acked`). */
+  acked?: boolean;
   /** The book of withdrawn records (see snapshot_book.ts). @default [] */
   snapshots?: BookEntry[];
 }

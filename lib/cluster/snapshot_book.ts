@@ -53,10 +53,13 @@ export function newer(a: BookEntry, b: BookEntry): boolean {
   return JSON.stringify(a.record) > JSON.stringify(b.record);
 }
 
+/** A book entry that holds a record. */
+export type LiveEntry = BookEntry & { record: DnsRecord };
+
 /** What a merge changed, for the receiver to persist. */
 export interface MergeResult {
-  /** Records to save (new or newer snapshots). */
-  stored: DnsRecord[];
+  /** Entries to save (new or newer snapshots). */
+  stored: LiveEntry[];
   /** Keys whose snapshot a newer tombstone removed. */
   dropped: string[];
 }
@@ -66,14 +69,34 @@ export class SnapshotBook {
   readonly #entries = new Map<string, Held>();
 
   /**
-   * Adds records this agent already held (its state file) as version 0,
-   * so any version a peer made wins over them.
+   * Adds records this agent already held (its state file) with the
+   * versions saved beside them (0 when none was, so that any version a
+   * peer made wins).
    */
-  seed(records: ReadonlyMap<string, DnsRecord>, by: string, now: number): void {
+  seed(
+    records: ReadonlyMap<string, DnsRecord>,
+    versions: ReadonlyMap<string, { v?: number; by: string | null }>,
+    self: string,
+    now: number,
+  ): void {
     for (const [key, record] of records) {
       if (this.#entries.has(key)) continue;
-      this.#entries.set(key, { key, v: 0, by, record: strip(record), at: now });
+      const saved = versions.get(key);
+      const v = saved?.v ?? 0;
+      const by = saved?.v === undefined ? self : saved.by ?? self;
+      this.#entries.set(key, { key, v, by, record: strip(record), at: now });
     }
+  }
+
+  /**
+   * The entries new snapshots made by `by` would have, without entering
+   * them (the caller saves them first, then {@linkcode merge}s them).
+   */
+  draft(records: readonly DnsRecord[], by: string, now: number): LiveEntry[] {
+    return records.map((r) => {
+      const key = recordKey(r);
+      return { key, v: this.#nextVersion(key, now), by, record: strip(r) };
+    });
   }
 
   /**
@@ -81,7 +104,9 @@ export class SnapshotBook {
    * @returns the new entries
    */
   put(records: readonly DnsRecord[], by: string, now: number): BookEntry[] {
-    return records.map((r) => this.#set(recordKey(r), strip(r), by, now));
+    const drafts = this.draft(records, by, now);
+    this.merge(drafts, now);
+    return drafts;
   }
 
   /**
@@ -107,7 +132,7 @@ export class SnapshotBook {
       // A tombstone for a key never seen here is kept too, so a late copy
       // of the old snapshot cannot come back.
       this.#entries.set(e.key, { ...e, at: now });
-      if (e.record) result.stored.push(e.record);
+      if (e.record) result.stored.push(e as LiveEntry);
       else if (held?.record) result.dropped.push(e.key);
     }
     return result;
@@ -123,8 +148,10 @@ export class SnapshotBook {
   }
 
   /**
-   * @returns what a heartbeat carries: every snapshot, and tombstones
-   *   younger than {@linkcode TOMBSTONE_MS} (older ones are forgotten)
+   * @returns what a heartbeat carries: snapshots, then tombstones younger
+   *   than {@linkcode TOMBSTONE_MS} (older ones are forgotten), newest
+   *   first within each, at most {@linkcode MAX_BOOK_ENTRIES} (what a
+   *   receiver accepts)
    */
   entries(now: number): BookEntry[] {
     const out: BookEntry[] = [];
@@ -135,7 +162,14 @@ export class SnapshotBook {
       }
       out.push({ key: e.key, v: e.v, by: e.by, record: e.record });
     }
-    return out;
+    if (out.length <= MAX_BOOK_ENTRIES) return out;
+    const rank = (e: BookEntry) => (e.record ? 0 : 1);
+    out.sort((a, b) => rank(a) - rank(b) || b.v - a.v);
+    return out.slice(0, MAX_BOOK_ENTRIES);
+  }
+
+  #nextVersion(key: string, now: number): number {
+    return Math.max((this.#entries.get(key)?.v ?? 0) + 1, Math.floor(now));
   }
 
   #set(
@@ -144,7 +178,7 @@ export class SnapshotBook {
     by: string,
     now: number,
   ): BookEntry {
-    const v = Math.max((this.#entries.get(key)?.v ?? 0) + 1, Math.floor(now));
+    const v = this.#nextVersion(key, now);
     const e: Held = { key, v, by, record, at: now };
     this.#entries.set(key, e);
     return { key, v, by, record };

@@ -46,6 +46,13 @@ export interface Heartbeat {
    */
   hears: string[];
   /**
+   * The sender is writable and a quorum acknowledges it (see
+   * lib/write/writer.ts). Absent: false.
+   */
+  acked: boolean;
+  /** Live peers the sender hears that are `acked`. Absent: []. */
+  backs: string[];
+  /**
    * The sender's book of withdrawn records (see snapshot_book.ts). Absent:
    * [].
    */
@@ -143,6 +150,8 @@ const HEARTBEAT_KEYS = new Set([
   "isolated",
   "writable",
   "hears",
+  "acked",
+  "backs",
   "snapshots",
 ]);
 
@@ -175,6 +184,8 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
     isolated,
     writable,
     hears,
+    acked,
+    backs,
     snapshots,
   } = v;
   if (typeof from !== "string" || from.length === 0 || from.length > 300) {
@@ -193,8 +204,13 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
   if (writable !== undefined && typeof writable !== "boolean") {
     return { ok: false, error: '"writable" must be a boolean' };
   }
-  const heard = parseHears(hears);
+  if (acked !== undefined && typeof acked !== "boolean") {
+    return { ok: false, error: '"acked" must be a boolean' };
+  }
+  const heard = parseIds("hears", hears);
   if (!heard.ok) return heard;
+  const backed = parseIds("backs", backs);
+  if (!backed.ok) return backed;
   const book = parseBookEntries(snapshots);
   if (!book.ok) return book;
   const parsed = parseView(view);
@@ -210,12 +226,14 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
       isolated: isolated ?? false,
       writable: writable ?? false,
       hears: heard.value,
+      acked: acked ?? false,
+      backs: backed.value,
       snapshots: book.value,
     },
   };
 }
 
-function parseHears(v: unknown): Result<string[], string> {
+function parseIds(key: string, v: unknown): Result<string[], string> {
   if (v === undefined) return { ok: true, value: [] };
   if (
     !Array.isArray(v) || v.length > MAX_HEARS ||
@@ -225,7 +243,7 @@ function parseHears(v: unknown): Result<string[], string> {
   ) {
     return {
       ok: false,
-      error: `"hears" must be a list of at most ${MAX_HEARS} node ids`,
+      error: `"${key}" must be a list of at most ${MAX_HEARS} node ids`,
     };
   }
   return { ok: true, value: [...new Set(v as string[])] };

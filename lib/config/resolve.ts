@@ -126,8 +126,11 @@ function resolveMembers(
   const localAddr = m.local_addr === undefined
     ? null
     : withPort(m.local_addr as string);
-  const minPeersAgree = (m.min_peers_agree as number | undefined) ?? 0;
   const cluster = peers.length > 0 && localAddr !== null;
+  // Unset in a cluster: a majority must agree (1 of 2 peers, 2 of 4), the
+  // safe choice; a single node needs no peer.
+  const minPeersAgree = (m.min_peers_agree as number | undefined) ??
+    (cluster ? Math.floor((peers.length + 1) / 2) : 0);
   if (peers.length > 0 && localAddr === null) {
     fail(
       "members.local_addr",

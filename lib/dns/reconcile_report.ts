@@ -124,6 +124,13 @@ export interface ReconcileCallOptions {
    * the `intents`, `down` and `abstain` arguments from the second attempt on.
    */
   refresh?: () => ReconcileInputs;
+  /**
+   * Asked right before every write call to the provider: false (this agent
+   * is no longer the cluster's active writer) stops the pass before that
+   * call, with status "abstained". A role decided before a slow listing or
+   * a long retry must not outlive the handover another writer waits out.
+   */
+  mayWrite?: () => boolean;
 }
 
 /**

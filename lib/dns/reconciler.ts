@@ -158,9 +158,14 @@ export class DnsReconciler {
       const inputs = options.refresh?.() ?? first;
       if (inputs.abstain) return { ...report, status: "abstained" };
       report.attempts++;
-      const error = await this.#pass(inputs, report, perName);
+      const error = await this.#pass(inputs, report, perName, options.mayWrite);
       if (!error) return { ...report, status: "ok" };
       if (error === "stale") continue;
+      if (error === "lost_role") return { ...report, status: "abstained" };
+      // The state store cannot write (a full disk, say): re-reading now
+      // would not help, and every attempt costs API reads. The pass fails;
+      // the DNS loop tries again later.
+      if (error === "unsaved") return { ...report, status: "failed" };
       perName = true;
       if (error.kind === "auth") {
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
@@ -212,14 +217,17 @@ export class DnsReconciler {
   }
 
   /**
-   * One pass. Resolves to the most severe error, "stale" when the plan grew
-   * too old before it could be sent, or undefined on success.
+   * One pass. Resolves to the most severe API error, "stale" when the plan
+   * grew too old before it could be sent, "unsaved" when a snapshot could
+   * not be saved (its delete was not sent; the rest was), or undefined on
+   * success.
    */
   async #pass(
     { intents, down, planner }: ReconcileInputs,
     report: ReconcileReport,
     perName: boolean,
-  ): Promise<DnsProviderError | "stale" | undefined> {
+    mayWrite: (() => boolean) | undefined,
+  ): Promise<DnsProviderError | "stale" | "lost_role" | "unsaved" | undefined> {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
     let current: Map<string, DnsRecord[]>;
@@ -250,33 +258,44 @@ export class DnsReconciler {
     report.planned = plan.changes.length;
     this.#out.notes(plan.notes);
     await this.#dropSnapshots(plan.staleSnapshots.filter((k) => saved.has(k)));
+    let unsaved = 0;
     const ready = await snapshotDeletes(this.#store, plan.changes, (c, e) => {
+      unsaved++;
       report.writes.failed++;
       const { name, content } = c.record;
       const msg = "Cannot save the record snapshot; not removing the record";
       this.#log.error(msg, { name, content, error: e });
     });
-    if (ready.length === 0) {
-      return report.writes.failed > 0 && plan.changes.length > 0
-        ? new DnsProviderError("bad_request", "Snapshot could not be saved")
-        : undefined;
-    }
+    if (ready.length === 0) return unsaved > 0 ? "unsaved" : undefined;
     if (this.#clock.now() - listedAt > this.#opt.maxPlanAgeMs) {
       this.#log.warn("DNS plan went stale before it was sent; re-reading", {
         age_ms: this.#clock.now() - listedAt,
       });
       return "stale";
     }
-    return await this.#applyAll(perName ? groupByName(ready) : [ready], report);
+    const groups = perName ? groupByName(ready) : [ready];
+    const error = await this.#applyAll(groups, report, mayWrite);
+    return error ?? (unsaved > 0 ? "unsaved" : undefined);
   }
 
-  /** Applies groups in order; stops early on auth or rate limit errors. */
+  /**
+   * Applies groups in order; stops early on auth or rate limit errors, and
+   * before any group once `mayWrite()` says no.
+   */
   async #applyAll(
     groups: readonly Change[][],
     report: ReconcileReport,
-  ): Promise<DnsProviderError | undefined> {
+    mayWrite: (() => boolean) | undefined,
+  ): Promise<DnsProviderError | "lost_role" | undefined> {
     let worst: DnsProviderError | undefined;
     for (const group of groups) {
+      if (mayWrite && !mayWrite()) {
+        this.#log.info(
+          "No longer the cluster's writer; the rest of this pass is not sent",
+          { changes: group.length },
+        );
+        return "lost_role";
+      }
       const result = await this.#provider.apply(group);
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();

@@ -39,7 +39,7 @@ import type {
   WritePlan,
   WriterRole,
 } from "./types.ts";
-import { electWriter } from "./writer.ts";
+import { acksOf, electWriter } from "./writer.ts";
 
 /**
  * Stage one: role, per-IP intents and holds.
@@ -53,15 +53,18 @@ export function decideIntents(input: WriteInput): IntentDecision {
   const warming = cluster !== null && cluster.warmingUp;
   const writable = linked && !isolation.isolated && !warming &&
     !self.dnsBlocked;
+  const needed = cluster ? settings.minPeersAgree + 1 : 1;
   const own: Vote = {
     nodeId: self.nodeId,
     isolated: isolation.isolated,
     writable,
     hears: [],
+    acked: false,
+    backs: [],
     view: settledView(self.view, self.unsettled),
   };
+  own.acked = writable && acksOf(own, cluster?.live ?? []) >= needed;
   const votes = cluster ? [own, ...cluster.live] : [own];
-  const needed = cluster ? settings.minPeersAgree + 1 : 1;
   const gate: HoldReason | null = !linked
     ? "no_cluster"
     : isolation.isolated
@@ -92,7 +95,7 @@ export function decideIntents(input: WriteInput): IntentDecision {
       hold,
     });
   }
-  return { role, writable, isolation, ips, wakeAtMs, memory };
+  return { role, writable, acked: own.acked, isolation, ips, wakeAtMs, memory };
 }
 
 function decideRole(

@@ -23,8 +23,16 @@ export interface Vote {
    * to its cluster, DNS writes not blocked.
    */
   writable: boolean;
-  /** Writable peers this agent hears live (relayed liveness). */
+  /** Writable peers this agent hears live (acknowledgements). */
   hears: readonly string[];
+  /**
+   * The agent is writable and acknowledged by a quorum (itself plus peers
+   * whose `hears` list it): only such agents stand for writer in others'
+   * eyes, so an agent nobody acknowledges cannot block the rest.
+   */
+  acked: boolean;
+  /** Peers this agent hears live that are `acked` (relayed candidates). */
+  backs: readonly string[];
   /** Settled verdicts only (unsettled IPs are left out). */
   view: Readonly<PeerView>;
 }
@@ -112,7 +120,10 @@ export interface WriteMemory {
 
 /** Everything the write decision reads. */
 export interface WriteInput {
-  /** This agent's wall clock, ms. */
+  /**
+   * This agent's monotonic clock, ms (handover timing: a wall-clock step
+   * must not shorten the wait).
+   */
   now: number;
   settings: WriteSettings;
   self: SelfFacts;
@@ -151,9 +162,11 @@ export interface IntentDecision {
   role: WriterRole;
   /** What this agent advertises as `writable` in its heartbeats. */
   writable: boolean;
+  /** What this agent advertises as `acked` in its heartbeats. */
+  acked: boolean;
   isolation: { isolated: boolean; reason: string | null };
   ips: Map<string, IpDecision>;
-  /** Earliest wall ms at which a hold may lift by time alone. */
+  /** Earliest time (the clock of `WriteInput.now`) a hold may lift by time alone. */
   wakeAtMs: number | null;
   memory: WriteMemory;
 }

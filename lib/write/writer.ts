@@ -1,11 +1,14 @@
 /**
  * Who writes, pure. The cluster has one writer for every name: the lowest
- * node id among the agents known to be writable. "Known" includes what live
- * peers relay (`hears`), so two agents that do not hear each other but share
- * a live peer agree on the writer. An agent acts as the writer only when a
- * quorum acknowledges it (itself plus live peers that report hearing it ≥
- * `min_peers_agree + 1`): two quorums share an agent, which relays the
- * lower-ranked one to the other (SAFETY.md, rule W).
+ * node id among the agents known to stand: this agent when writable, and
+ * peers that are writable and acknowledged (`acked`), heard directly or
+ * relayed by live peers (`backs`), so two agents that do not hear each other
+ * but share a live peer agree on the writer. An agent acts as the writer
+ * only when a quorum acknowledges it (itself plus live peers that report
+ * hearing it ≥ `min_peers_agree + 1`): two quorums share an agent, which
+ * relays the lower-ranked one to the other (SAFETY.md, rule W). A peer that
+ * nobody acknowledges does not stand, so it cannot keep a connected
+ * majority from electing one of its own.
  * @module
  */
 
@@ -25,6 +28,15 @@ export interface Election {
 }
 
 /**
+ * @param self this agent's vote
+ * @param live live peers' votes
+ * @returns itself plus live peers whose `hears` lists it
+ */
+export function acksOf(self: Vote, live: readonly Vote[]): number {
+  return 1 + live.filter((p) => p.hears.includes(self.nodeId)).length;
+}
+
+/**
  * @param self this agent's vote (its `writable` says whether it may stand)
  * @param live live peers' votes
  * @param configured canonical ids of configured peers (relayed ids outside
@@ -39,15 +51,13 @@ export function electWriter(
   const known = new Set(configured);
   const candidates = new Set<string>();
   if (self.writable) candidates.add(self.nodeId);
-  let acks = 1;
   for (const peer of live) {
-    if (peer.writable) candidates.add(peer.nodeId);
-    for (const id of peer.hears) {
+    if (peer.writable && peer.acked) candidates.add(peer.nodeId);
+    for (const id of peer.backs) {
       if (id === self.nodeId) continue;
       if (known.has(id)) candidates.add(id);
     }
-    if (peer.hears.includes(self.nodeId)) acks++;
   }
   const sorted = [...candidates].sort(compareIds);
-  return { writer: sorted[0] ?? null, acks };
+  return { writer: sorted[0] ?? null, acks: acksOf(self, live) };
 }

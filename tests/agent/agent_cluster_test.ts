@@ -58,6 +58,8 @@ async function beat(h: Harness, from: string, seq: number, v: PeerView) {
     isolated: false,
     writable: true,
     hears: [h.agent.membership!.nodeId],
+    acked: true,
+    backs: [],
     snapshots: [],
   }, ring);
   const res = await fetch("http://127.0.0.1:47100/v1/heartbeat", {

@@ -17,6 +17,16 @@ const X: DnsRecord = {
   tags: ["team:edge"],
 };
 
+/** An agent's snapshots that replicate nowhere (the tests merge by hand). */
+function node(id: string, clock: ManualClock, store = new MemoryStateStore()) {
+  return new ClusterSnapshots({
+    store,
+    clock,
+    nodeId: () => id,
+    replication: () => null,
+  });
+}
+
 function make(needed: number, answers: string[][]) {
   const store = new MemoryStateStore();
   const rounds: number[] = [];
@@ -84,4 +94,26 @@ Deno.test("ClusterSnapshots seeded from the state file offers its snapshots to p
     replication: () => null,
   });
   assert.deepEqual(snapshots.entries().map((e) => [e.v, e.record]), [[0, X]]);
+});
+
+Deno.test("ClusterSnapshots keeps the newest snapshot over a restart, against an older tombstone", async () => {
+  const clock = new ManualClock(1_800_000_000_000);
+  const peer = node("e:7947", clock, new MemoryStateStore());
+  await peer.putSnapshots([X]);
+  clock.advance(600_000);
+  await peer.dropSnapshots([recordKey(X)]);
+  clock.advance(600_000);
+  // The writer removes X again; only b takes the new snapshot.
+  const newer = { ...X, comment: "newer" };
+  const store = new MemoryStateStore({ clock });
+  const before = node("b:7947", clock, store);
+  const writer = node("a:7947", clock, new MemoryStateStore());
+  await writer.putSnapshots([newer]);
+  await before.merge(writer.entries());
+  // b restarts from its state file, then hears the peer's old tombstone.
+  clock.advance(60_000);
+  const after = node("b:7947", clock, store);
+  await after.merge(peer.entries());
+  assert.equal(after.snapshots().get(recordKey(X))?.comment, "newer");
+  assert.equal(store.snapshots().get(recordKey(X))?.comment, "newer");
 });

@@ -142,6 +142,8 @@ export interface HarnessOptions {
   realFetch?: boolean;
   /** The notifier's `fetch`, e.g. a recorder; wins over `realFetch`. */
   fetch?: typeof fetch;
+  /** The state store the agent starts with. @default a new, empty one */
+  store?: MemoryStateStore;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -153,7 +155,7 @@ export async function startHarness(
     zones: [{ name: "example.com", records: RECORDS }],
   });
   const clock = new ManualClock(1_800_000_000_000);
-  const store = new MemoryStateStore();
+  const store = options.store ?? new MemoryStateStore();
   const logs: string[] = [];
   const { logger, settings } = createLogger({
     sink: (l) => logs.push(l),

@@ -151,3 +151,43 @@ Deno.test("MemoryStateStore.putSnapshots() saves several records in one write", 
   assert.equal(store.writes, 1);
   assert.equal(store.snapshots().size, 2);
 });
+
+Deno.test("parseStateFile() reads files without snapshot details and drops malformed ones", () => {
+  const snapshot = JSON.stringify({ ...RECORD, id: undefined });
+  const old = parseStateFile(
+    `{"version":1,"snapshots":{"k":${snapshot}},"verdicts":{}}`,
+  );
+  assert.ok(old.ok);
+  assert.deepEqual(old.value.saved, {});
+  const mixed = parseStateFile(
+    `{"version":1,"snapshots":{"k":${snapshot}},"saved":{` +
+      `"k":{"at":5,"by":"edge-1","zone":"example.com"},` +
+      `"gone":{"at":6,"by":null,"zone":null}}}`,
+  );
+  assert.ok(mixed.ok);
+  assert.deepEqual(mixed.value.saved, {
+    k: { at: 5, by: "edge-1", zone: "example.com" },
+  });
+  const bad = parseStateFile(
+    `{"version":1,"snapshots":{"k":${snapshot}},"saved":{"k":{"at":"x"}}}`,
+  );
+  assert.ok(bad.ok, "a bad detail made the file corrupt");
+  assert.deepEqual(bad.value.saved, {});
+});
+
+Deno.test("FileStateStore.putSnapshots() records when, by whom and in which zone", async () => {
+  await withDir(async (dir) => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const a = await FileStateStore.open(dir, { clock });
+    a.setOrigin({ by: "edge-1", zone: "example.com" });
+    await a.putSnapshot(RECORD);
+    const b = await FileStateStore.open(dir);
+    assert.deepEqual(b.snapshotInfo().get(recordKey(RECORD)), {
+      at: 1_700_000_000_000,
+      by: "edge-1",
+      zone: "example.com",
+    });
+    await b.dropSnapshots([recordKey(RECORD)]);
+    assert.equal((await FileStateStore.open(dir)).snapshotInfo().size, 0);
+  });
+});

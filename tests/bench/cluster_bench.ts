@@ -81,6 +81,8 @@ async function measure(
     isolated: false,
     writable: true,
     hears: [],
+    acked: true,
+    backs: [],
     snapshots: [],
   };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(hb)).length;

@@ -55,6 +55,8 @@ export function heartbeat(
     isolated: false,
     writable: true,
     hears: [],
+    acked: true,
+    backs: [],
     snapshots: [],
     ...over,
   };

@@ -53,6 +53,7 @@ Deno.test("servePeerApp() exchanges heartbeats between two agents on 127.0.0.1",
           view: viewOf(200 + i),
           isolated: false,
           writable: true,
+          acked: true,
         }),
       });
       members[i] = m;
@@ -131,6 +132,7 @@ Deno.test("three agents over HTTP agree on the intents and on one writer", async
           view: views[i]!,
           isolated: false,
           writable: true,
+          acked: true,
         }),
       });
       members[i] = m;
@@ -151,6 +153,8 @@ Deno.test("three agents over HTTP agree on the intents and on one writer", async
       isolated: false,
       writable: true,
       hears: [],
+      acked: true,
+      backs: [],
       view: views[i]!,
     });
     const votes = (i: number) => [self(i), ...agents[i]!.liveViews()];

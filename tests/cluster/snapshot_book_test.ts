@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { type DnsRecord, recordKey } from "../../lib/dns/provider.ts";
 import {
   type BookEntry,
+  MAX_BOOK_ENTRIES,
   parseBookEntries,
   SnapshotBook,
   TOMBSTONE_MS,
@@ -28,7 +29,8 @@ Deno.test("SnapshotBook carries a snapshot to a peer exactly, id removed", () =>
   const b = new SnapshotBook();
   a.put([{ ...rec("192.0.2.1"), id: "cf-1" }], "a", NOW);
   const merged = b.merge(a.entries(NOW), NOW + 5);
-  assert.deepEqual(merged, { stored: [rec("192.0.2.1")], dropped: [] });
+  assert.deepEqual(merged.stored.map((e) => e.record), [rec("192.0.2.1")]);
+  assert.deepEqual(merged.dropped, []);
   assert.deepEqual(b.live().get(recordKey(rec("192.0.2.1"))), rec("192.0.2.1"));
   assert.deepEqual(b.merge(a.entries(NOW), NOW + 6), {
     stored: [],
@@ -56,6 +58,7 @@ Deno.test("SnapshotBook: a seeded (restarted) copy loses to any version a peer m
   const restarted = new SnapshotBook();
   restarted.seed(
     new Map([[recordKey(rec("192.0.2.1")), rec("192.0.2.1", { ttl: 300 })]]),
+    new Map(),
     "b",
     NOW,
   );
@@ -122,6 +125,35 @@ Deno.test("SnapshotBook: agents that saw the same entries, in any order, hold th
       );
     }),
   );
+});
+
+Deno.test("SnapshotBook seeded with saved versions keeps the newer record over an older copy", () => {
+  const key = recordKey(rec("192.0.2.1"));
+  const b = new SnapshotBook();
+  b.seed(
+    new Map([[key, rec("192.0.2.1", { comment: "newest" })]]),
+    new Map([[key, { v: NOW + 60_000, by: "a" }]]),
+    "b",
+    NOW + 120_000,
+  );
+  const stale = new SnapshotBook();
+  stale.seed(new Map([[key, rec("192.0.2.1")]]), new Map(), "z", NOW);
+  b.merge(stale.entries(NOW), NOW + 120_000);
+  assert.equal(b.live().get(key)?.comment, "newest");
+});
+
+Deno.test("SnapshotBook sends at most MAX_BOOK_ENTRIES, snapshots before tombstones", () => {
+  const a = new SnapshotBook();
+  const many = Array.from(
+    { length: MAX_BOOK_ENTRIES + 5 },
+    (_, i) => rec(`2001:db8::${i.toString(16)}`),
+  );
+  a.put(many, "a", NOW);
+  a.drop([recordKey(many[0]!)], "a", NOW + 1);
+  const sent = a.entries(NOW + 2);
+  assert.equal(sent.length, MAX_BOOK_ENTRIES);
+  assert.ok(sent.every((e) => e.record !== null), "tombstones go last");
+  assert.ok(parseBookEntries(JSON.parse(JSON.stringify(sent))).ok);
 });
 
 Deno.test("parseBookEntries() accepts what a book sends and refuses the rest", () => {

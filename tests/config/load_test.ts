@@ -167,3 +167,25 @@ Deno.test("loadConfigText() prefers [notify] slack_webhook_url over slack_addr, 
   assertEquals(r.value.config.notify.slackFormat, "json");
   assert(r.value.warnings.some((w) => w.includes('"slack_addr" is ignored')));
 });
+
+Deno.test("loadConfigText() makes a majority agree in a cluster when min_peers_agree is unset", () => {
+  const base = `[cloudflare]
+dns_domain = "example.com"
+hostnames = ["www"]
+ip_addresses = ["192.0.2.1"]
+[members]
+local_addr = "192.0.2.11:7947"
+crypto_key = "load-test-key-0123456789abcdef"
+`;
+  const table: [string[], number][] = [
+    [["192.0.2.12"], 1],
+    [["192.0.2.12", "192.0.2.13"], 1],
+    [["192.0.2.12", "192.0.2.13", "192.0.2.14"], 2],
+    [["192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.15"], 2],
+  ];
+  for (const [peers, want] of table) {
+    const r = loadConfigText(`${base}peers = ${JSON.stringify(peers)}\n`);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    assertEquals(r.value.config.members.minPeersAgree, want, peers.join());
+  }
+});

@@ -44,6 +44,27 @@ Deno.test("DnsReconciler.reconcile() restores from the snapshot and then drops i
   assert.equal(store.snapshots().size, 0);
 });
 
+Deno.test("DnsReconciler.reconcile() sends no write once mayWrite() says the role is gone", async () => {
+  const { provider, rec } = setup();
+  let asked = 0;
+  const report = await rec.reconcile(
+    intents(["192.0.2.2"]),
+    new Set(["192.0.2.2"]),
+    { mayWrite: () => (asked++, false) },
+  );
+  assert.equal(report.status, "abstained");
+  assert.equal(asked, 1, "asked right before the write call");
+  assert.equal(provider.calls.filter((c) => c.op === "apply").length, 0);
+  assert.deepEqual(provider.contents(WWW), IPS);
+  const ok = await rec.reconcile(
+    intents(["192.0.2.2"]),
+    new Set(["192.0.2.2"]),
+    { mayWrite: () => true },
+  );
+  assert.equal(ok.status, "ok");
+  assert.equal(provider.calls.filter((c) => c.op === "apply").length, 1);
+});
+
 Deno.test("DnsReconciler.reconcile() does nothing at all when abstaining", async () => {
   const { provider, rec } = setup();
   const report = await rec.reconcile(

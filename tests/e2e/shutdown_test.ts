@@ -78,7 +78,13 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
         }
         const left = [];
         for await (const e of Deno.readDir(m.stateDir)) left.push(e.name);
-        assertEquals(left, ["state.json"], "temp files left in state_dir");
+        // The lock file stays: unlinking it would let a starting agent lock
+        // a new file while another still holds the old one.
+        assertEquals(
+          left.sort(),
+          ["goavail.lock", "state.json"],
+          "temp files left in state_dir",
+        );
       } finally {
         await m.close();
       }

@@ -186,6 +186,8 @@ export function frame(
       isolated: false,
       writable: false,
       hears: [],
+      acked: false,
+      backs: [],
       snapshots: [],
     },
     ring,

@@ -140,9 +140,19 @@ Deno.test("decideWrites() defers to a lower agent it only hears of through a pee
   const input = clusterInput({
     self: B,
     view: seeing([X]),
-    live: [vote(C, seeing([X]), { hears: [A, B] })],
+    live: [vote(C, seeing([X]), { hears: [A, B], backs: [A] })],
   });
   assertEquals(decideWrites(input, listing(), new Map()).role.writer, A);
+  const unacked = clusterInput({
+    self: B,
+    view: seeing([X]),
+    live: [vote(C, seeing([X]), { hears: [A, B], backs: [] })],
+  });
+  assertEquals(
+    decideWrites(unacked, listing(), new Map()).role.writer,
+    B,
+    "an agent nobody acknowledges does not stand",
+  );
 });
 
 Deno.test("decideWrites() does not write unless a quorum acknowledges this agent", () => {

@@ -40,7 +40,16 @@ export function vote(
   view: PeerView,
   over: Partial<Vote> = {},
 ): Vote {
-  return { nodeId, isolated: false, writable: true, hears: [], view, ...over };
+  return {
+    nodeId,
+    isolated: false,
+    writable: true,
+    hears: [],
+    acked: true,
+    backs: [],
+    view,
+    ...over,
+  };
 }
 
 /** Options of {@linkcode clusterInput}. */

@@ -25,8 +25,17 @@ function activeWriters(
   writable: boolean[],
 ): string[] {
   const id = ids(n);
+  const needed = Math.floor(n / 2) + 1;
   const hears = (j: number) =>
     id.filter((_, i) => i !== j && link[i]![j] && writable[i]);
+  const acked = id.map((_, i) =>
+    writable[i]! &&
+    1 + id.filter((_, j) =>
+            j !== i && link[j]![i] && hears(j).includes(id[i]!)
+          ).length >= needed
+  );
+  const backs = (j: number) =>
+    id.filter((_, i) => i !== j && link[i]![j] && acked[i]);
   const active: string[] = [];
   for (let self = 0; self < n; self++) {
     if (!writable[self]) continue;
@@ -34,7 +43,12 @@ function activeWriters(
     for (let i = 0; i < n; i++) {
       if (i === self || !link[i]![self]) continue;
       live.push(
-        vote(id[i]!, seeing(), { writable: writable[i], hears: hears(i) }),
+        vote(id[i]!, seeing(), {
+          writable: writable[i],
+          hears: hears(i),
+          acked: acked[i],
+          backs: backs(i),
+        }),
       );
     }
     const input = clusterInput({
@@ -116,4 +130,22 @@ Deno.test("compareIds() orders by code units, the same everywhere", () => {
     "a",
     "b",
   ]);
+});
+
+Deno.test("electWriter() elects within a connected majority that an unacknowledged lower agent cannot block", () => {
+  // link[i][j]: i reaches j. n0→n1 works, n1→n0 does not; n0→n2 does not,
+  // n2→n0 does; n1↔n2 work. Nobody acknowledges n0, so n1 and n2 elect n1.
+  const link = [
+    [true, true, false],
+    [false, true, true],
+    [true, true, true],
+  ];
+  assertEquals(activeWriters(3, link, [true, true, true]), [ids(3)[1]]);
+});
+
+Deno.test("electWriter() with every link up elects the lowest agent only", () => {
+  for (const n of [2, 3, 5]) {
+    const all = Array.from({ length: n }, () => Array(n).fill(true));
+    assertEquals(activeWriters(n, all, Array(n).fill(true)), [ids(n)[0]]);
+  }
 });
