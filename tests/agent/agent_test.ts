@@ -157,10 +157,9 @@ Deno.test("Agent restores nothing before it has probed an IP enough times", asyn
   }
 });
 
-Deno.test("Agent in dry-run makes no write call and logs what it would do", async () => {
-  const h = await startHarness(
-    BASE_TOML.replace("dry_run = false", "dry_run = true"),
-  );
+Deno.test("Agent without dry_run in its config makes no write call and logs what it would do", async () => {
+  // Dry-run is the default: the config says nothing about it.
+  const h = await startHarness(BASE_TOML.replace("dry_run = false\n", ""));
   try {
     for (let i = 0; i < 3; i++) h.prober().emit({ ...UP, "192.0.2.2": false });
     await until(
@@ -241,9 +240,12 @@ Deno.test("Agent.reload() keeps the old config on errors and applies a valid one
         }
         h.setConfigText(
           BASE_TOML.replace('"192.0.2.3"]', '"192.0.2.3", "192.0.2.4"]')
-            .replace("failure_threshold = 3", "failure_threshold = 5"),
+            .replace("failure_threshold = 3", "failure_threshold = 5")
+            .replace("interval = 1", "interval = 2\nprobe_timeout = 0.5"),
         );
+        assertEquals(h.prober().timing, { intervalMs: 1000, timeoutMs: 1000 });
         assertEquals(await h.agent.reload(), true);
+        assertEquals(h.prober().timing, { intervalMs: 2000, timeoutMs: 500 });
         assertEquals(h.prober().targets, [
           "192.0.2.1",
           "192.0.2.2",

@@ -217,7 +217,8 @@ Deno.test({
   fn: async () => {
     const lab = await AgentLab.create({ agents: 1, targets: 2 });
     try {
-      const agent = lab.startAgent(0, ["--dry-run"]);
+      // No dry-run flag and no `dry_run` key: the default must be dry-run.
+      const agent = lab.startAgent(0, [], { writes: false });
       await lab.waitFor(
         async () => (await lab.status(0).catch(() => null)) !== null,
         "agent status",
