@@ -12,11 +12,8 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { parseStateFile } from "../../lib/agent/state_store.ts";
-import {
-  freePort,
-  MonitorProcess,
-  monitorToml,
-} from "../support/monitor_process.ts";
+import { freePort } from "../support/free_port.ts";
+import { MonitorProcess, monitorToml } from "../support/monitor_process.ts";
 
 const isRoot = Deno.uid() === 0;
 if (!isRoot) {
