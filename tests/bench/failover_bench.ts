@@ -18,7 +18,7 @@
 import type { AuditEntry } from "../support/fake_cloudflare.ts";
 import { AgentLab } from "../support/agent_lab.ts";
 import { writeOps } from "../support/lab_audit.ts";
-import { labAvailable } from "../support/netns.ts";
+import { labUnavailable } from "../support/lab_exec.ts";
 
 const INTERVAL_S = 0.2;
 const THRESHOLD = 3;
@@ -373,8 +373,8 @@ function report(modes: ModeResult[]): void {
  * not root. `--quick`: 5 runs per mode and a 10 s steady window.
  */
 export async function run(): Promise<void> {
-  if (!labAvailable) {
-    out("failover bench skipped: needs root for network namespaces");
+  if (labUnavailable) {
+    out(`failover bench skipped: ${labUnavailable}`);
     return;
   }
   const quick = Deno.args.includes("--quick");

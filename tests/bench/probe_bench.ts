@@ -11,7 +11,8 @@
  * @module
  */
 
-import { Lab, labAvailable } from "../support/netns.ts";
+import { labUnavailable } from "../support/lab_exec.ts";
+import { Lab } from "../support/netns.ts";
 import {
   FPING,
   quantile,
@@ -211,8 +212,8 @@ async function soak(lab: Lab, dir: string) {
  * @param args `--soak` adds the 10-minute soak
  */
 export async function run(args: string[] = Deno.args): Promise<void> {
-  if (!labAvailable) {
-    out("probe bench skipped: needs root for network namespaces");
+  if (labUnavailable) {
+    out(`probe bench skipped: ${labUnavailable}`);
     return;
   }
   const lab = await Lab.create({
