@@ -17,6 +17,7 @@ import {
   BASE_TOML,
   type Harness,
   published,
+  quiet,
   settle,
   startHarness,
   until,
@@ -98,7 +99,7 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
       () => (h.agent.decided?.ips.get("192.0.2.3")?.downVotes ?? 0) >= 2,
       "quorum down",
     );
-    await settle(100);
+    await quiet(h);
     // Partition: no heartbeat for longer than peer_timeout (3 s).
     for (let i = 0; i < 5; i++) {
       h.clock.advance(1000);
@@ -110,7 +111,7 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
     await beat(h, PEERS[0]!, ++seq, view(h, ["192.0.2.3"]));
     h.prober().emit(UP);
     await until(() => !h.agent.isolation.isolated, "isolation cleared");
-    await settle(100);
+    await quiet(h);
     assertEquals(
       h.cf.writes().length,
       0,
@@ -118,7 +119,7 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
     );
     await beat(h, PEERS[1]!, ++seq, view(h, ["192.0.2.3"]));
     h.prober().emit(UP);
-    await settle(100);
+    await quiet(h);
     assertEquals(h.cf.writes().length, 0);
     assertEquals(published(h.cf).has("192.0.2.3"), false);
   } finally {

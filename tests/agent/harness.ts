@@ -221,6 +221,26 @@ export async function until(
   }
 }
 
+/**
+ * Waits (real time, bounded) until the agent's DNS loop has acted on
+ * everything asked of it so far and sleeps with nothing due, so a check
+ * that nothing was written cannot pass just because it looked too early.
+ */
+export async function quiet(h: Harness, ms = 3000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("timed out waiting for the DNS loop to idle")),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([h.agent.driver.idle(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Lets pending promises and loopback HTTP settle. */
 export async function settle(ms = 50): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
