@@ -11,6 +11,7 @@ import type { Logger } from "../observe/log.ts";
 import type { GuardNote } from "../write/guards.ts";
 import type { ChangeOutcome, DnsProviderError } from "./provider.ts";
 import { noteFields, outcomeFields } from "./reconcile_report.ts";
+import { credentialHint } from "./cloudflare_errors.ts";
 
 /** Writes the reconciler's log lines with their rate limits. */
 export class ReconcileLog {
@@ -75,9 +76,16 @@ export class ReconcileLog {
     const now = this.#clock.now();
     if (now - this.#lastAuth < this.#authIntervalMs) return;
     this.#lastAuth = now;
+    const hint = credentialHint(error?.codes ?? []);
     this.#log.error(
-      "Cloudflare rejected the credentials; DNS writes are stopped, monitoring continues. Fix the token and reload",
-      error ? { error: error.message, status: error.status } : {},
+      `Cloudflare rejected the API token/key; DNS writes are blocked, monitoring continues: ${hint}. Fix it and reload (SIGHUP)`,
+      error
+        ? {
+          error: error.message,
+          status: error.status,
+          codes: error.codes.join(","),
+        }
+        : {},
     );
   }
 }

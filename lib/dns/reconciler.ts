@@ -5,8 +5,10 @@
  * - 429: nothing is sent before `retry-after` (a clock-based `notBefore`
  *   gate); short waits happen inside the pass, long ones end it.
  * - 5xx/timeouts: re-read, then retry with exponential backoff (bounded).
- * - 401/403: stop writing for a while, log an error at most once a minute,
- *   report "auth_blocked" so the agent keeps monitoring.
+ * - Credentials refused (401, 403, or a 400 with a credential code such as
+ *   6003 [6111]): stop writing and calling for `authRetryMs`, log an error
+ *   at most once a minute, report "auth_blocked" so the agent keeps
+ *   monitoring. The refusal stands until a listing succeeds.
  * - A failed batch is retried per name, so one bad name never blocks others.
  * @module
  */
@@ -54,6 +56,7 @@ export class DnsReconciler {
   #opt: RetryTuning;
   #notBefore = 0;
   #authBlockedUntil = 0;
+  #rejected: DnsProviderError | null = null;
   #out: ReconcileLog;
   #seen = new SeenRecords();
   #chain: Promise<unknown> = Promise.resolve();
@@ -91,6 +94,14 @@ export class DnsReconciler {
     return now < this.#authBlockedUntil;
   }
 
+  /**
+   * The last credential refusal, until a listing succeeds or a new provider
+   * comes in; null when the credentials were not refused.
+   */
+  get credentialsRejected(): DnsProviderError | null {
+    return this.#rejected;
+  }
+
   /** Earliest wall-clock ms at which the next API request may be sent. */
   get notBefore(): number {
     return Math.max(this.#notBefore, this.#authBlockedUntil);
@@ -105,6 +116,7 @@ export class DnsReconciler {
     if (provider) {
       this.#provider = provider;
       this.#authBlockedUntil = 0;
+      this.#rejected = null;
     }
   }
 
@@ -142,7 +154,7 @@ export class DnsReconciler {
       return { ...report, status: "abstained" };
     }
     if (this.#clock.now() < this.#authBlockedUntil) {
-      this.#out.auth(undefined);
+      this.#out.auth(this.#rejected ?? undefined);
       const retryAtMs = this.#authBlockedUntil;
       return { ...report, status: "auth_blocked", retryAtMs };
     }
@@ -168,6 +180,7 @@ export class DnsReconciler {
       if (error === "unsaved") return { ...report, status: "failed" };
       perName = true;
       if (error.kind === "auth") {
+        this.#rejected = error;
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
         this.#out.auth(error);
         const retryAtMs = this.#authBlockedUntil;
@@ -238,6 +251,7 @@ export class DnsReconciler {
       countError(report, error);
       return error;
     }
+    this.#rejected = null;
     const listedAt = this.#clock.now();
     const saved = this.#store.snapshots();
     const snapshots = new Map([

@@ -21,6 +21,7 @@ import type {
 } from "../../lib/probe/types.ts";
 import {
   type FakeCloudflare,
+  type FakeCloudflareOptions,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
 
@@ -123,6 +124,8 @@ export interface Harness {
   logs: string[];
   /** Overwrites the config the next reload reads. */
   setConfigText(text: string): void;
+  /** Changes the token the next provider (start, reload) sends. */
+  setToken(token: string): void;
   close(): Promise<void>;
 }
 
@@ -144,6 +147,10 @@ export interface HarnessOptions {
   fetch?: typeof fetch;
   /** The state store the agent starts with. @default a new, empty one */
   store?: MemoryStateStore;
+  /** The token the agent sends. @default "test-token" (the fake's) */
+  token?: string;
+  /** Options of the fake API (zones, accepted credentials). */
+  fake?: FakeCloudflareOptions;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -153,6 +160,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const cf = startFakeCloudflare({
     zones: [{ name: "example.com", records: RECORDS }],
+    ...options.fake,
   });
   const clock = new ManualClock(1_800_000_000_000);
   const store = options.store ?? new MemoryStateStore();
@@ -162,6 +170,7 @@ export async function startHarness(
     now: () => clock.now(),
   });
   let text = toml;
+  let token = options.token ?? "test-token";
   let prober: FakeProber | null = null;
   const deps: AgentDeps = {
     clock,
@@ -179,7 +188,7 @@ export async function startHarness(
         : createCloudflareProvider(c.cloudflare, {
           env: {
             CLOUDFLARE_BASE_URL: cf.url,
-            CLOUDFLARE_API_TOKEN: "test-token",
+            CLOUDFLARE_API_TOKEN: token,
           },
           logger,
           secrets: settings.secrets,
@@ -199,6 +208,7 @@ export async function startHarness(
     store,
     logs,
     setConfigText: (t) => (text = t),
+    setToken: (t) => (token = t),
     async close() {
       await agent.stop();
       await cf.close();

@@ -116,7 +116,7 @@ Deno.test("startFakeCloudflare() applies a batch all or nothing", async () => {
   }
 });
 
-Deno.test("startFakeCloudflare() rejects a bad token with code 10000 and tracks emptied names", async () => {
+Deno.test("startFakeCloudflare() rejects an unknown token (401 10000), a malformed one (400 6003 [6111]) and tracks emptied names", async () => {
   const fake = startFakeCloudflare({
     zones: [{
       id: "z1",
@@ -131,10 +131,22 @@ Deno.test("startFakeCloudflare() rejects a bad token with code 10000 and tracks 
   });
   try {
     const denied = await fetch(`${fake.url}/zones`, {
-      headers: { authorization: "Bearer nope" },
+      headers: { authorization: `Bearer ${"n".repeat(40)}` },
     });
     assert.equal(denied.status, 401);
     assert.equal((await denied.json()).errors[0].code, 10000);
+    const malformed = await fetch(`${fake.url}/zones`, {
+      headers: { authorization: "Bearer nope" },
+    });
+    assert.equal(malformed.status, 400);
+    assert.deepEqual((await malformed.json()).errors, [{
+      code: 6003,
+      message: "Invalid request headers",
+      error_chain: [{
+        code: 6111,
+        message: "Invalid format for Authorization header",
+      }],
+    }]);
     const del = await fetch(`${fake.url}/zones/z1/dns_records/r1`, {
       method: "DELETE",
       headers: { authorization: "Bearer test-token" },
