@@ -76,6 +76,10 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
 
 /** @returns why DNS writes stop, as the status page shows it; null if not. */
 function writesPaused(agent: Agent): string | null {
+  const blocked = agent.reconciler.blockedBy;
+  if (blocked?.kind === "config") {
+    return `DNS writes blocked: ${blocked.message}`;
+  }
   const rejected = agent.reconciler.credentialsRejected;
   if (rejected) {
     const codes = rejected.codes.length > 0

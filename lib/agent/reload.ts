@@ -61,10 +61,10 @@ export class Reloader {
     for (const w of loaded.value.warnings) log.warn(w);
     const prev = agent.config;
     try {
-      // Refused credentials are read again (a fixed api_token_file), even
-      // when the config text did not change.
+      // Refused credentials (a fixed api_token_file) or zone (activated
+      // since) are looked at again, even when the config did not change.
       const renew = dnsChanged(prev, next) ||
-        agent.reconciler.credentialsRejected !== null;
+        agent.reconciler.blockedBy !== null;
       const provider = renew ? await deps.createDnsProvider(next) : undefined;
       await agent.cluster.apply(next);
       if (provider) agent.dns.setInner(provider);

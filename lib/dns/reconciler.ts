@@ -8,7 +8,9 @@
  * - Credentials refused (401, 403, or a 400 with a credential code such as
  *   6003 [6111]): stop writing and calling for `authRetryMs`, log an error
  *   at most once a minute, report "auth_blocked" so the agent keeps
- *   monitoring. The refusal stands until a listing succeeds.
+ *   monitoring. The refusal stands until a listing succeeds. A zone that
+ *   cannot be used (missing, not active, ambiguous: kind "config") is
+ *   handled the same way.
  * - A failed batch is retried per name, so one bad name never blocks others.
  * @module
  */
@@ -95,11 +97,17 @@ export class DnsReconciler {
   }
 
   /**
-   * The last credential refusal, until a listing succeeds or a new provider
-   * comes in; null when the credentials were not refused.
+   * What blocks writes: the last credential (kind "auth") or zone (kind
+   * "config") refusal, until a listing succeeds or a new provider comes in;
+   * null when nothing was refused.
    */
-  get credentialsRejected(): DnsProviderError | null {
+  get blockedBy(): DnsProviderError | null {
     return this.#rejected;
+  }
+
+  /** The credential refusal of {@linkcode blockedBy}, or null. */
+  get credentialsRejected(): DnsProviderError | null {
+    return this.#rejected?.kind === "auth" ? this.#rejected : null;
   }
 
   /** Earliest wall-clock ms at which the next API request may be sent. */
@@ -154,7 +162,7 @@ export class DnsReconciler {
       return { ...report, status: "abstained" };
     }
     if (this.#clock.now() < this.#authBlockedUntil) {
-      this.#out.auth(this.#rejected ?? undefined);
+      this.#out.blocked(this.#rejected ?? undefined);
       const retryAtMs = this.#authBlockedUntil;
       return { ...report, status: "auth_blocked", retryAtMs };
     }
@@ -179,10 +187,10 @@ export class DnsReconciler {
       // the DNS loop tries again later.
       if (error === "unsaved") return { ...report, status: "failed" };
       perName = true;
-      if (error.kind === "auth") {
+      if (error.kind === "auth" || error.kind === "config") {
         this.#rejected = error;
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
-        this.#out.auth(error);
+        this.#out.blocked(error);
         const retryAtMs = this.#authBlockedUntil;
         return { ...report, status: "auth_blocked", retryAtMs };
       }
@@ -320,7 +328,10 @@ export class DnsReconciler {
         countError(report, outcome.error);
         worst = worse(worst, outcome.error);
       }
-      if (worst?.kind === "auth" || worst?.kind === "rate_limited") break;
+      if (
+        worst?.kind === "auth" || worst?.kind === "config" ||
+        worst?.kind === "rate_limited"
+      ) break;
     }
     return worst;
   }

@@ -232,7 +232,7 @@ Deno.test("CloudflareProvider uses a configured zone_id and reports an unknown z
     await assert.rejects(
       missing.list(["www.example.org"]),
       (e: unknown) =>
-        e instanceof DnsProviderError && e.kind === "bad_request" &&
+        e instanceof DnsProviderError && e.kind === "config" &&
         e.message.includes('"example.org"'),
     );
   } finally {
