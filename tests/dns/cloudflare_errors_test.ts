@@ -173,3 +173,40 @@ Deno.test("CloudflareProvider.list() classifies a token refused by its IP filter
   assert.deepEqual(e.codes, [9109]);
   assert.match(e.message, /Cannot use the access token from location/);
 });
+
+Deno.test("CloudflareProvider.apply() says clearly when Cloudflare refuses to proxy an IP (9003)", async () => {
+  const fake = startFakeCloudflare({ zones: [{ name: "example.com" }] });
+  try {
+    const provider = await createCloudflareProvider(cfConfig(), {
+      env: {
+        CLOUDFLARE_API_TOKEN: "test-token",
+        CLOUDFLARE_BASE_URL: fake.url,
+      },
+      timeoutMs: 1000,
+    });
+    const r = await provider.apply([{
+      kind: "create",
+      fromSnapshot: false,
+      record: {
+        type: "A",
+        name: WWW,
+        content: "10.0.0.7",
+        ttl: 1,
+        proxied: true,
+        comment: null,
+        tags: [],
+      },
+    }]);
+    const o = r.outcomes[0];
+    assert.ok(o?.result === "failed");
+    assert.equal(o.error.kind, "bad_request");
+    assert.deepEqual(o.error.codes, [9003]);
+    assert.match(
+      o.error.message,
+      /9003 Target 10\.0\.0\.7 is not allowed for a proxied record\..*refuses to proxy this IP.*cloudflare\.dns_proxied = false/,
+    );
+    assert.equal(fake.state.recordsOf(WWW).length, 0);
+  } finally {
+    await fake.close();
+  }
+});

@@ -3,6 +3,7 @@
  * envelope and error codes, plus tracking of names that ever went empty.
  * @module
  */
+import { proxyRefusal } from "./fake_cloudflare_proxy.ts";
 
 /** A record as a test sets it up. */
 export interface FakeRecordInput {
@@ -172,6 +173,8 @@ export class FakeState {
         "Content for AAAA record must be a valid IPv6 address.",
       );
     }
+    const proxy = proxyRefusal(input);
+    if (proxy) throw new ApiFailure(400, proxy.code, proxy.message);
     for (const r of zone.records.values()) {
       if (
         r.type === input.type && r.name === input.name.toLowerCase() &&
