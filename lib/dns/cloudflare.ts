@@ -105,6 +105,7 @@ class CloudflareProvider implements DnsProvider {
     options: CloudflareProviderOptions,
   ) {
     this.#client = client;
+    this.#log = (options.logger ?? silentLogger).child("dns");
     this.#zones = new ZoneLookup(
       {
         list: (name) => client.zones.list({ name }),
@@ -112,9 +113,9 @@ class CloudflareProvider implements DnsProvider {
       },
       config.dnsDomain.toLowerCase().replace(/\.$/, ""),
       config.zoneId,
+      this.#log,
     );
     this.#perPage = options.perPage ?? 100;
-    this.#log = (options.logger ?? silentLogger).child("dns");
   }
 
   #zone(): Promise<string> {

@@ -26,6 +26,7 @@
 
 import { DnsProviderError } from "./provider.ts";
 import { toProviderError } from "./cloudflare_map.ts";
+import { type Logger, silentLogger } from "../observe/log.ts";
 
 /** How long a zone refusal is kept before the zone is looked up again, ms. */
 export const ZONE_RETRY_MS = 60_000;
@@ -82,13 +83,16 @@ const describe = (z: ZoneInfo) =>
  * Picks the zone to write to from a listing.
  * @param zoneName `dns_domain`
  * @param zones the zones listed for that name (other names are ignored)
- * @returns the id of the one active zone
+ * @returns the one active zone
  * @throws {DnsProviderError} kind "config" when none or several are active
  */
-export function pickZone(zoneName: string, zones: readonly ZoneInfo[]): string {
+export function pickZone(
+  zoneName: string,
+  zones: readonly ZoneInfo[],
+): ZoneInfo {
   const named = zones.filter((z) => z.name === zoneName);
   const active = named.filter((z) => z.status === "active");
-  if (active.length === 1) return active[0]!.id;
+  if (active.length === 1) return active[0]!;
   if (active.length > 1) {
     throw new DnsProviderError(
       "config",
@@ -122,11 +126,14 @@ export function pickZone(zoneName: string, zones: readonly ZoneInfo[]): string {
  * Checks the zone `cloudflare.zone_id` names.
  * @param zoneName `dns_domain`
  * @param zone the zone as `GET /zones/{id}` returned it
- * @returns its id
+ * @returns the zone
  * @throws {DnsProviderError} kind "config" when it is not active or has
  *   another name
  */
-export function checkConfiguredZone(zoneName: string, zone: ZoneInfo): string {
+export function checkConfiguredZone(
+  zoneName: string,
+  zone: ZoneInfo,
+): ZoneInfo {
   if (zone.name !== zoneName) {
     throw new DnsProviderError(
       "config",
@@ -145,7 +152,7 @@ export function checkConfiguredZone(zoneName: string, zone: ZoneInfo): string {
       }`,
     );
   }
-  return zone.id;
+  return zone;
 }
 
 /** Finds (once) and remembers the zone id, with refusals kept a minute. */
@@ -154,6 +161,7 @@ export class ZoneLookup {
   #zoneName: string;
   #zoneId: string | null;
   #now: () => number;
+  #log: Logger;
   #found: string | null = null;
   #refused: { error: DnsProviderError; until: number } | null = null;
 
@@ -161,17 +169,20 @@ export class ZoneLookup {
    * @param api the zone calls
    * @param zoneName `dns_domain`, lower case without trailing dot
    * @param zoneId `cloudflare.zone_id`, or null to look it up by name
+   * @param log says once which zone is used
    * @param now wall clock, ms
    */
   constructor(
     api: ZoneApi,
     zoneName: string,
     zoneId: string | null,
+    log: Logger = silentLogger,
     now: () => number = Date.now,
   ) {
     this.#api = api;
     this.#zoneName = zoneName;
     this.#zoneId = zoneId;
+    this.#log = log;
     this.#now = now;
   }
 
@@ -187,11 +198,17 @@ export class ZoneLookup {
       throw this.#refused.error;
     }
     try {
-      this.#found = this.#zoneId
+      const zone = this.#zoneId
         ? await this.#checkConfigured(this.#zoneId)
         : await this.#findByName();
+      this.#log.info("Using Cloudflare zone", {
+        zone: zone.name,
+        zone_id: zone.id,
+        account: zone.accountId,
+      });
+      this.#found = zone.id;
       this.#refused = null;
-      return this.#found;
+      return zone.id;
     } catch (e) {
       const error = toProviderError(e, "look up the zone");
       if (error.kind === "config") {
@@ -201,7 +218,7 @@ export class ZoneLookup {
     }
   }
 
-  async #checkConfigured(zoneId: string): Promise<string> {
+  async #checkConfigured(zoneId: string): Promise<ZoneInfo> {
     let raw: unknown;
     try {
       raw = await this.#api.get(zoneId);
@@ -226,7 +243,7 @@ export class ZoneLookup {
     return checkConfiguredZone(this.#zoneName, zone);
   }
 
-  async #findByName(): Promise<string> {
+  async #findByName(): Promise<ZoneInfo> {
     const zones: ZoneInfo[] = [];
     try {
       for await (const raw of this.#api.list(this.#zoneName)) {
