@@ -157,3 +157,31 @@ Deno.test("startFakeCloudflare() rejects an unknown token (401 10000), a malform
     await fake.close();
   }
 });
+
+Deno.test("startFakeCloudflare() lists every zone of a name with its status and account, and filters by status", async () => {
+  const fake = startFakeCloudflare({
+    zones: [
+      { id: "zp", name: "example.com", status: "pending" },
+      { id: "za", name: "example.com", account: { id: "acc", name: "A" } },
+    ],
+  });
+  try {
+    const get = async (path: string) =>
+      await (await fetch(`${fake.url}${path}`, {
+        headers: { authorization: "Bearer test-token" },
+      })).json();
+    const all = await get("/zones?name=example.com");
+    assert.deepEqual(
+      all.result.map((z: { id: string; status: string }) =>
+        `${z.id} ${z.status}`
+      ),
+      ["zp pending", "za active"],
+    );
+    assert.deepEqual(all.result[1].account, { id: "acc", name: "A" });
+    const active = await get("/zones?name=example.com&status=active");
+    assert.deepEqual(active.result.map((z: { id: string }) => z.id), ["za"]);
+    assert.equal((await get("/zones/zp")).result.status, "pending");
+  } finally {
+    await fake.close();
+  }
+});
