@@ -78,9 +78,14 @@ export class DnsDriver {
     this.#wake.abort();
   }
 
-  /** Forces the next pass even if nothing changed (e.g. after reload). */
+  /**
+   * Forces the next pass even if nothing changed, without waiting out a
+   * failed pass's retry time (e.g. after a reload brought new credentials;
+   * a rate limit still holds inside the reconciler).
+   */
   invalidate(): void {
     this.#lastSignature = null;
+    this.#retryAt = Infinity;
     this.kick();
   }
 

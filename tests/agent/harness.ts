@@ -21,6 +21,7 @@ import type {
 } from "../../lib/probe/types.ts";
 import {
   type FakeCloudflare,
+  type FakeCloudflareOptions,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
 
@@ -128,6 +129,8 @@ export interface Harness {
   logs: string[];
   /** Overwrites the config the next reload reads. */
   setConfigText(text: string): void;
+  /** Changes the token the next provider (start, reload) sends. */
+  setToken(token: string): void;
   close(): Promise<void>;
 }
 
@@ -149,6 +152,10 @@ export interface HarnessOptions {
   fetch?: typeof fetch;
   /** The state store the agent starts with. @default a new, empty one */
   store?: MemoryStateStore;
+  /** The token the agent sends. @default "test-token" (the fake's) */
+  token?: string;
+  /** Options of the fake API (zones, accepted credentials). */
+  fake?: FakeCloudflareOptions;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -158,6 +165,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const cf = startFakeCloudflare({
     zones: [{ name: "example.com", records: RECORDS }],
+    ...options.fake,
   });
   const clock = new ManualClock(1_800_000_000_000);
   const store = options.store ?? new MemoryStateStore();
@@ -167,6 +175,7 @@ export async function startHarness(
     now: () => clock.now(),
   });
   let text = toml;
+  let token = options.token ?? "test-token";
   let prober: FakeProber | null = null;
   const deps: AgentDeps = {
     clock,
@@ -183,7 +192,7 @@ export async function startHarness(
         secrets: settings.secrets,
         env: {
           CLOUDFLARE_BASE_URL: cf.url,
-          CLOUDFLARE_API_TOKEN: "test-token",
+          CLOUDFLARE_API_TOKEN: token,
         },
       }),
     fetch: options.fetch ??
@@ -201,6 +210,7 @@ export async function startHarness(
     store,
     logs,
     setConfigText: (t) => (text = t),
+    setToken: (t) => (token = t),
     async close() {
       await agent.stop();
       await cf.close();

@@ -3,6 +3,7 @@
  * envelope and error codes, plus tracking of names that ever went empty.
  * @module
  */
+import { proxyRefusal } from "./fake_cloudflare_proxy.ts";
 
 /** A record as a test sets it up. */
 export interface FakeRecordInput {
@@ -21,7 +22,23 @@ export interface FakeZoneInput {
   id?: string;
   name: string;
   records?: FakeRecordInput[];
+  /** @default "active" */
+  status?: ZoneStatus;
+  /** The owning account. @default {@linkcode DEFAULT_ACCOUNT} */
+  account?: { id: string; name: string };
 }
+
+/**
+ * Zone statuses (cloudflare-typescript `src/resources/zones/zones.ts`,
+ * `Zone.status`; https://developers.cloudflare.com/dns/zone-setups/reference/domain-status/).
+ */
+export type ZoneStatus = "initializing" | "pending" | "active" | "moved";
+
+/** The account zones belong to unless a test says otherwise. */
+export const DEFAULT_ACCOUNT = {
+  id: "0123456789abcdef0123456789abcdef",
+  name: "Test account",
+};
 
 /** A record as the API returns it. */
 export interface ApiRecord {
@@ -46,6 +63,8 @@ export interface ApiRecord {
 export interface FakeZone {
   id: string;
   name: string;
+  status: ZoneStatus;
+  account: { id: string; name: string };
   records: Map<string, ApiRecord>;
 }
 
@@ -100,6 +119,8 @@ export class FakeState {
       const zone: FakeZone = {
         id: z.id ?? randomId(),
         name: z.name,
+        status: z.status ?? "active",
+        account: z.account ?? DEFAULT_ACCOUNT,
         records: new Map(),
       };
       this.zones.set(zone.id, zone);
@@ -152,6 +173,8 @@ export class FakeState {
         "Content for AAAA record must be a valid IPv6 address.",
       );
     }
+    const proxy = proxyRefusal(input);
+    if (proxy) throw new ApiFailure(400, proxy.code, proxy.message);
     for (const r of zone.records.values()) {
       if (
         r.type === input.type && r.name === input.name.toLowerCase() &&
