@@ -84,6 +84,7 @@ export class Agent {
   lastPlan: WritePlan | null = null;
   /** Last verdict change per IP. */
   readonly lastChange: Map<string, { at: number; reason: string }> = new Map();
+  #wasBlocked = false;
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #events: AgentEvents;
@@ -146,6 +147,9 @@ export class Agent {
       intervalMs: config.cloudflare.reconcileInterval * 1000,
       wish: () => this.#wish(),
       onReport: (r) => {
+        // A block lifted by a read: decide again now, not at the next pass.
+        if (this.#wasBlocked && !this.reconciler.blocked) this.driver.kick();
+        this.#wasBlocked = this.reconciler.blocked;
         this.lastReport = r;
         this.dnsHealth.note(r, deps.clock.now());
         this.#settlePlan(r);
@@ -368,9 +372,11 @@ export class Agent {
       clusterExpected: isCluster(this.config),
       unsettled: this.trust.unsettled(),
       warmingUp: this.trust.warmingUp(now),
-      // On a single node nobody could take over: keep trying instead.
+      // On a single node nobody could take over: keep trying instead. In a
+      // cluster a refusal holds until a read (made whatever the role) works.
       dnsBlocked: this.reconciler.authBlocked(now) ||
-        (isCluster(this.config) && this.dnsHealth.steppedDown(now)),
+        (isCluster(this.config) &&
+          (this.reconciler.blocked || this.dnsHealth.steppedDown(now))),
       memory: this.#writeMemory,
     });
     return { input, decided: decideIntents(input) };

@@ -59,6 +59,8 @@ export class DnsReconciler {
   #notBefore = 0;
   #authBlockedUntil = 0;
   #rejected: DnsProviderError | null = null;
+  /** A read has worked with the current provider. */
+  #verified = false;
   #out: ReconcileLog;
   #seen = new SeenRecords();
   #chain: Promise<unknown> = Promise.resolve();
@@ -97,6 +99,16 @@ export class DnsReconciler {
   }
 
   /**
+   * @returns whether a credential or zone refusal stands: until a read
+   *   succeeds or a new provider comes in (a cluster agent stays
+   *   unwritable that long, so it does not take the writer role back only
+   *   to fail)
+   */
+  get blocked(): boolean {
+    return this.#rejected !== null;
+  }
+
+  /**
    * What blocks writes: the last credential (kind "auth") or zone (kind
    * "config") refusal, until a listing succeeds or a new provider comes in;
    * null when nothing was refused.
@@ -125,6 +137,7 @@ export class DnsReconciler {
       this.#provider = provider;
       this.#authBlockedUntil = 0;
       this.#rejected = null;
+      this.#verified = false;
     }
   }
 
@@ -159,6 +172,16 @@ export class DnsReconciler {
   ): Promise<ReconcileReport> {
     const report = emptyReport();
     if ((options.refresh?.() ?? first).abstain) {
+      // An agent that does not write still finds out, once per retry
+      // time, whether refused credentials (or zone) work again: with one
+      // read. Without it a standby agent would stay blocked forever, or
+      // take the writer role back every minute only to fail.
+      // It also checks them once at start, so a standby agent with a bad
+      // token says so (and does not stand as writer) before it is needed.
+      const due = this.#rejected !== null
+        ? this.#clock.now() >= this.#authBlockedUntil
+        : !this.#verified;
+      if (due) await this.#recheck(report);
       return { ...report, status: "abstained" };
     }
     if (this.#clock.now() < this.#authBlockedUntil) {
@@ -200,6 +223,34 @@ export class DnsReconciler {
       return { ...report, status: "rate_limited", retryAtMs: this.#notBefore };
     }
     return report;
+  }
+
+  /**
+   * One read of the managed names while writes are blocked: success clears
+   * the block, a credential or zone refusal extends it, anything else
+   * leaves it for the next retry.
+   */
+  async #recheck(report: ReconcileReport): Promise<void> {
+    const s = this.#settings;
+    const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
+    try {
+      await this.#provider.list(names);
+      report.requests++;
+      if (this.#rejected) {
+        this.#log.info("Cloudflare accepts the credentials again");
+      }
+      this.#rejected = null;
+      this.#authBlockedUntil = 0;
+      this.#verified = true;
+    } catch (e) {
+      const error = toProviderError(e, "list");
+      countError(report, error);
+      this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
+      if (error.kind === "auth" || error.kind === "config") {
+        this.#rejected = error;
+        this.#out.blocked(error);
+      }
+    }
   }
 
   /** 429 → set the gate; anything else → back off before the next pass. */
@@ -260,6 +311,7 @@ export class DnsReconciler {
       return error;
     }
     this.#rejected = null;
+    this.#verified = true;
     const listedAt = this.#clock.now();
     const saved = this.#store.snapshots();
     const snapshots = new Map([

@@ -194,7 +194,7 @@ export class Pinger implements Prober {
         if (this.#sockets.v6) this.#drain(this.#sockets.v6);
       }
       this.#expire(now);
-      this.#retryBacklog(now);
+      this.#retryBacklog();
       for (const target of this.#schedule.takeDue(now)) {
         if (!this.#backlog.has(target)) this.#send(target, now);
       }
@@ -226,7 +226,7 @@ export class Pinger implements Prober {
    * replies that filled it; stops at the first that is still refused. One
    * refused for longer than the probe timeout is a local fault.
    */
-  #retryBacklog(now: number): void {
+  #retryBacklog(): void {
     if (this.#backlog.size === 0) return;
     if (this.#sockets.v4) this.#drain(this.#sockets.v4);
     if (this.#sockets.v6) this.#drain(this.#sockets.v6);

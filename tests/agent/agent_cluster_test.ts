@@ -6,7 +6,10 @@
  * agent's own heartbeats to them fail on loopback.
  * @module
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import {
   deriveKeyring,
   openHeartbeat,
@@ -168,6 +171,32 @@ Deno.test("Agent does not stand as writer while it warms up after a partition he
       await settle(50);
     }
     assertEquals(published(h.cf).has("192.0.2.3"), true);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("Agent whose credentials are refused stays out of the writer role until a read works again", async () => {
+  const h = await startHarness(TOML, { token: "not a well-formed token" });
+  try {
+    let seq = 0;
+    let standing = 0;
+    // 70 s with both peers live: past the 60 s after which a single node
+    // would try again. A cluster agent must not take the role back to fail.
+    for (let s = 0; s < 70; s++) {
+      await beat(h, PEERS[0]!, ++seq, view(h, []));
+      await beat(h, PEERS[1]!, ++seq, view(h, []));
+      h.prober().emit(UP);
+      h.clock.advance(1000);
+      await settle(2);
+      if (h.agent.decided?.acked) standing++;
+    }
+    await quiet(h);
+    assertEquals(standing, 0, "stood as writer with refused credentials");
+    assertEquals(h.agent.decided?.ips.get("192.0.2.1")?.hold, "dns_blocked");
+    assertEquals(h.cf.writes().length, 0);
+    const reads = h.cf.audit.length;
+    assert(reads >= 2 && reads <= 4, `${reads} API calls in 70 s`);
   } finally {
     await h.close();
   }

@@ -50,3 +50,31 @@ Deno.test("DnsReconciler.reconcile() blocks on a zone refusal (config) like a cr
   assert.match(errors[0]!, /DNS writes are blocked.*is not active/);
   assert.ok(!lines.some((l) => l.includes("level=warn")), lines.join("\n"));
 });
+
+Deno.test("DnsReconciler: an agent that does not write finds out with one read a minute when refused credentials work again", async () => {
+  const { clock, provider, rec } = setup();
+  const refused = new DnsProviderError("auth", "HTTP 403", {
+    status: 403,
+    codes: [9109],
+  });
+  // A standby agent checks its credentials once at start: refused.
+  provider.listErrors = [refused, refused];
+  const abstain = { abstain: true };
+  await rec.reconcile(intents([]), new Set(), abstain);
+  assert.equal(rec.blocked, true);
+  assert.equal(rec.credentialsRejected, refused);
+  const lists = () => provider.calls.filter((c) => c.op === "list").length;
+  clock.advance(30_000);
+  await rec.reconcile(intents([]), new Set(), abstain);
+  assert.equal(lists(), 1, "a read before the retry time");
+  clock.advance(30_000);
+  await rec.reconcile(intents([]), new Set(), abstain);
+  assert.deepEqual([lists(), rec.blocked], [2, true], "still refused");
+  // Still blocked after the retry time: a cluster agent stays unwritable.
+  clock.advance(60_000);
+  assert.equal(rec.authBlocked(clock.now()), false);
+  assert.equal(rec.blocked, true);
+  await rec.reconcile(intents([]), new Set(), abstain);
+  assert.deepEqual([lists(), rec.blocked], [3, false], "accepted again");
+  assert.equal(provider.calls.filter((c) => c.op === "apply").length, 0);
+});

@@ -65,15 +65,18 @@ Deno.test("DnsReconciler.reconcile() sends no write once mayWrite() says the rol
   assert.equal(provider.calls.filter((c) => c.op === "apply").length, 1);
 });
 
-Deno.test("DnsReconciler.reconcile() does nothing at all when abstaining", async () => {
+Deno.test("DnsReconciler.reconcile() writes nothing when abstaining, and reads once only to check the credentials", async () => {
   const { provider, rec } = setup();
-  const report = await rec.reconcile(
-    intents(["192.0.2.1"]),
-    new Set(["192.0.2.1"]),
-    { abstain: true },
-  );
-  assert.equal(report.status, "abstained");
-  assert.equal(provider.calls.length, 0);
+  for (let i = 0; i < 3; i++) {
+    const report = await rec.reconcile(
+      intents(["192.0.2.1"]),
+      new Set(["192.0.2.1"]),
+      { abstain: true },
+    );
+    assert.equal(report.status, "abstained");
+  }
+  assert.deepEqual(provider.calls.map((c) => c.op), ["list"]);
+  assert.equal(rec.blocked, false);
 });
 
 Deno.test("DnsReconciler.reconcile() drops a stale snapshot when the record is back", async () => {
