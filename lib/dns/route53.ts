@@ -112,7 +112,9 @@ class Route53Provider implements DnsProvider {
   #log: Logger;
   #secrets: Set<string> | undefined;
   #credentialsSeen = false;
-  #throttles = 0;
+  /** Throttled calls in a row, by operation (reads and writes apart). */
+  #throttles = new Map<string, number>();
+  #timeoutMs: number;
 
   constructor(
     sdk: Sdk,
@@ -125,24 +127,34 @@ class Route53Provider implements DnsProvider {
     this.#domain = config.awsDomain.toLowerCase().replace(/\.$/, "");
     this.#zoneIdConfigured = config.zoneId;
     this.#perPage = options.perPage ?? 100;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#log = (options.logger ?? silentLogger).child("dns");
     this.#secrets = options.secrets;
   }
 
-  /** Sends one SDK command; classifies failures; tracks throttling. */
-  async #send<T>(op: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Sends one SDK command, aborted after the timeout whatever the HTTP
+   * handler does; classifies failures; tracks throttling per operation.
+   */
+  async #send<T>(
+    op: string,
+    call: (options: { abortSignal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     await this.#maskCredentials();
+    const throttled = this.#throttles.get(op) ?? 0;
     try {
-      const out = await call();
-      this.#throttles = 0;
+      const out = await call({
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      this.#throttles.delete(op);
       return out;
     } catch (e) {
       const backoff = Math.min(
         THROTTLE_MAX_MS,
-        THROTTLE_BASE_MS * 2 ** this.#throttles,
+        THROTTLE_BASE_MS * 2 ** throttled,
       );
       const error = toRoute53Error(e, op, backoff);
-      if (error.kind === "rate_limited") this.#throttles++;
+      if (error.kind === "rate_limited") this.#throttles.set(op, throttled + 1);
       throw error;
     }
   }
@@ -173,18 +185,19 @@ class Route53Provider implements DnsProvider {
       getZone: async (Id) =>
         (await this.#send(
           "GetHostedZone",
-          () => this.#client.send(new sdk.GetHostedZoneCommand({ Id })),
+          (o) => this.#client.send(new sdk.GetHostedZoneCommand({ Id }), o),
         )).HostedZone ??
           {},
       listByName: async (DNSName, HostedZoneId) => {
         const out = await this.#send(
           "ListHostedZonesByName",
-          () =>
+          (o) =>
             this.#client.send(
               new sdk.ListHostedZonesByNameCommand({
                 DNSName,
                 ...(HostedZoneId ? { HostedZoneId } : {}),
               }),
+              o,
             ),
         );
         const next = out.IsTruncated && out.NextDNSName && out.NextHostedZoneId
@@ -222,7 +235,7 @@ class Route53Provider implements DnsProvider {
     for (let n = 1; n <= MAX_PAGES; n++) {
       const out = await this.#send(
         "ListResourceRecordSets",
-        () =>
+        (o) =>
           this.#client.send(
             new sdk.ListResourceRecordSetsCommand({
               HostedZoneId: zoneId,
@@ -231,6 +244,7 @@ class Route53Provider implements DnsProvider {
               ...(start.id ? { StartRecordIdentifier: start.id } : {}),
               MaxItems: this.#perPage,
             }),
+            o,
           ),
       );
       let past = false;
@@ -331,7 +345,7 @@ class Route53Provider implements DnsProvider {
     const sdk = this.#sdk;
     const out = await this.#send(
       "ChangeResourceRecordSets",
-      () =>
+      (o) =>
         this.#client.send(
           new sdk.ChangeResourceRecordSetsCommand({
             HostedZoneId: zoneId,
@@ -340,6 +354,7 @@ class Route53Provider implements DnsProvider {
               Changes: setChanges as unknown as SdkChange[],
             },
           }),
+          o,
         ),
     );
     this.#log.info("Route 53 change submitted", {

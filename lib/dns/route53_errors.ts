@@ -76,7 +76,12 @@ export function toRoute53Error(
   if (AUTH.has(code) || status === 403 || status === 401) {
     return new DnsProviderError("auth", base, options);
   }
-  if (status === undefined || status >= 500 || code === "TimeoutError") {
+  // A 2xx that still threw: the reply broke off or could not be read, so
+  // whether the call took effect is unknown (re-read, then retry).
+  if (
+    status === undefined || status < 300 || status >= 500 ||
+    code === "TimeoutError"
+  ) {
     return new DnsProviderError("server", base, options);
   }
   return new DnsProviderError("bad_request", base, options);
