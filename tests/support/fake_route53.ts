@@ -26,6 +26,7 @@ import {
   type ChangeRequest,
   type FakeRecordSet,
   FakeRoute53State,
+  type FakeZone,
   type FakeZoneInput,
   Route53Failure,
 } from "./fake_route53_state.ts";
@@ -33,7 +34,7 @@ import { route53Routes } from "./fake_route53_routes.ts";
 import { errorDoc } from "./fake_route53_xml.ts";
 
 export { FakeRoute53State } from "./fake_route53_state.ts";
-export type { ChangeRequest, FakeRecordSet, FakeZoneInput };
+export type { ChangeRequest, FakeRecordSet, FakeZone, FakeZoneInput };
 
 /** Options of {@linkcode startFakeRoute53}. */
 export interface FakeRoute53Options {
