@@ -14,6 +14,7 @@ import { createLogger } from "../../lib/observe/log.ts";
 import {
   type FakeRecordSet,
   type FakeRoute53,
+  type FakeZoneInput,
   startFakeRoute53,
 } from "../support/fake_route53.ts";
 
@@ -70,13 +71,17 @@ export async function withRoute53(
     provider: DnsProvider,
     lines: string[],
   ) => Promise<void>,
-  options: Route53ProviderOptions & { config?: Partial<Route53Config> } = {},
+  options: Route53ProviderOptions & {
+    config?: Partial<Route53Config>;
+    extraZones?: FakeZoneInput[];
+  } = {},
 ): Promise<void> {
   const fake = startFakeRoute53({
     zones: [
       { id: ZONE_ID, name: "example.com", sets },
       { id: "Z0PRIVATE", name: "example.com", private: true },
       { id: "Z0OTHER", name: "example.org" },
+      ...(options.extraZones ?? []),
     ],
   });
   const lines: string[] = [];

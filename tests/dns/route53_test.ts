@@ -59,6 +59,12 @@ Deno.test("Route53Provider finds the one public zone by name, and names the key 
       /route53\.aws_zoneid.*example\.org/,
     );
   }, { config: { zoneId: "Z0OTHER" } });
+  await withRoute53(baseSets(), async (_fake, provider) => {
+    await assert.rejects(
+      () => provider.list([WWW]),
+      /2 public hosted zones "example\.com" \(Z0FAKE53ZONE, Z0SECOND\).*route53\.aws_zoneid/,
+    );
+  }, { extraZones: [{ id: "Z0SECOND", name: "example.com" }] });
 });
 
 Deno.test("Route53Provider.apply() withdraws a value with one UPSERT that keeps TTL and the other values", async () => {

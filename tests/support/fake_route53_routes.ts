@@ -108,12 +108,24 @@ function listZones(state: FakeRoute53State, q: URLSearchParams): string {
     );
   }
   const max = maxItems(q, 100);
-  const key = (z: FakeZone) => `${reversedName(z.name)}|${z.id}`;
-  const zones = [...state.zones.values()].sort((a, b) =>
-    key(a) < key(b) ? -1 : 1
-  );
-  const from = dnsName ? `${reversedName(dnsName)}|${startId ?? ""}` : "";
-  const rest = zones.filter((z) => key(z) >= from);
+  // "sorts hosted zones by name with the labels reversed", then by id
+  // (API_ListHostedZonesByName): compared as a pair, so "example.com" comes
+  // before "a.example.com".
+  const order = (a: [string, string], b: [string, string]) =>
+    a[0] !== b[0]
+      ? (a[0] < b[0] ? -1 : 1)
+      : a[1] < b[1]
+      ? -1
+      : a[1] > b[1]
+      ? 1
+      : 0;
+  const key = (z: FakeZone): [string, string] => [reversedName(z.name), z.id];
+  const zones = [...state.zones.values()].sort((a, b) => order(key(a), key(b)));
+  const from: [string, string] = [
+    dnsName ? reversedName(dnsName) : "",
+    startId ?? "",
+  ];
+  const rest = zones.filter((z) => order(key(z), from) >= 0);
   const page = rest.slice(0, max);
   const next = rest[max];
   return doc(
