@@ -114,6 +114,8 @@ class Route53Provider implements DnsProvider {
   #credentialsSeen = false;
   /** Throttled calls in a row, by operation (reads and writes apart). */
   #throttles = new Map<string, number>();
+  /** Names whose routing-policy sets were already reported. */
+  #refusedNames = new Set<string>();
   #timeoutMs: number;
 
   constructor(
@@ -270,8 +272,14 @@ class Route53Provider implements DnsProvider {
     for (const name of names) {
       const records: DnsRecord[] = [];
       for (const set of sets.get(name) ?? []) {
-        if (isRoutingSet(set)) continue;
-        records.push(...recordsOfSet(set, zoneId));
+        if (!isRoutingSet(set)) records.push(...recordsOfSet(set, zoneId));
+        else if (!this.#refusedNames.has(name)) {
+          this.#refusedNames.add(name);
+          this.#log.warn(
+            "Route 53 record set has a routing policy or is an alias; goavail leaves it alone",
+            { name, type: set.Type, set_identifier: set.SetIdentifier },
+          );
+        }
       }
       out.set(name, records);
     }
