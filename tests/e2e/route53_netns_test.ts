@@ -66,7 +66,10 @@ Deno.test({
     ]);
     try {
       await lab.startAgent(originalToml(lab));
-      await lab.waitFor(() => lab.agentUp(), "the agent's status server");
+      await lab.waitFor(
+        async () => (await lab.status()) !== null,
+        "the agent's status server",
+      );
       await t.step(
         "target down → one UPSERT without its value, TTL kept",
         async () => {
@@ -88,7 +91,7 @@ Deno.test({
             writes[0]!.body,
           );
           assert(
-            lab.logs.some((l) =>
+            lab.allLogs().some((l) =>
               l.includes("Route 53 change submitted") && l.includes("C0000")
             ),
             "the change id is logged",
@@ -132,7 +135,7 @@ Deno.test({
         audit.audit.every((a) => a.path.startsWith("/2013-04-01/")),
         "only the SDK's REST paths",
       );
-      for (const line of lab.logs) {
+      for (const line of lab.allLogs()) {
         assert(
           !line.includes(LAB_SECRET) && !line.includes(LAB_SESSION),
           `secret leaked: ${line}`,

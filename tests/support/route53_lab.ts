@@ -1,10 +1,10 @@
 /**
- * A namespace lab for Route 53: targets (192.0.2.1…), one agent host
- * (192.0.2.11) and an "api" host (192.0.2.250) running the fake Route 53
- * API, on one bridge. The agent runs the original goavail.toml layout
- * (`[Cloudflare]` and `[Route53]`) with `--dns-provider route53
- * --no-dry-run`, the AWS SDK pointed at the fake only through the SDK's own
- * `AWS_ENDPOINT_URL_ROUTE_53`, with canary credentials in the environment.
+ * A namespace lab for Route 53: targets (192.0.2.1…), agent hosts
+ * (192.0.2.11…) and an "api" host (192.0.2.250) running the fake Route 53
+ * API, on one bridge. Agents run `monitor --dns-provider route53
+ * --no-dry-run` on the config the test gives, the AWS SDK pointed at the
+ * fake only through the SDK's own `AWS_ENDPOINT_URL_ROUTE_53`, with canary
+ * credentials in the environment.
  * @module
  */
 import { Lab } from "./netns.ts";
@@ -30,8 +30,9 @@ export class Route53Lab {
   readonly lab: Lab;
   readonly dir: string;
   readonly targets: number;
-  logs: string[] = [];
-  #agent: Deno.ChildProcess | null = null;
+  /** Each agent's log lines (JSON), by index. */
+  readonly logs: string[][] = [];
+  readonly #agents: (Deno.ChildProcess | null)[] = [];
 
   private constructor(lab: Lab, dir: string, targets: number) {
     this.lab = lab;
@@ -43,11 +44,13 @@ export class Route53Lab {
    * Builds the lab and starts the fake with `sets` in example.com.
    * @param targets how many target hosts
    * @param sets the zone's record sets
+   * @param agents how many agent hosts
    * @returns the lab; call `destroy()` in `finally`
    */
   static async create(
     targets: number,
     sets: FakeRecordSet[],
+    agents = 1,
   ): Promise<Route53Lab> {
     const lab = await Lab.create({
       hosts: [
@@ -56,7 +59,10 @@ export class Route53Lab {
           name: `t${i}`,
           addresses: [`192.0.2.${i + 1}/24`],
         })),
-        { name: "a0", addresses: ["192.0.2.11/24"] },
+        ...[...Array(agents).keys()].map((i) => ({
+          name: `a${i}`,
+          addresses: [`192.0.2.${i + 11}/24`],
+        })),
       ],
     });
     const dir = await Deno.makeTempDir({ prefix: "goavail-r53-lab-" });
@@ -100,15 +106,21 @@ export class Route53Lab {
     return `192.0.2.${i + 1}`;
   }
 
+  /** @returns agent `i`'s IP */
+  agentIp(i: number): string {
+    return `192.0.2.${i + 11}`;
+  }
+
   /**
-   * Starts the agent on `toml` (written to the lab's directory).
+   * Starts agent `i` on `toml` (written to the lab's directory).
    * @param toml the config
+   * @param i the agent @default 0
    */
-  async startAgent(toml: string): Promise<void> {
-    const path = `${this.dir}/goavail.toml`;
+  async startAgent(toml: string, i = 0): Promise<void> {
+    const path = `${this.dir}/a${i}.toml`;
     await Deno.writeTextFile(path, toml);
     await Deno.chmod(path, 0o600);
-    this.#agent = this.lab.spawn("a0", [
+    const child = this.lab.spawn(`a${i}`, [
       "env",
       "NO_COLOR=1",
       "AWS_ACCESS_KEY_ID=AKIDFAKE",
@@ -130,7 +142,25 @@ export class Route53Lab {
       "--log-format",
       "json",
     ], { stdout: "null", stderr: "piped" });
-    pumpLines(this.#agent.stderr, this.logs);
+    this.#agents[i] = child;
+    this.logs[i] = [];
+    pumpLines(child.stderr, this.logs[i]!);
+  }
+
+  /** Kills agent `i` at once (SIGKILL), as a lost host. */
+  async killAgent(i: number): Promise<void> {
+    const child = this.#agents[i];
+    if (!child) return;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    this.#agents[i] = null;
+  }
+
+  /** @returns every agent's log lines */
+  allLogs(): string[] {
+    return this.logs.flat();
   }
 
   /** Takes target `i` off the network. */
@@ -173,16 +203,18 @@ export class Route53Lab {
     return JSON.parse(await this.#curl("/__audit"));
   }
 
-  /** @returns whether the agent's /status answers */
-  async agentUp(): Promise<boolean> {
-    const r = await this.lab.exec("a0", [
+  /** @returns agent `i`'s /status document, or null when it does not answer */
+  async status(i = 0): Promise<Record<string, unknown> | null> {
+    const r = await this.lab.exec(`a${i}`, [
       "curl",
       "-s",
       "-m",
       "2",
       "http://127.0.0.1:8000/status",
     ]);
-    return r.code === 0 && r.stdout.startsWith("{");
+    return r.code === 0 && r.stdout.startsWith("{")
+      ? JSON.parse(r.stdout)
+      : null;
   }
 
   /** Polls `check` every 200 ms for at most `ms`. */
@@ -195,7 +227,9 @@ export class Route53Lab {
     while (!(await check())) {
       if (Date.now() > end) {
         throw new Error(
-          `timed out waiting for ${what}\n${this.logs.slice(-20).join("\n")}`,
+          `timed out waiting for ${what}\n${
+            this.allLogs().slice(-20).join("\n")
+          }`,
         );
       }
       await new Promise((r) => setTimeout(r, 200));
