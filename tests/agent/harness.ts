@@ -9,8 +9,7 @@ import type { Config } from "../../lib/config/types.ts";
 import { Agent } from "../../lib/agent/agent.ts";
 import type { AgentDeps } from "../../lib/agent/deps.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
-import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
-import { DryRunProvider } from "../../lib/dns/dry_run.ts";
+import { dnsProviderFor } from "../../lib/agent/dns_provider_for.ts";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import { createLogger } from "../../lib/observe/log.ts";
 import type {
@@ -18,6 +17,7 @@ import type {
   Prober,
   ProberOptions,
   ProbeStats,
+  ProbeTiming,
 } from "../../lib/probe/types.ts";
 import {
   type FakeCloudflare,
@@ -28,6 +28,8 @@ import {
 export class FakeProber implements Prober {
   targets: string[] = [];
   running = false;
+  /** The cadence the agent set last (start or reload). */
+  timing: ProbeTiming | undefined;
   #opts: ProberOptions;
   #stats: ProbeStats = {
     sent: 0,
@@ -38,11 +40,14 @@ export class FakeProber implements Prober {
   };
   constructor(opts: ProberOptions) {
     this.#opts = opts;
+    this.timing = opts.timing;
   }
   setTargets(ips: string[]): void {
     this.targets = [...ips];
   }
-  setTiming(): void {}
+  setTiming(t: ProbeTiming): void {
+    this.timing = { ...t };
+  }
   start(): void {
     this.running = true;
   }
@@ -171,19 +176,16 @@ export async function startHarness(
     loadConfig: () => Promise.resolve(loadConfigText(text)),
     stateStore: store,
     createProber: (_c, o) => (prober = new FakeProber(o)),
+    // The same selection `monitor` uses, so the dry-run default is real.
     createDnsProvider: (c) =>
-      c.dryRun
-        ? Promise.resolve(
-          new DryRunProvider(c.cloudflare.ipAddresses, { logger }),
-        )
-        : createCloudflareProvider(c.cloudflare, {
-          env: {
-            CLOUDFLARE_BASE_URL: cf.url,
-            CLOUDFLARE_API_TOKEN: "test-token",
-          },
-          logger,
-          secrets: settings.secrets,
-        }),
+      dnsProviderFor(c, {
+        logger,
+        secrets: settings.secrets,
+        env: {
+          CLOUDFLARE_BASE_URL: cf.url,
+          CLOUDFLARE_API_TOKEN: "test-token",
+        },
+      }),
     fetch: options.fetch ??
       (options.realFetch
         ? globalThis.fetch
@@ -216,6 +218,26 @@ export async function until(
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Waits (real time, bounded) until the agent's DNS loop has acted on
+ * everything asked of it so far and sleeps with nothing due, so a check
+ * that nothing was written cannot pass just because it looked too early.
+ */
+export async function quiet(h: Harness, ms = 3000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("timed out waiting for the DNS loop to idle")),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([h.agent.driver.idle(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

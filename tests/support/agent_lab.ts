@@ -153,8 +153,17 @@ export class AgentLab {
     return `${this.dir}/state-a${i}`;
   }
 
-  /** Starts agent `i` (inside its namespace). */
-  startAgent(i: number, extraArgs: string[] = []): AgentProc {
+  /**
+   * Starts agent `i` (inside its namespace).
+   * @param extraArgs more command-line arguments
+   * @param options `writes: false` leaves out `--no-dry-run`, so the agent
+   *   runs in its default mode @default { writes: true }
+   */
+  startAgent(
+    i: number,
+    extraArgs: string[] = [],
+    options: { writes?: boolean } = {},
+  ): AgentProc {
     const child = this.lab.spawn(`a${i}`, [
       "env",
       `CLOUDFLARE_API_TOKEN=${LAB_TOKEN}`,
@@ -166,7 +175,7 @@ export class AgentLab {
       "monitor",
       "-f",
       this.configPath(i),
-      "--no-dry-run",
+      ...(options.writes === false ? [] : ["--no-dry-run"]),
       "--log-format",
       "json",
       ...extraArgs,
