@@ -8,6 +8,10 @@
  * listing: an `UPSERT` of the set with the new values and every other
  * attribute (TTL, health check, …) exactly as listed, or a `CREATE` when the
  * set is gone. A set is never deleted and never left without a value.
+ * An `UPSERT` replaces whatever the set holds by then: a change another
+ * client made between the listing and the write is overwritten, which is
+ * why one writer per cluster (and its handover wait) matters here as much
+ * as for Cloudflare.
  *
  * Sets with a routing policy (a `SetIdentifier`: weighted, latency,
  * failover, geolocation, multivalue answer) and alias sets are refused, per
