@@ -66,7 +66,7 @@ export interface ApplyResult {
   requests: number;
 }
 
-/** A place that holds DNS records (Cloudflare, or the dry-run stand-in). */
+/** A place that holds DNS records (Cloudflare, Route 53, or the dry-run stand-in). */
 export interface DnsProvider {
   /** True for providers that only pretend (dry-run). */
   readonly dryRun?: boolean;
