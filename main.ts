@@ -13,7 +13,6 @@ import {
 import { formatIssues, loadConfigFile } from "./lib/config/load.ts";
 import type { DnsProviderName, ProbeType } from "./lib/config/types.ts";
 import { runCheckConfig } from "./lib/cli/check_config.ts";
-import { unsupportedDnsProvider } from "./lib/agent/dns_providers.ts";
 import { versionInfo } from "./lib/version.ts";
 import { generateCryptoKey } from "./lib/cluster/crypto.ts";
 import { runMonitor } from "./lib/agent/monitor_command.ts";
@@ -327,17 +326,11 @@ export function buildProgram(): Command {
     .option("--no-dry-run", "create the records for real")
     .action(async (targets: string[], opts) => {
       const global = program.opts<OriginalFlags>();
-      const unsupported = global.dnsProvider &&
-        unsupportedDnsProvider(global.dnsProvider);
-      if (unsupported) {
-        err(`error: ${unsupported}`);
-        Deno.exitCode = 1;
-        return;
-      }
       Deno.exitCode = await runRestore({
         configFile: opts.configFile ?? global.configFile ?? DEFAULT_CONFIG,
         targets,
         dryRun: opts.dryRun ?? global.dryRun,
+        dnsProvider: global.dnsProvider,
         write: out,
         writeErr: err,
       }, { lockStateDir });

@@ -145,8 +145,12 @@ Deno.test("goavail -t ip means icmp, and flags mix before and after the command"
   }
 });
 
-Deno.test("goavail -p route53 says it is not supported yet and exits 1; -p cloudflare runs", async () => {
+Deno.test("goavail -p route53 needs a [route53] section and exits 1 without one; with one, check-config says it writes to Route 53", async () => {
   const dir = await configDir();
+  const r53 = await configDir(
+    "",
+    `[Route53]\naws_domain = "example.com"\nhostnames = ["www"]\nip_addresses = ["127.0.0.1"]\n`,
+  );
   try {
     const f = `${dir}/goavail.toml`;
     for (
@@ -158,12 +162,22 @@ Deno.test("goavail -p route53 says it is not supported yet and exits 1; -p cloud
     ) {
       const r = await goavail(...args);
       assertEquals(r.code, 1, args.join(" "));
-      assert(/route53\\?" is not supported yet/.test(r.err), r.err);
+      assert(r.err.includes("needs a [route53] section"), r.err);
     }
     const ok = await goavail("check-config", "-f", f, "-p", "cloudflare");
     assertEquals(ok.code, 0, ok.err);
+    const live = await goavail(
+      "check-config",
+      "-f",
+      `${r53}/goavail.toml`,
+      "-p",
+      "route53",
+    );
+    assertEquals(live.code, 0, live.err);
+    assert(live.out.includes("LIVE: changes Route 53 DNS"), live.out);
   } finally {
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(r53, { recursive: true });
   }
 });
 
@@ -266,7 +280,7 @@ Deno.test("goavail --config-file FILE reaches every command that reads a config"
     assert(restore.err.includes(`Cannot read "${missing}"`), restore.err);
     const r53 = await goavail("-p", "route53", "restore", "192.0.2.1");
     assertEquals(r53.code, 1);
-    assert(r53.err.includes("not supported yet"), r53.err);
+    assert(r53.err.includes("needs a [route53] section"), r53.err);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

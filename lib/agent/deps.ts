@@ -27,7 +27,7 @@ export interface AgentDeps {
   stateStore: StateStore;
   /** Builds the prober for the config's probe type. */
   createProber: (config: Config, options: ProberOptions) => Prober;
-  /** Builds the DNS provider (dry-run or Cloudflare) for the config. */
+  /** Builds the DNS provider (dry-run, Cloudflare or Route 53) for the config. */
   createDnsProvider: (config: Config) => Promise<DnsProvider>;
   /** Peer transport; the real HTTP one when omitted. */
   peerTransport?: PeerTransport;

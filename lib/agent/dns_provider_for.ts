@@ -7,7 +7,8 @@
 import type { Config } from "../config/types.ts";
 import { createCloudflareProvider } from "../dns/cloudflare.ts";
 import { DryRunProvider } from "../dns/dry_run.ts";
-import type { DnsProvider } from "../dns/provider.ts";
+import { type DnsProvider, DnsProviderError } from "../dns/provider.ts";
+import { createRoute53Provider } from "../dns/route53.ts";
 import type { Logger } from "../observe/log.ts";
 
 /** Options of {@linkcode dnsProviderFor}. */
@@ -20,23 +21,44 @@ export interface ProviderFactoryOptions {
 }
 
 /**
- * @param config the config (its `dry_run` and `[cloudflare]` section)
+ * @param config the config (its `dry_run`, `dnsProvider` and sections)
  * @param options logger and secret sink
  * @returns the dry-run provider when `dry_run`, else the real one
- * @throws {DnsProviderError} when the real one has no credentials
+ * @throws {DnsProviderError} when the real one has no credentials, or the
+ *   provider's section is missing
  */
 export function dnsProviderFor(
   config: Config,
   options: ProviderFactoryOptions,
 ): Promise<DnsProvider> {
+  const route53 = config.dnsProvider === "route53"
+    ? config.sections.route53
+    : null;
+  if (config.dnsProvider === "route53" && !route53) {
+    return Promise.reject(
+      new DnsProviderError(
+        "bad_request",
+        'DNS provider "route53" needs a [route53] section in the config',
+      ),
+    );
+  }
   if (config.dryRun) {
     return Promise.resolve(
       new DryRunProvider(config.cloudflare.ipAddresses, {
         ttl: config.cloudflare.ttl,
         proxied: config.cloudflare.proxied,
         logger: options.logger,
+        ...(route53
+          ? { target: `route53 ${route53.zoneId ?? route53.awsDomain}` }
+          : {}),
       }),
     );
+  }
+  if (route53) {
+    return createRoute53Provider(route53, {
+      logger: options.logger,
+      secrets: options.secrets,
+    });
   }
   return createCloudflareProvider(config.cloudflare, {
     logger: options.logger,

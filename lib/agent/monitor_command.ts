@@ -28,7 +28,7 @@ import type {
   RouteLookup,
 } from "../probe/types.ts";
 import { Agent } from "./agent.ts";
-import { unsupportedDnsProvider } from "./dns_providers.ts";
+import { dnsProviderProblem } from "../config/dns_pool.ts";
 import { isCluster } from "./config_view.ts";
 import { statusSnapshot } from "./agent_status.ts";
 import type { AgentDeps } from "./deps.ts";
@@ -96,14 +96,6 @@ async function monitor(
   signals: Signals,
   useLogger: (logger: Logger) => void,
 ): Promise<number> {
-  const unsupported = opts.dnsProvider &&
-    unsupportedDnsProvider(opts.dnsProvider);
-  if (unsupported) {
-    createLogger({ format: opts.logFormat }).logger.error(
-      `Cannot start: ${unsupported}`,
-    );
-    return 1;
-  }
   const loaded = await loadConfigFile(opts.configFile);
   if (!loaded.ok) {
     const { logger } = createLogger({ format: opts.logFormat });
@@ -113,6 +105,13 @@ async function monitor(
     return 1;
   }
   const config = withOverrides(loaded.value.config, overrides);
+  const unsupported = dnsProviderProblem(config);
+  if (unsupported) {
+    createLogger({ format: opts.logFormat }).logger.error(
+      `Cannot start: ${unsupported}`,
+    );
+    return 1;
+  }
   const { logger, settings } = createLogger({
     format: config.logFormat,
     level: config.logLevel,

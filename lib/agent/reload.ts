@@ -10,6 +10,7 @@
 import { formatIssues } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
 import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
+import { withDnsProvider } from "../config/dns_pool.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
 import { forgetTarget } from "../observe/metric_catalog.ts";
 import type { Agent } from "./agent.ts";
@@ -156,19 +157,19 @@ export function withOverrides(
   config: Config,
   o: ConfigOverrides | undefined,
 ): Config {
-  return {
+  return withDnsProvider({
     ...config,
     dryRun: o?.dryRun ?? config.dryRun,
     logFormat: o?.logFormat ?? config.logFormat,
     logLevel: o?.logLevel ?? config.logLevel,
     probeType: o?.probeType ?? config.probeType,
-    dnsProvider: o?.dnsProvider ?? config.dnsProvider,
-  };
+  }, o?.dnsProvider ?? config.dnsProvider);
 }
 
 function dnsChanged(a: Config, b: Config): boolean {
-  return a.dryRun !== b.dryRun ||
-    JSON.stringify(a.cloudflare) !== JSON.stringify(b.cloudflare);
+  return a.dryRun !== b.dryRun || a.dnsProvider !== b.dnsProvider ||
+    JSON.stringify(a.cloudflare) !== JSON.stringify(b.cloudflare) ||
+    JSON.stringify(a.sections.route53) !== JSON.stringify(b.sections.route53);
 }
 
 function applyLogging(agent: Agent, next: Config): void {

@@ -17,7 +17,8 @@
  *   after the provider confirms the record exists.
  * @module
  */
-import type { Config } from "../config/types.ts";
+import type { Config, DnsProviderName } from "../config/types.ts";
+import { dnsProviderProblem, withDnsProvider } from "../config/dns_pool.ts";
 import {
   canonicalIp,
   type Change,
@@ -44,6 +45,8 @@ export interface RestoreOptions {
   targets: string[];
   /** Only `false` (`--no-dry-run`) writes. */
   dryRun?: boolean;
+  /** `-p/--dns-provider`; undefined = as the config says. */
+  dnsProvider?: DnsProviderName;
   write: (line: string) => void;
   writeErr: (line: string) => void;
 }
@@ -118,8 +121,17 @@ export async function runRestore(
   opts: RestoreOptions,
   runtime: RestoreRuntime,
 ): Promise<number> {
-  const config = await loadConfig(opts.configFile, opts.writeErr);
-  if (!config) return 1;
+  const loaded = await loadConfig(opts.configFile, opts.writeErr);
+  if (!loaded) return 1;
+  const config = withDnsProvider(
+    loaded,
+    opts.dnsProvider ?? loaded.dnsProvider,
+  );
+  const unsupported = dnsProviderProblem(config);
+  if (unsupported) {
+    opts.writeErr(`Cannot restore: ${unsupported}`);
+    return 1;
+  }
   if (opts.dryRun !== false) return await dryRun(opts, config);
   ignoreFileSizeSignal();
   let lock: StateDirLock;

@@ -6,7 +6,7 @@
  */
 import { formatIssues, loadConfigFile } from "../config/load.ts";
 import { summarize } from "../config/summary.ts";
-import { unsupportedDnsProvider } from "../agent/dns_providers.ts";
+import { dnsProviderProblem } from "../config/dns_pool.ts";
 import { type ConfigOverrides, withOverrides } from "../agent/reload.ts";
 
 /** Inputs of {@linkcode runCheckConfig}. */
@@ -22,7 +22,7 @@ export interface CheckConfigOptions {
 
 /**
  * @returns the exit code: 0 valid (warnings allowed), 1 invalid or a
- *   provider this build cannot write to
+ *   provider whose section the file lacks
  */
 export async function runCheckConfig(o: CheckConfigOptions): Promise<number> {
   const result = await loadConfigFile(o.configFile);
@@ -33,7 +33,7 @@ export async function runCheckConfig(o: CheckConfigOptions): Promise<number> {
   }
   for (const w of result.value.warnings) o.writeErr(`warning: ${w}`);
   const config = withOverrides(result.value.config, o.overrides);
-  const unsupported = unsupportedDnsProvider(config.dnsProvider);
+  const unsupported = dnsProviderProblem(config);
   if (unsupported) {
     o.writeErr(`error: ${unsupported}`);
     return 1;

@@ -5,7 +5,7 @@
  * @module
  */
 import { parse, TomlError } from "smol-toml";
-import { IGNORED_SECTIONS, SECTIONS } from "./schema.ts";
+import { SECTIONS } from "./schema.ts";
 import { unknownKeyMessage } from "./key_hints.ts";
 import { resolve } from "./resolve.ts";
 import { show } from "./rules.ts";
@@ -94,7 +94,7 @@ export function loadConfigText(
   }
   const errors: ConfigIssue[] = [];
   const warnings: string[] = [];
-  const tree = checkTree(raw, errors, warnings);
+  const tree = checkTree(raw, errors);
   const secrets = options.secrets ?? systemSecretSource(false);
   const found = resolveSecretFiles(tree, secrets, errors, warnings);
   const config = {
@@ -119,7 +119,7 @@ export function loadConfigText(
 export function secretFileKeysOf(text: string): SecretFile[] {
   try {
     const raw = parse(text) as Record<string, unknown>;
-    return listSecretFiles(checkTree(raw, [], []));
+    return listSecretFiles(checkTree(raw, []));
   } catch {
     return [];
   }
@@ -158,7 +158,6 @@ export async function loadConfigFile(
 function checkTree(
   raw: Record<string, unknown>,
   errors: ConfigIssue[],
-  warnings: string[],
 ): CheckedTree {
   const tree: CheckedTree = { values: { "": {} }, paths: {} };
   const sectionNames = Object.keys(SECTIONS).filter((s) => s !== "");
@@ -167,9 +166,7 @@ function checkTree(
     const isTable = typeof value === "object" && value !== null &&
       !Array.isArray(value) &&
       !(value instanceof Date);
-    if (isTable && lower in IGNORED_SECTIONS) {
-      warnings.push(`Section [${key}] is ignored: ${IGNORED_SECTIONS[lower]}`);
-    } else if (isTable && sectionNames.includes(lower)) {
+    if (isTable && sectionNames.includes(lower)) {
       if (tree.values[lower]) {
         errors.push({
           path: key,

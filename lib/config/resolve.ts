@@ -7,7 +7,10 @@ import type { CheckedTree, ConfigIssue } from "./load.ts";
 import type { SlackAddr } from "./rules.ts";
 import { DEFAULT_MEMBERS_PORT } from "./schema.ts";
 import { cloudflareWarnings } from "./cloudflare_checks.ts";
-import type { Config, ProbeType } from "./types.ts";
+import type { CloudflareConfig, Config, ProbeType } from "./types.ts";
+import { resolveRoute53 } from "./route53_resolve.ts";
+import { requireKeys } from "./required.ts";
+import { withDnsProvider } from "./dns_pool.ts";
 
 /** Where the agent keeps its state unless told otherwise. */
 export const DEFAULT_STATE_DIR = "/var/lib/goavail";
@@ -45,15 +48,22 @@ export function resolve(
   }
 
   const members = resolveMembers(m, pathOf, fail, warnings);
-  for (const key of ["dns_domain", "hostnames", "ip_addresses"]) {
-    if (
-      !(key in cf) &&
-      !errors.some((e) => e.path === pathOf(`cloudflare.${key}`))
-    ) {
-      errors.push({ path: `cloudflare.${key}`, message: "is required" });
-    }
+  const hasCloudflare = tree.values.cloudflare !== undefined;
+  const route53 = resolveRoute53(tree, errors);
+  if (hasCloudflare || !route53) {
+    requireKeys(tree, errors, "cloudflare", [
+      "dns_domain",
+      "hostnames",
+      "ip_addresses",
+    ]);
   }
-  const ipAddresses = get<string[]>(cf, "ip_addresses", []);
+  const r53 = tree.values.route53 ?? {};
+  const dnsProvider = route53 && (!hasCloudflare || r53.provider === "route53")
+    ? "route53"
+    : "cloudflare";
+  const ipAddresses = dnsProvider === "route53" && route53
+    ? route53.ipAddresses
+    : get<string[]>(cf, "ip_addresses", []);
   const minRecords = get(top, "min_records", 1);
   if (
     ipAddresses.length > 0 && minRecords >= ipAddresses.length &&
@@ -63,12 +73,14 @@ export function resolve(
       `"min_records" is ${minRecords} with ${ipAddresses.length} IPs: no record can ever be removed`,
     );
   }
-  warnings.push(...cloudflareWarnings({
-    ttl: get(cf, "ttl", 1),
-    ttlSet: "ttl" in cf,
-    proxied: get(cf, "dns_proxied", false),
-    ipAddresses,
-  }, pathOf));
+  if (hasCloudflare) {
+    warnings.push(...cloudflareWarnings({
+      ttl: get(cf, "ttl", 1),
+      ttlSet: "ttl" in cf,
+      proxied: get(cf, "dns_proxied", false),
+      ipAddresses: get<string[]>(cf, "ip_addresses", []),
+    }, pathOf));
+  }
   const slack = get<string | null>(
     tree.values.notify ?? {},
     "slack_webhook_url",
@@ -82,7 +94,18 @@ export function resolve(
       }" is set too`,
     );
   }
-  return {
+  const cloudflare: CloudflareConfig = {
+    dnsDomain: get(cf, "dns_domain", ""),
+    zoneId: get(cf, "zone_id", null),
+    hostnames: get(cf, "hostnames", []),
+    ipAddresses: get(cf, "ip_addresses", []),
+    proxied: get(cf, "dns_proxied", false),
+    ttl: get(cf, "ttl", 1),
+    apiUrl: get(cf, "api_url", null),
+    apiTokenFile: get(cf, "api_token_file", null),
+    reconcileInterval: get(cf, "reconcile_interval", 60),
+  };
+  return withDnsProvider({
     interval,
     failureThreshold,
     recoveryThreshold: get(top, "recovery_threshold", failureThreshold),
@@ -95,19 +118,10 @@ export function resolve(
     dryRun: get(top, "dry_run", true),
     logLevel: get(top, "log_level", "info"),
     logFormat: get(top, "log_format", "text"),
-    dnsProvider: "cloudflare",
+    dnsProvider,
     members,
-    cloudflare: {
-      dnsDomain: get(cf, "dns_domain", ""),
-      zoneId: get(cf, "zone_id", null),
-      hostnames: get(cf, "hostnames", []),
-      ipAddresses,
-      proxied: get(cf, "dns_proxied", false),
-      ttl: get(cf, "ttl", 1),
-      apiUrl: get(cf, "api_url", null),
-      apiTokenFile: get(cf, "api_token_file", null),
-      reconcileInterval: get(cf, "reconcile_interval", 60),
-    },
+    cloudflare,
+    sections: { cloudflare: hasCloudflare ? cloudflare : null, route53 },
     status: {
       listen: get(tree.values.status ?? {}, "listen", "127.0.0.1:8000"),
     },
@@ -117,7 +131,7 @@ export function resolve(
       slackFormat: slack ? "json" : slackAddr?.format ?? "json",
     },
     secretFiles: [],
-  };
+  }, dnsProvider);
 }
 
 function resolveMembers(

@@ -23,6 +23,7 @@ import {
   url,
 } from "./rules.ts";
 import { cloudflareTtl } from "./cloudflare_checks.ts";
+import { awsRegion, route53ZoneId } from "./route53_rules.ts";
 
 /** Rules of one section, by key. */
 export type SectionSpec = Record<string, Rule<unknown>>;
@@ -79,6 +80,23 @@ export const CLOUDFLARE: SectionSpec = {
   reconcile_interval: number(5, 3600, " seconds"),
 };
 
+/**
+ * `[route53]` (the original's `[Route53]`): the hosted zone and the record
+ * sets goavail manages when the DNS provider is Route 53.
+ */
+export const ROUTE53: SectionSpec = {
+  aws_domain: domain,
+  aws_zoneid: route53ZoneId,
+  aws_region: awsRegion,
+  hostnames: list(recordName, { unique: true, nonEmpty: true }),
+  ip_addresses: list(ip, { unique: true, nonEmpty: true }),
+  // Route 53 API reference, ResourceRecordSet.TTL: "Valid Range: Minimum
+  // value of 0. Maximum value of 2147483647."
+  ttl: integer(0, 2147483647),
+  provider: oneOf(["route53"] as const),
+  reconcile_interval: number(5, 3600, " seconds"),
+};
+
 /** `[status]`: the local status server. */
 export const STATUS: SectionSpec = {
   listen: (raw) => raw === "" ? { ok: true, value: "" } : hostPort()(raw),
@@ -97,13 +115,9 @@ export const SECTIONS: Record<string, SectionSpec> = {
   "": TOP,
   members: MEMBERS,
   cloudflare: CLOUDFLARE,
+  route53: ROUTE53,
   status: STATUS,
   notify: NOTIFY,
-};
-
-/** Sections of the original goavail that this agent reads past with a warning. */
-export const IGNORED_SECTIONS: Record<string, string> = {
-  route53: "Route 53 is not supported; only Cloudflare is",
 };
 
 /**

@@ -54,6 +54,24 @@ export interface CloudflareConfig {
   reconcileInterval: number;
 }
 
+/** Route 53 settings (`[route53]`, the original's `[Route53]`). */
+export interface Route53Config {
+  /** Hosted zone name, e.g. "example.com". */
+  awsDomain: string;
+  /** Hosted zone id; looked up by `aws_domain` (public zones) when null. @default null */
+  zoneId: string | null;
+  /** AWS region for the client; null = `AWS_REGION`, else "us-east-1". @default null */
+  region: string | null;
+  /** Record names relative to the zone; "@" is the apex. */
+  hostnames: string[];
+  /** The IPs watched and managed. */
+  ipAddresses: string[];
+  /** TTL of a record set created without a snapshot. @default 300 */
+  ttl: number;
+  /** Seconds between drift-repair passes. @default 60 */
+  reconcileInterval: number;
+}
+
 /** Status HTTP server (`[status]`). */
 export interface StatusConfig {
   /** `host:port` of the status server; "" disables it. @default "127.0.0.1:8000" */
@@ -110,10 +128,25 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Log line encoding. @default "text" */
   logFormat: "text" | "json";
-  /** Which provider's DNS is kept in line (`-p/--dns-provider`). @default "cloudflare" */
+  /**
+   * Which provider's DNS is kept in line (`-p/--dns-provider`).
+   * @default "route53" when the file has `[route53]` with `provider =
+   * "route53"` or no `[cloudflare]`, else "cloudflare"
+   */
   dnsProvider: DnsProviderName;
   members: MembersConfig;
+  /**
+   * The managed zone, names and IPs: the `[cloudflare]` section, or, when
+   * the provider is Route 53, the `[route53]` section's (see
+   * `lib/config/dns_pool.ts`), so probing and the write decision read one
+   * place whichever provider writes.
+   */
   cloudflare: CloudflareConfig;
+  /** The provider sections as written; null when the file has none. */
+  sections: {
+    cloudflare: CloudflareConfig | null;
+    route53: Route53Config | null;
+  };
   status: StatusConfig;
   notify: NotifyConfig;
   /**

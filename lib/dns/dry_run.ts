@@ -23,6 +23,8 @@ export interface DryRunOptions {
   ttl?: number;
   /** `proxied` of the records it pretends exist. @default false */
   proxied?: boolean;
+  /** Where the change would go, appended to each line, e.g. "route53 Z123". @default none */
+  target?: string;
   logger?: Logger;
 }
 
@@ -33,6 +35,7 @@ export class DryRunProvider implements DnsProvider {
   #ips: string[];
   #ttl: number;
   #proxied: boolean;
+  #suffix: string;
   #log: Logger;
   /** Keys of records it has "removed". */
   #removed = new Set<string>();
@@ -47,6 +50,7 @@ export class DryRunProvider implements DnsProvider {
     this.#ips = [...new Set(ips.map(canonicalIp))];
     this.#ttl = options.ttl ?? 1;
     this.#proxied = options.proxied ?? false;
+    this.#suffix = options.target ? ` (${options.target})` : "";
     this.#log = (options.logger ?? silentLogger).child("dns");
   }
 
@@ -85,7 +89,8 @@ export class DryRunProvider implements DnsProvider {
       const r = change.record;
       const key = recordKey(r);
       const verb = change.kind === "delete" ? "remove" : "restore";
-      this.#log.info(`would ${verb} ${r.type} ${r.name} ${r.content}`, {
+      const line = `would ${verb} ${r.type} ${r.name} ${r.content}`;
+      this.#log.info(line + this.#suffix, {
         dry_run: true,
         action: verb,
         type: r.type,

@@ -28,6 +28,19 @@ export interface DnsRecord {
   comment: string | null;
   /** Cloudflare tags (`name:value`); empty when none. */
   tags: string[];
+  /**
+   * Route 53: the record set this value belongs to, as it was listed (the
+   * set's TTL is `ttl`). Absent for Cloudflare records.
+   */
+  recordSet?: RecordSetInfo;
+}
+
+/** A Route 53 record set as listed, kept with each of its values. */
+export interface RecordSetInfo {
+  /** Hosted zone id, without "/hostedzone/". */
+  zoneId: string;
+  /** Every value of the set, in the order listed. */
+  values: string[];
 }
 
 /** One write: remove a record, or create one (from a snapshot or defaults). */
@@ -53,7 +66,7 @@ export interface ApplyResult {
   requests: number;
 }
 
-/** A place that holds DNS records (Cloudflare, or the dry-run stand-in). */
+/** A place that holds DNS records (Cloudflare, Route 53, or the dry-run stand-in). */
 export interface DnsProvider {
   /** True for providers that only pretend (dry-run). */
   readonly dryRun?: boolean;

@@ -35,10 +35,17 @@ Deno.test("loadConfigFile() loads the original goavail.toml layout unchanged", a
   );
   assertEquals(config.notify.slackFormat, "form");
   assertEquals(config.dryRun, true);
-  assert(
-    warnings.some((w) => w.includes("[Route53]") && w.includes("ignored")),
-    warnings.join(),
-  );
+  assert(!warnings.some((w) => w.includes("[Route53]")), warnings.join());
+  assertEquals(config.dnsProvider, "cloudflare");
+  assertEquals(config.sections.route53, {
+    awsDomain: "example.com",
+    zoneId: "ZZZZZZZZZZZZZ",
+    region: "us-west-2",
+    hostnames: ["test"],
+    ipAddresses: ["198.51.100.120", "127.0.0.1", "192.0.2.1"],
+    ttl: 30,
+    reconcileInterval: 60,
+  });
 });
 
 Deno.test("loadConfigFile() loads the bundled goavail.toml", async () => {

@@ -1,0 +1,66 @@
+/**
+ * Which section's zone, names and IPs the agent manages. The original
+ * goavail's file may hold both `[Cloudflare]` and `[Route53]`, and
+ * `-p/--dns-provider` picks one; `Config.cloudflare` always holds the pool
+ * of the provider in use, so probing, the write decision and the status
+ * read one place whichever provider writes.
+ * @module
+ */
+import type {
+  CloudflareConfig,
+  Config,
+  DnsProviderName,
+  Route53Config,
+} from "./types.ts";
+
+/**
+ * @param route53 the `[route53]` section
+ * @returns the pool it describes, in the shape the agent reads
+ */
+export function route53Pool(route53: Route53Config): CloudflareConfig {
+  return {
+    dnsDomain: route53.awsDomain,
+    zoneId: null,
+    hostnames: route53.hostnames,
+    ipAddresses: route53.ipAddresses,
+    proxied: false,
+    ttl: route53.ttl,
+    apiUrl: null,
+    apiTokenFile: null,
+    reconcileInterval: route53.reconcileInterval,
+  };
+}
+
+/**
+ * @param config a resolved config
+ * @param name the provider to use
+ * @returns `config` writing to `name`, with that section's pool; the pool
+ *   stays as it was when the file has no section for `name` (see
+ *   {@linkcode dnsProviderProblem})
+ */
+export function withDnsProvider(config: Config, name: DnsProviderName): Config {
+  const { cloudflare, route53 } = config.sections;
+  const pool = name === "route53"
+    ? (route53 ? route53Pool(route53) : null)
+    : cloudflare;
+  return {
+    ...config,
+    dnsProvider: name,
+    cloudflare: pool ?? config.cloudflare,
+  };
+}
+
+/**
+ * @param config a resolved config, after `-p/--dns-provider`
+ * @returns why its provider cannot be used (the section it needs is
+ *   missing), or null when it can
+ */
+export function dnsProviderProblem(config: Config): string | null {
+  const section = config.dnsProvider === "route53" ? "route53" : "cloudflare";
+  if (config.sections[section]) return null;
+  return `DNS provider "${config.dnsProvider}" needs a [${section}] section in the config (the file has ${
+    config.sections.cloudflare ? "[cloudflare]" : "[route53]"
+  } only; pick that one with -p ${
+    config.sections.cloudflare ? "cloudflare" : "route53"
+  })`;
+}

@@ -1,0 +1,380 @@
+/**
+ * The Route 53 provider, through the official AWS SDK v3
+ * (`@aws-sdk/client-route-53`) — the only importer of it, loaded lazily so
+ * other commands and providers start without it.
+ *
+ * Credentials come from the SDK's standard chain (environment, shared
+ * config and credentials files, container and instance roles); the
+ * endpoint from the SDK's own `AWS_ENDPOINT_URL_ROUTE_53` /
+ * `AWS_ENDPOINT_URL` (read by `getEndpointUrlConfig` in
+ * `@smithy/core/.../middleware-endpoint/adaptors/getEndpointUrlConfig.js`,
+ * which joins `AWS_ENDPOINT_URL` with the service id "Route 53" in upper
+ * case). The SDK never retries (`maxAttempts: 1`) and times out after 5 s;
+ * the reconciler owns retries, and throttling (`Throttling`,
+ * `PriorRequestNotComplete`) asks it to back off, longer each time in a row.
+ *
+ * `apply()` turns one pass's per-record changes into one
+ * `ChangeResourceRecordSets` call for the zone (atomic on Route 53's side),
+ * computed from a fresh listing by `route53_sets.ts`; a set that would not
+ * change is not sent. The change id is logged; nothing waits for INSYNC.
+ * @module
+ */
+import type { Route53Config } from "../config/types.ts";
+import { type Logger, silentLogger } from "../observe/log.ts";
+import {
+  type ApplyResult,
+  type Change,
+  type ChangeOutcome,
+  type DnsProvider,
+  DnsProviderError,
+  type DnsRecord,
+} from "./provider.ts";
+import type {
+  Change as SdkChange,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
+import { toRoute53Error } from "./route53_errors.ts";
+import {
+  isRoutingSet,
+  normalName,
+  planSet,
+  type RawRecordSet,
+  recordsOfSet,
+  type SetChange,
+  setKey,
+  type SetPlan,
+} from "./route53_sets.ts";
+import { bareZoneId, findZone } from "./route53_zone.ts";
+
+type Sdk = typeof import("@aws-sdk/client-route-53");
+
+/** Options of {@linkcode createRoute53Provider}. */
+export interface Route53ProviderOptions {
+  logger?: Logger;
+  /** Receives the secret access key and session token, so logs mask them. */
+  secrets?: Set<string>;
+  /** Per-request timeout. @default 5000 */
+  timeoutMs?: number;
+  /** Record sets per ListResourceRecordSets page. @default 100 */
+  perPage?: number;
+  /**
+   * Client settings that replace the SDK's defaults (a lab's endpoint and
+   * static credentials). @default none: the standard chains
+   */
+  client?: {
+    endpoint?: string;
+    credentials?: {
+      accessKeyId: string;
+      secretAccessKey: string;
+      sessionToken?: string;
+    };
+  };
+}
+
+/** Bound on pages read per name. */
+const MAX_PAGES = 100;
+/** Route 53 accepts at most 100 Change elements per request (API reference). */
+const MAX_CHANGES = 100;
+/** First and longest back-off after throttling. */
+const THROTTLE_BASE_MS = 1000;
+const THROTTLE_MAX_MS = 30_000;
+
+/**
+ * Builds the Route 53 provider.
+ * @param config the `[route53]` section
+ * @param options logger, secret sink, timeout, client overrides
+ * @returns the provider (the zone is looked up on first use)
+ */
+export async function createRoute53Provider(
+  config: Route53Config,
+  options: Route53ProviderOptions = {},
+): Promise<DnsProvider> {
+  const sdk: Sdk = await import("@aws-sdk/client-route-53");
+  const timeout = options.timeoutMs ?? 5000;
+  const client = new sdk.Route53Client({
+    // Route 53 is global; the region only picks the partition's endpoint.
+    region: config.region ?? Deno.env.get("AWS_REGION") ?? "us-east-1",
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: timeout, connectionTimeout: timeout },
+    ...options.client,
+  });
+  return new Route53Provider(sdk, client, config, options);
+}
+
+/** {@linkcode DnsProvider} backed by Route 53. */
+class Route53Provider implements DnsProvider {
+  #sdk: Sdk;
+  #client: Route53Client;
+  #domain: string;
+  #zoneIdConfigured: string | null;
+  #zoneId: string | null = null;
+  #perPage: number;
+  #log: Logger;
+  #secrets: Set<string> | undefined;
+  #credentialsSeen = false;
+  /** Throttled calls in a row, by operation (reads and writes apart). */
+  #throttles = new Map<string, number>();
+  /** Names whose routing-policy sets were already reported. */
+  #refusedNames = new Set<string>();
+  #timeoutMs: number;
+
+  constructor(
+    sdk: Sdk,
+    client: Route53Client,
+    config: Route53Config,
+    options: Route53ProviderOptions,
+  ) {
+    this.#sdk = sdk;
+    this.#client = client;
+    this.#domain = config.awsDomain.toLowerCase().replace(/\.$/, "");
+    this.#zoneIdConfigured = config.zoneId;
+    this.#perPage = options.perPage ?? 100;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#log = (options.logger ?? silentLogger).child("dns");
+    this.#secrets = options.secrets;
+  }
+
+  /**
+   * Sends one SDK command, aborted after the timeout whatever the HTTP
+   * handler does; classifies failures; tracks throttling per operation.
+   */
+  async #send<T>(
+    op: string,
+    call: (options: { abortSignal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    await this.#maskCredentials();
+    const throttled = this.#throttles.get(op) ?? 0;
+    try {
+      const out = await call({
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      this.#throttles.delete(op);
+      return out;
+    } catch (e) {
+      const backoff = Math.min(
+        THROTTLE_MAX_MS,
+        THROTTLE_BASE_MS * 2 ** throttled,
+      );
+      const error = toRoute53Error(e, op, backoff);
+      if (error.kind === "rate_limited") this.#throttles.set(op, throttled + 1);
+      throw error;
+    }
+  }
+
+  /** Resolves the credential chain once and hands its secrets to the masker. */
+  async #maskCredentials(): Promise<void> {
+    if (this.#credentialsSeen) return;
+    let creds;
+    try {
+      creds = await this.#client.config.credentials();
+    } catch (e) {
+      throw new DnsProviderError(
+        "auth",
+        "Route 53: no AWS credentials found (environment, shared config or credentials file, container or instance role)",
+        { cause: e },
+      );
+    }
+    for (const s of [creds.secretAccessKey, creds.sessionToken]) {
+      if (s) this.#secrets?.add(s);
+    }
+    this.#credentialsSeen = true;
+  }
+
+  async #zone(): Promise<string> {
+    if (this.#zoneId) return this.#zoneId;
+    const sdk = this.#sdk;
+    const id = await findZone(this.#domain, this.#zoneIdConfigured, {
+      getZone: async (Id) =>
+        (await this.#send(
+          "GetHostedZone",
+          (o) => this.#client.send(new sdk.GetHostedZoneCommand({ Id }), o),
+        )).HostedZone ??
+          {},
+      listByName: async (DNSName, HostedZoneId) => {
+        const out = await this.#send(
+          "ListHostedZonesByName",
+          (o) =>
+            this.#client.send(
+              new sdk.ListHostedZonesByNameCommand({
+                DNSName,
+                ...(HostedZoneId ? { HostedZoneId } : {}),
+              }),
+              o,
+            ),
+        );
+        const next = out.IsTruncated && out.NextDNSName && out.NextHostedZoneId
+          ? {
+            dnsName: out.NextDNSName,
+            zoneId: bareZoneId(out.NextHostedZoneId),
+          }
+          : undefined;
+        return { zones: out.HostedZones ?? [], next };
+      },
+    });
+    this.#zoneId = id;
+    this.#log.debug("Found Route 53 hosted zone", {
+      zone: this.#domain,
+      zone_id: id,
+    });
+    return id;
+  }
+
+  /** @returns the A/AAAA sets of each name, fresh */
+  async #listSets(
+    zoneId: string,
+    names: readonly string[],
+  ): Promise<Map<string, RawRecordSet[]>> {
+    const out = new Map<string, RawRecordSet[]>();
+    // One name at a time: Route 53 allows five requests a second.
+    for (const name of names) out.set(name, await this.#listName(zoneId, name));
+    return out;
+  }
+
+  async #listName(zoneId: string, name: string): Promise<RawRecordSet[]> {
+    const sdk = this.#sdk;
+    const sets: RawRecordSet[] = [];
+    let start: { name: string; type?: string; id?: string } = { name };
+    for (let n = 1; n <= MAX_PAGES; n++) {
+      const out = await this.#send(
+        "ListResourceRecordSets",
+        (o) =>
+          this.#client.send(
+            new sdk.ListResourceRecordSetsCommand({
+              HostedZoneId: zoneId,
+              StartRecordName: start.name,
+              ...(start.type ? { StartRecordType: start.type as "A" } : {}),
+              ...(start.id ? { StartRecordIdentifier: start.id } : {}),
+              MaxItems: this.#perPage,
+            }),
+            o,
+          ),
+      );
+      let past = false;
+      for (const set of (out.ResourceRecordSets ?? []) as RawRecordSet[]) {
+        if (normalName(set.Name ?? "") !== name) past = true;
+        else if (set.Type === "A" || set.Type === "AAAA") sets.push(set);
+      }
+      if (past || !out.IsTruncated || !out.NextRecordName) break;
+      if (normalName(out.NextRecordName) !== name) break;
+      start = {
+        name: out.NextRecordName,
+        ...(out.NextRecordType ? { type: out.NextRecordType } : {}),
+        ...(out.NextRecordIdentifier ? { id: out.NextRecordIdentifier } : {}),
+      };
+    }
+    return sets;
+  }
+
+  async list(names: readonly string[]): Promise<Map<string, DnsRecord[]>> {
+    const zoneId = await this.#zone();
+    const sets = await this.#listSets(zoneId, names);
+    const out = new Map<string, DnsRecord[]>();
+    for (const name of names) {
+      const records: DnsRecord[] = [];
+      for (const set of sets.get(name) ?? []) {
+        if (!isRoutingSet(set)) records.push(...recordsOfSet(set, zoneId));
+        else if (!this.#refusedNames.has(name)) {
+          this.#refusedNames.add(name);
+          this.#log.warn(
+            "Route 53 record set has a routing policy or is an alias; goavail leaves it alone",
+            { name, type: set.Type, set_identifier: set.SetIdentifier },
+          );
+        }
+      }
+      out.set(name, records);
+    }
+    return out;
+  }
+
+  async apply(changes: readonly Change[]): Promise<ApplyResult> {
+    if (changes.length === 0) return { outcomes: [], requests: 0 };
+    const done = new Map<Change, ChangeOutcome>();
+    const failAll = (error: DnsProviderError, which: readonly Change[]) => {
+      for (const change of which) {
+        done.set(change, { change, result: "failed", error });
+      }
+    };
+    let requests = 0;
+    try {
+      const zoneId = await this.#zone();
+      const plans = await this.#plan(zoneId, changes);
+      for (const p of plans) {
+        for (const change of p.already) {
+          done.set(change, { change, result: "already" });
+        }
+        for (const r of p.refused) {
+          done.set(r.change, { ...r, result: "failed" });
+        }
+      }
+      const toSend = plans.filter((p) => p.change !== null);
+      for (let i = 0; i < toSend.length; i += MAX_CHANGES) {
+        const chunk = toSend.slice(i, i + MAX_CHANGES);
+        const sent = chunk.flatMap((p) => p.sent);
+        requests++;
+        try {
+          await this.#change(zoneId, chunk.map((p) => p.change!), sent);
+          for (const change of sent) {
+            done.set(change, { change, result: "done" });
+          }
+        } catch (e) {
+          failAll(e as DnsProviderError, sent);
+        }
+      }
+    } catch (e) {
+      failAll(
+        e as DnsProviderError,
+        changes.filter((c) => !done.has(c)),
+      );
+    }
+    return { outcomes: changes.map((c) => done.get(c)!), requests };
+  }
+
+  /** Groups changes by set and plans each from a fresh listing. */
+  async #plan(zoneId: string, changes: readonly Change[]): Promise<SetPlan[]> {
+    const groups = new Map<string, Change[]>();
+    for (const c of changes) {
+      const key = setKey(c.record.name, c.record.type);
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const names = [...new Set(changes.map((c) => c.record.name))];
+    const listed = await this.#listSets(zoneId, names);
+    return [...groups.values()].map((group) => {
+      const { name, type } = group[0]!.record;
+      const sets = (listed.get(name) ?? []).filter((s) => s.Type === type);
+      return planSet(group, sets);
+    });
+  }
+
+  async #change(
+    zoneId: string,
+    setChanges: SetChange[],
+    sent: readonly Change[],
+  ): Promise<void> {
+    const sdk = this.#sdk;
+    const out = await this.#send(
+      "ChangeResourceRecordSets",
+      (o) =>
+        this.#client.send(
+          new sdk.ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: {
+              Comment: "goavail",
+              Changes: setChanges as unknown as SdkChange[],
+            },
+          }),
+          o,
+        ),
+    );
+    this.#log.info("Route 53 change submitted", {
+      zone_id: zoneId,
+      change_id: bareChangeId(out.ChangeInfo?.Id ?? ""),
+      status: out.ChangeInfo?.Status,
+      sets: setChanges.length,
+      changes: sent.length,
+    });
+  }
+}
+
+function bareChangeId(id: string): string {
+  return id.replace(/^\/change\//, "");
+}

@@ -1,0 +1,88 @@
+/**
+ * Classifies what the AWS SDK throws into {@linkcode DnsProviderError}.
+ * Works on structure only (`name`, `$metadata.httpStatusCode`, `message`),
+ * so it needs no import of the SDK. Messages carry the AWS error code and
+ * AWS's own message (names and values, never credentials), cut short.
+ * @module
+ */
+import { DnsProviderError } from "./provider.ts";
+
+/**
+ * Codes that mean "slow down". `Throttling` is Route 53's rate limit (five
+ * requests a second per account); `PriorRequestNotComplete` means the
+ * zone's previous change is still being applied: "wait, in intervals of
+ * increasing duration, before you try the request again" (Route 53 API
+ * reference, ChangeResourceRecordSets, Errors).
+ */
+const SLOW_DOWN = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "PriorRequestNotComplete",
+  "TooManyRequestsException",
+]);
+
+/** Codes that mean the credentials (or their rights) were refused. */
+const AUTH = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "IncompleteSignature",
+  "InvalidSignatureException",
+  "MissingAuthenticationToken",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "NotAuthorizedException",
+  "CredentialsProviderError",
+]);
+
+const MAX_MESSAGE = 300;
+
+/**
+ * @param e the thrown value
+ * @param op what was attempted, e.g. "ListResourceRecordSets"
+ * @param retryAfterMs back-off to ask for when this is a "slow down"
+ * @returns the classified error
+ */
+export function toRoute53Error(
+  e: unknown,
+  op: string,
+  retryAfterMs: number,
+): DnsProviderError {
+  if (e instanceof DnsProviderError) return e;
+  const err = (typeof e === "object" && e !== null ? e : {}) as {
+    name?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  const code = typeof err.name === "string" ? err.name : "Error";
+  const status = typeof err.$metadata?.httpStatusCode === "number"
+    ? err.$metadata.httpStatusCode
+    : undefined;
+  const text = typeof err.message === "string"
+    ? err.message.slice(0, MAX_MESSAGE)
+    : "";
+  const base = `Route 53 ${op} failed: ${code}${
+    status !== undefined ? ` (HTTP ${status})` : ""
+  }${text ? `: ${text}` : ""}`;
+  const options = { ...(status !== undefined ? { status } : {}), cause: e };
+  if (SLOW_DOWN.has(code) || status === 429) {
+    return new DnsProviderError("rate_limited", base, {
+      ...options,
+      retryAfterMs,
+    });
+  }
+  if (AUTH.has(code) || status === 403 || status === 401) {
+    return new DnsProviderError("auth", base, options);
+  }
+  // A 2xx that still threw: the reply broke off or could not be read, so
+  // whether the call took effect is unknown (re-read, then retry).
+  if (
+    status === undefined || status < 300 || status >= 500 ||
+    code === "TimeoutError"
+  ) {
+    return new DnsProviderError("server", base, options);
+  }
+  return new DnsProviderError("bad_request", base, options);
+}
