@@ -22,6 +22,14 @@ import {
 } from "./provider.ts";
 import type Cloudflare from "cloudflare";
 import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
+import { holdDeletes, planBatches } from "./batches.ts";
+import {
+  explainCreateError,
+  extrasOf,
+  refusedForExtras,
+  toCreateBody,
+} from "./cloudflare_body.ts";
+import { matchPosts } from "./cloudflare_match.ts";
 import { nonEmpty, resolveCredentials } from "./cloudflare_credentials.ts";
 
 type CfClient = Cloudflare;
@@ -172,22 +180,44 @@ class CloudflareProvider implements DnsProvider {
         requests: 0,
       };
     }
+    const done = new Map<Change, ChangeOutcome>();
+    let requests = 0;
+    let stop: DnsProviderError | undefined;
+    for (const batch of planBatches(changes)) {
+      if (stop) {
+        for (const c of batch) done.set(c, fail(c, stop));
+        continue;
+      }
+      const { send, held } = holdDeletes(batch, changes, done);
+      for (const o of held) done.set(o.change, o);
+      if (send.length === 0) continue;
+      const result = await this.#applyBatch(zoneId, send);
+      requests += result.requests;
+      for (const o of result.outcomes) {
+        done.set(o.change, o);
+        if (o.result === "failed" && isGlobal(o.error)) stop ??= o.error;
+      }
+    }
+    return { outcomes: changes.map((c) => done.get(c)!), requests };
+  }
+
+  /** One batch request; a record-level refusal falls back to one call each. */
+  async #applyBatch(
+    zoneId: string,
+    changes: readonly Change[],
+  ): Promise<ApplyResult> {
     if (changes.length === 1) return await this.#applyEach(zoneId, changes);
+    const deletes = changes.filter((c) => c.kind === "delete");
+    const creates = changes.filter((c) => c.kind === "create");
     try {
       const res = await this.#client.dns.records.batch({
         zone_id: zoneId,
-        deletes: changes.filter((c) => c.kind === "delete").map((c) => ({
-          id: c.record.id ?? "",
-        })),
-        posts: changes.filter((c) => c.kind === "create").map((c) =>
-          toCreateBody(c.record)
-        ),
+        deletes: deletes.map((c) => ({ id: c.record.id ?? "" })),
+        posts: creates.map((c) => toCreateBody(c.record)),
       });
-      const posted = (res.posts ?? []).map(toDnsRecord);
-      let i = 0;
+      const posted = matchPosts(creates, res.posts ?? []);
       const outcomes = changes.map((change): ChangeOutcome => {
-        if (change.kind === "delete") return { change, result: "done" };
-        const record = posted[i++] ?? undefined;
+        const record = posted.get(change);
         return { change, result: "done", ...(record ? { record } : {}) };
       });
       return { outcomes, requests: 1 };
@@ -205,60 +235,97 @@ class CloudflareProvider implements DnsProvider {
     }
   }
 
+  /**
+   * One call per change: creates first, then deletes, and no delete of a
+   * name whose create in this call was not confirmed.
+   */
   async #applyEach(
     zoneId: string,
     changes: readonly Change[],
   ): Promise<ApplyResult> {
-    // Creates before deletes, so no name passes through empty.
-    const order = [
-      ...changes.filter((c) => c.kind === "create"),
-      ...changes.filter((c) => c.kind === "delete"),
-    ];
     const done = new Map<Change, ChangeOutcome>();
     let requests = 0;
     let stop: DnsProviderError | undefined;
-    for (const change of order) {
-      if (stop) {
-        done.set(change, fail(change, stop));
-        continue;
+    const creates = changes.filter((c) => c.kind === "create");
+    const deletes = changes.filter((c) => c.kind === "delete");
+    const run = async (list: readonly Change[]) => {
+      for (const change of list) {
+        if (stop) {
+          done.set(change, fail(change, stop));
+          continue;
+        }
+        requests++;
+        const outcome = await this.#applyOne(zoneId, change);
+        done.set(change, outcome);
+        if (outcome.result === "failed" && isGlobal(outcome.error)) {
+          stop = outcome.error;
+        }
       }
-      requests++;
-      const outcome = await this.#applyOne(zoneId, change);
-      done.set(change, outcome);
-      if (outcome.result === "failed" && isGlobal(outcome.error)) {
-        stop = outcome.error;
-      }
-    }
+    };
+    await run(creates);
+    const { send, held } = holdDeletes(deletes, changes, done);
+    for (const o of held) done.set(o.change, o);
+    await run(send);
     return { outcomes: changes.map((c) => done.get(c)!), requests };
   }
 
   async #applyOne(zoneId: string, change: Change): Promise<ChangeOutcome> {
+    if (change.kind === "delete") return await this.#deleteOne(zoneId, change);
+    const record = change.record;
+    const first = await this.#createOne(zoneId, change, true);
+    if (first.result !== "failed" || !refusedForExtras(first.error)) {
+      return first;
+    }
+    const dropped = extrasOf(record);
+    if (dropped.length === 0) return first;
+    this.#log.warn(
+      "Cloudflare refused the record's comment or tags; restoring it without them",
+      {
+        name: record.name,
+        type: record.type,
+        content: record.content,
+        dropped: dropped.join(","),
+        error: first.error.message,
+      },
+    );
+    return await this.#createOne(zoneId, change, false);
+  }
+
+  async #deleteOne(zoneId: string, change: Change): Promise<ChangeOutcome> {
     try {
-      if (change.kind === "delete") {
-        await this.#client.dns.records.delete(change.record.id ?? "", {
-          zone_id: zoneId,
-        });
-        return { change, result: "done" };
-      }
-      const created = await this.#client.dns.records.create({
+      await this.#client.dns.records.delete(change.record.id ?? "", {
         zone_id: zoneId,
-        ...toCreateBody(change.record),
       });
-      const record = toDnsRecord(created);
-      return { change, result: "done", ...(record ? { record } : {}) };
+      return { change, result: "done" };
     } catch (e) {
-      const error = toProviderError(
-        e,
-        change.kind === "delete" ? "delete" : "create",
-      );
-      const codes = change.kind === "delete" ? GONE_CODES : EXISTS_CODES;
+      const error = toProviderError(e, "delete");
       if (
-        error.codes.some((c) => codes.includes(c)) ||
-        (change.kind === "delete" && error.status === 404)
+        error.codes.some((c) => GONE_CODES.includes(c)) || error.status === 404
       ) {
         return { change, result: "already" };
       }
       return fail(change, error);
+    }
+  }
+
+  async #createOne(
+    zoneId: string,
+    change: Change,
+    extras: boolean,
+  ): Promise<ChangeOutcome> {
+    try {
+      const created = await this.#client.dns.records.create({
+        zone_id: zoneId,
+        ...toCreateBody(change.record, extras),
+      });
+      const record = toDnsRecord(created);
+      return { change, result: "done", ...(record ? { record } : {}) };
+    } catch (e) {
+      const error = toProviderError(e, "create");
+      if (error.codes.some((c) => EXISTS_CODES.includes(c))) {
+        return { change, result: "already" };
+      }
+      return fail(change, explainCreateError(error, change.record));
     }
   }
 }
@@ -270,16 +337,4 @@ function isGlobal(error: DnsProviderError): boolean {
 
 function fail(change: Change, error: DnsProviderError): ChangeOutcome {
   return { change, result: "failed", error };
-}
-
-function toCreateBody(record: DnsRecord) {
-  return {
-    type: record.type,
-    name: record.name,
-    content: record.content,
-    ttl: record.ttl,
-    proxied: record.proxied,
-    ...(record.comment !== null ? { comment: record.comment } : {}),
-    ...(record.tags.length > 0 ? { tags: [...record.tags] } : {}),
-  };
 }

@@ -34,7 +34,17 @@ export function toDnsRecord(raw: unknown): DnsRecord | null {
       ? r.comment
       : null,
     tags,
+    ...(isPlainObject(r.settings) && Object.keys(r.settings).length > 0
+      ? { settings: structuredClone(r.settings) }
+      : {}),
+    ...(typeof r.private_routing === "boolean"
+      ? { privateRouting: r.private_routing }
+      : {}),
   };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

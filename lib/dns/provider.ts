@@ -28,6 +28,13 @@ export interface DnsRecord {
   comment: string | null;
   /** Cloudflare tags (`name:value`); empty when none. */
   tags: string[];
+  /**
+   * Cloudflare record settings (`ipv4_only`, `ipv6_only`, …), kept as the
+   * API returned them; absent when the record has none.
+   */
+  settings?: Record<string, unknown>;
+  /** Cloudflare `private_routing`; absent when the API did not return it. */
+  privateRouting?: boolean;
 }
 
 /** One write: remove a record, or create one (from a snapshot or defaults). */

@@ -32,9 +32,12 @@ import { routes } from "./fake_cloudflare_routes.ts";
 export { FakeState } from "./fake_cloudflare_state.ts";
 export type {
   ApiRecord,
+  EdgeRecord,
+  FakePlan,
   FakeRecordInput,
   FakeZoneInput,
 } from "./fake_cloudflare_state.ts";
+import type { EdgeRecord } from "./fake_cloudflare_state.ts";
 
 /** Options of {@linkcode startFakeCloudflare}. */
 export interface FakeCloudflareOptions {
@@ -90,6 +93,13 @@ export interface FakeCloudflare {
   writes(): AuditEntry[];
   /** Throws if any of `names` (default: all) ever held no A/AAAA record. */
   assertNeverEmpty(names?: readonly string[]): void;
+  /**
+   * The A/AAAA records the edge served after each single change (a batch
+   * adds one state per operation), starting with the initial state.
+   */
+  edgeHistory(): EdgeRecord[][];
+  /** The fewest records `name` had of `type` at any edge state. */
+  minRecordsSeen(name: string, type: string): number;
   close(): Promise<void>;
 }
 
@@ -134,6 +144,8 @@ export function startFakeCloudflare(
         );
       }
     },
+    edgeHistory: () => state.edge.map((s) => s.map((r) => ({ ...r }))),
+    minRecordsSeen: (name, type) => state.minRecordsSeen(name, type),
     async close() {
       stop.abort();
       await server.finished;
@@ -183,7 +195,10 @@ function buildApp(ctx: AppContext): Hono {
   );
   app.onError((e, c) => {
     if (e instanceof ApiFailure) {
-      return c.json(errorEnvelope(e.code, e.message), e.status as 400);
+      return c.json(
+        errorEnvelope(e.code, e.message, e.chain),
+        e.status as 400,
+      );
     }
     return c.json(errorEnvelope(1000, "Internal error"), 500);
   });

@@ -14,13 +14,32 @@ export interface FakeRecordInput {
   proxied?: boolean;
   comment?: string | null;
   tags?: string[];
+  settings?: Record<string, unknown>;
+  private_routing?: boolean;
 }
+
+/**
+ * A zone's plan, for the limits that depend on it: comment length, tags and
+ * operations per batch.
+ */
+export type FakePlan = "free" | "pro" | "business" | "enterprise";
 
 /** A zone as a test sets it up. */
 export interface FakeZoneInput {
   id?: string;
   name: string;
   records?: FakeRecordInput[];
+  /** @default "enterprise" (the loosest limits) */
+  plan?: FakePlan;
+  /** Records the zone may hold; creates beyond it fail with 81045. */
+  recordQuota?: number;
+}
+
+/** One A/AAAA record as the edge serves it. */
+export interface EdgeRecord {
+  name: string;
+  type: string;
+  content: string;
 }
 
 /** A record as the API returns it. */
@@ -36,7 +55,8 @@ export interface ApiRecord {
   proxiable: boolean;
   comment: string | null;
   tags: string[];
-  settings: Record<string, never>;
+  settings: Record<string, unknown>;
+  private_routing: boolean;
   meta: Record<string, never>;
   created_on: string;
   modified_on: string;
@@ -47,6 +67,8 @@ export interface FakeZone {
   id: string;
   name: string;
   records: Map<string, ApiRecord>;
+  plan: FakePlan;
+  recordQuota: number | undefined;
 }
 
 /** A Cloudflare-style API failure. */
@@ -55,7 +77,12 @@ export class ApiFailure extends Error {
    * @param status HTTP status
    * @param code Cloudflare error code
    */
-  constructor(readonly status: number, readonly code: number, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly chain: readonly { code: number; message: string }[] = [],
+  ) {
     super(message);
     this.name = "ApiFailure";
   }
@@ -73,10 +100,18 @@ export function envelope(result: unknown, resultInfo?: unknown): unknown {
 }
 
 /** The Cloudflare error envelope. */
-export function errorEnvelope(code: number, message: string): unknown {
+export function errorEnvelope(
+  code: number,
+  message: string,
+  chain: readonly { code: number; message: string }[] = [],
+): unknown {
   return {
     success: false,
-    errors: [{ code, message }],
+    errors: [{
+      code,
+      message,
+      ...(chain.length ? { error_chain: chain } : {}),
+    }],
     messages: [],
     result: null,
   };
@@ -93,6 +128,12 @@ export class FakeState {
   readonly zones = new Map<string, FakeZone>();
   /** Names that had A/AAAA records and then, after a mutation, had none. */
   readonly emptied: string[] = [];
+  /**
+   * The A/AAAA records the edge served after each single change, starting
+   * with the initial state. A batch adds one state per operation, because
+   * each change reaches the edge on its own.
+   */
+  readonly edge: EdgeRecord[][] = [];
 
   /** @param zones initial zones and records */
   constructor(zones: readonly FakeZoneInput[] = []) {
@@ -101,10 +142,36 @@ export class FakeState {
         id: z.id ?? randomId(),
         name: z.name,
         records: new Map(),
+        plan: z.plan ?? "enterprise",
+        recordQuota: z.recordQuota,
       };
       this.zones.set(zone.id, zone);
       for (const r of z.records ?? []) this.#insert(zone, r);
     }
+    this.#recordEdge();
+  }
+
+  /**
+   * @returns the fewest records `name` had of `type` at any edge state
+   */
+  minRecordsSeen(name: string, type: string): number {
+    let min = Infinity;
+    for (const state of this.edge) {
+      const n = state.filter((r) => r.name === name && r.type === type).length;
+      min = Math.min(min, n);
+    }
+    return min === Infinity ? 0 : min;
+  }
+
+  #recordEdge(): void {
+    const state: EdgeRecord[] = [];
+    for (const z of this.zones.values()) {
+      for (const r of z.records.values()) {
+        if (r.type !== "A" && r.type !== "AAAA") continue;
+        state.push({ name: r.name, type: r.type, content: r.content });
+      }
+    }
+    this.edge.push(state);
   }
 
   /** @returns the zone, or a 404-style failure. */
@@ -165,7 +232,17 @@ export class FakeState {
   /** Creates a record (validated) and returns it. */
   create(zone: FakeZone, input: Partial<FakeRecordInput>): ApiRecord {
     this.validateCreate(zone, input);
-    return this.#insert(zone, input as FakeRecordInput);
+    validateRecordFields(zone, input);
+    refuseTakenName(zone, input as FakeRecordInput);
+    if (
+      zone.recordQuota !== undefined && zone.records.size >= zone.recordQuota
+    ) {
+      // https://github.com/js-org/js.org/issues/2873
+      throw new ApiFailure(400, 81045, "Record quota exceeded.");
+    }
+    const record = this.#insert(zone, input as FakeRecordInput);
+    this.#recordEdge();
+    return record;
   }
 
   /** @returns the record, or the 81044 failure. */
@@ -179,6 +256,7 @@ export class FakeState {
   delete(zone: FakeZone, id: string): ApiRecord {
     const r = this.get(zone, id);
     zone.records.delete(id);
+    this.#recordEdge();
     return r;
   }
 
@@ -190,6 +268,7 @@ export class FakeState {
     replace: boolean,
   ): ApiRecord {
     const r = this.get(zone, id);
+    validateRecordFields(zone, { ...r, ...definedOnly(input) });
     const next: ApiRecord = {
       ...r,
       ...(replace ? { comment: null, tags: [], ttl: 1, proxied: false } : {}),
@@ -199,6 +278,7 @@ export class FakeState {
     };
     next.name = next.name.toLowerCase();
     zone.records.set(id, next);
+    this.#recordEdge();
     return next;
   }
 
@@ -221,12 +301,14 @@ export class FakeState {
       type: input.type,
       name: input.name.toLowerCase(),
       content: input.content,
-      ttl: input.ttl ?? 1,
+      // A proxied record's TTL is always Auto (1): see validateRecordFields.
+      ttl: input.proxied ? 1 : input.ttl ?? 1,
       proxied: input.proxied ?? false,
       proxiable: true,
       comment: input.comment ?? null,
       tags: [...(input.tags ?? [])],
-      settings: {},
+      settings: structuredClone(input.settings ?? {}),
+      private_routing: input.private_routing ?? false,
       meta: {},
       created_on: now,
       modified_on: now,
@@ -247,6 +329,8 @@ function definedOnly(input: Partial<FakeRecordInput>): Partial<ApiRecord> {
       "proxied",
       "comment",
       "tags",
+      "settings",
+      "private_routing",
     ] as const
   ) {
     if (input[key] !== undefined) out[key] = input[key];
@@ -269,4 +353,73 @@ export function filterRecords(
     (query.type === undefined || r.type === query.type) &&
     (content === undefined || r.content.toLowerCase() === content.toLowerCase())
   );
+}
+
+/** Longest comment per plan: Free 100, paid plans 500. */
+const COMMENT_LIMIT: Record<FakePlan, number> = {
+  free: 100,
+  pro: 500,
+  business: 500,
+  enterprise: 500,
+};
+
+/**
+ * The plan- and proxy-dependent checks of a record's fields.
+ * - Comments: 100 characters on Free, 500 on paid plans
+ *   (https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/);
+ *   the refusal is 9313 "DNS record comment exceeds the maximum length of
+ *   100 characters."
+ *   (https://github.com/STRRL/cloudflare-tunnel-ingress-controller/issues/168).
+ * - Tags: a quota of 0 on Free, refused as 1004 "DNS Validation Error" with
+ *   `error_chain` 9300 (https://github.com/kubernetes-sigs/external-dns/issues/3706).
+ * - Proxied records: "all proxied records have a TTL of Auto [...] This value
+ *   cannot be edited" (https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/);
+ *   a proxied write with another TTL fails at apply time
+ *   (https://github.com/pulumi/pulumi-cloudflare/issues/669). Its code is
+ *   not documented; the fake answers 1004 "DNS Validation Error".
+ */
+function validateRecordFields(
+  zone: FakeZone,
+  input: Partial<FakeRecordInput>,
+): void {
+  const limit = COMMENT_LIMIT[zone.plan];
+  if (typeof input.comment === "string" && input.comment.length > limit) {
+    throw new ApiFailure(
+      400,
+      9313,
+      `DNS record comment exceeds the maximum length of ${limit} characters.`,
+    );
+  }
+  const tags = input.tags ?? [];
+  if (zone.plan === "free" && tags.length > 0) {
+    throw new ApiFailure(400, 1004, "DNS Validation Error", [{
+      code: 9300,
+      message: `DNS record has ${tags.length} tags, exceeding the quota of 0.`,
+    }]);
+  }
+  if (input.proxied === true && input.ttl !== undefined && input.ttl !== 1) {
+    throw new ApiFailure(400, 1004, "DNS Validation Error", [{
+      code: 9999,
+      message: "Proxied records must have TTL 1 (automatic).",
+    }]);
+  }
+}
+
+/**
+ * A/AAAA records cannot share a name with a CNAME: 81054 "A CNAME record
+ * with that host already exists."
+ * (https://github.com/favonia/cloudflare-ddns/issues/990).
+ */
+function refuseTakenName(zone: FakeZone, input: FakeRecordInput): void {
+  if (input.type !== "A" && input.type !== "AAAA") return;
+  const name = input.name.toLowerCase();
+  for (const r of zone.records.values()) {
+    if (r.name === name && r.type === "CNAME") {
+      throw new ApiFailure(
+        400,
+        81054,
+        "A CNAME record with that host already exists.",
+      );
+    }
+  }
 }
