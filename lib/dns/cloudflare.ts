@@ -184,12 +184,12 @@ class CloudflareProvider implements DnsProvider {
     let requests = 0;
     let stop: DnsProviderError | undefined;
     for (const batch of planBatches(changes)) {
-      if (stop) {
-        for (const c of batch) done.set(c, fail(c, stop));
-        continue;
-      }
       const { send, held } = holdDeletes(batch, changes, done);
       for (const o of held) done.set(o.change, o);
+      if (stop) {
+        for (const c of send) done.set(c, fail(c, stop));
+        continue;
+      }
       if (send.length === 0) continue;
       const result = await this.#applyBatch(zoneId, send);
       requests += result.requests;
