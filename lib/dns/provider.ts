@@ -37,6 +37,24 @@ export interface DnsRecord {
   privateRouting?: boolean;
 }
 
+/**
+ * Checks the optional provider fields of a stored or received record:
+ * `settings` a plain object of at most 20 keys, `privateRouting` a boolean.
+ * Records saved before these fields existed have neither and pass.
+ * @param x the record as parsed from JSON
+ * @returns whether the optional fields are well formed
+ */
+export function validOptionalFields(x: Record<string, unknown>): boolean {
+  const s = x.settings;
+  if (
+    s !== undefined &&
+    (typeof s !== "object" || s === null || Array.isArray(s) ||
+      Object.keys(s).length > 20)
+  ) return false;
+  return x.privateRouting === undefined ||
+    typeof x.privateRouting === "boolean";
+}
+
 /** One write: remove a record, or create one (from a snapshot or defaults). */
 export type Change =
   | { kind: "delete"; record: DnsRecord }
