@@ -21,6 +21,7 @@ import type {
 } from "../../lib/probe/types.ts";
 import {
   type FakeCloudflare,
+  type FakeRecordInput,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
 
@@ -72,7 +73,7 @@ export class FakeProber implements Prober {
 }
 
 /** Zone records every harness starts with. */
-export const RECORDS = [
+export const RECORDS: FakeRecordInput[] = [
   {
     type: "A",
     name: "www.example.com",
@@ -144,6 +145,8 @@ export interface HarnessOptions {
   fetch?: typeof fetch;
   /** The state store the agent starts with. @default a new, empty one */
   store?: MemoryStateStore;
+  /** The zone's records at start. @default RECORDS */
+  records?: FakeRecordInput[];
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -152,7 +155,7 @@ export async function startHarness(
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const cf = startFakeCloudflare({
-    zones: [{ name: "example.com", records: RECORDS }],
+    zones: [{ name: "example.com", records: options.records ?? RECORDS }],
   });
   const clock = new ManualClock(1_800_000_000_000);
   const store = options.store ?? new MemoryStateStore();
