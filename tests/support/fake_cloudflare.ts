@@ -9,7 +9,8 @@
  * # prints {"url":"http://127.0.0.1:PORT/client/v4","port":PORT}
  * ```
  * `setup.json` holds {@linkcode FakeCloudflareOptions}. Admin endpoints:
- * `GET /__audit` ({audit, emptied}), `GET /__state`, `POST /__faults` (a
+ * `GET /__audit` ({audit, emptied}), `GET /__edge` ({edge}: the A/AAAA
+ * records after each single change), `GET /__state`, `POST /__faults` (a
  * {@linkcode Fault} or an array), `DELETE /__faults`.
  *
  * Faults: "status" replies with an error envelope (429 may carry
@@ -167,6 +168,7 @@ function buildApp(ctx: AppContext): Hono {
     "/__audit",
     (c) => c.json({ audit: ctx.audit, emptied: ctx.state.emptied }),
   );
+  app.get("/__edge", (c) => c.json({ edge: ctx.state.edge }));
   app.get(
     "/__state",
     (c) =>
