@@ -71,9 +71,7 @@ export function toCreateBody(record: DnsRecord, extras = true): CreateBody {
     ...(extras && record.comment !== null ? { comment: record.comment } : {}),
     ...(extras && record.tags.length > 0 ? { tags: [...record.tags] } : {}),
     ...(record.settings ? { settings: structuredClone(record.settings) } : {}),
-    ...(record.privateRouting !== undefined
-      ? { private_routing: record.privateRouting }
-      : {}),
+    ...(record.privateRouting ? { private_routing: true } : {}),
   };
 }
 

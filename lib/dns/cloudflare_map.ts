@@ -37,9 +37,9 @@ export function toDnsRecord(raw: unknown): DnsRecord | null {
     ...(isPlainObject(r.settings) && Object.keys(r.settings).length > 0
       ? { settings: structuredClone(r.settings) }
       : {}),
-    ...(typeof r.private_routing === "boolean"
-      ? { privateRouting: r.private_routing }
-      : {}),
+    // Only a set flag is kept: false is the default, and a restore then
+    // sends nothing a zone without private routing could refuse.
+    ...(r.private_routing === true ? { privateRouting: true } : {}),
   };
 }
 

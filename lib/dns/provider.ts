@@ -33,7 +33,7 @@ export interface DnsRecord {
    * API returned them; absent when the record has none.
    */
   settings?: Record<string, unknown>;
-  /** Cloudflare `private_routing`; absent when the API did not return it. */
+  /** Cloudflare `private_routing`; absent unless the record has it set. */
   privateRouting?: boolean;
 }
 
