@@ -9,7 +9,9 @@ import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import { createLogger } from "../../lib/observe/log.ts";
 import {
+  type FakeCloudflare,
   type FakeRecordInput,
+  type Fault,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
 import { a, cfConfig, TOKEN, WWW } from "./fixtures.ts";
@@ -17,14 +19,24 @@ import { a, cfConfig, TOKEN, WWW } from "./fixtures.ts";
 const X = "192.0.2.1";
 const Y = "192.0.2.2";
 
+interface Pass {
+  status: string;
+  done: number;
+  failed: number;
+  lines: string[];
+  fake: FakeCloudflare;
+}
+
 async function pass(
   records: FakeRecordInput[],
   zone: { recordQuota?: number } = {},
-): Promise<{ status: string; done: number; failed: number; lines: string[] }> {
+  options: { down?: string[]; faults?: Fault[] } = {},
+): Promise<Pass> {
   const fake = startFakeCloudflare({
     token: TOKEN,
     zones: [{ name: "example.com", records, ...zone }],
   });
+  fake.faults.push(...(options.faults ?? []));
   const lines: string[] = [];
   try {
     const { logger } = createLogger({ sink: (l) => lines.push(l) });
@@ -41,13 +53,17 @@ async function pass(
       ttl: 1,
       proxied: false,
     }, { logger, backoffMs: 1, maxAttempts: 2 });
-    const intents = new Map([[X, "present" as const], [Y, "present" as const]]);
-    const report = await rec.reconcile(intents, new Set());
+    const down = new Set(options.down ?? []);
+    const intents = new Map(
+      [X, Y].map((ip) => [ip, down.has(ip) ? "absent" : "present"] as const),
+    );
+    const report = await rec.reconcile(intents, down);
     return {
       status: report.status,
       done: report.writes.done + report.writes.already,
       failed: report.writes.failed,
       lines,
+      fake,
     };
   } finally {
     await fake.close();
@@ -79,4 +95,21 @@ Deno.test("DnsReconciler with Cloudflare: a full record quota fails the restore,
   );
   assert.ok(line, r.lines.join("\n"));
   assert.match(line, /record quota/);
+});
+
+Deno.test("DnsReconciler with Cloudflare: a failed restore keeps the same-name delete back, and the retry converges from a fresh listing", async () => {
+  const r = await pass([a(Y)], {}, {
+    down: [Y],
+    faults: [{ kind: "status", status: 500, match: { method: "POST" } }],
+  });
+  assert.equal(r.status, "ok", r.lines.join("\n"));
+  const writes = r.fake.writes().map((w) => `${w.method} ${w.status}`);
+  assert.deepEqual(writes, ["POST 500", "POST 200", "DELETE 200"]);
+  assert.equal(r.fake.minRecordsSeen(WWW, "A"), 1);
+  assert.deepEqual(r.fake.state.recordsOf(WWW).map((x) => x.content), [X]);
+  assert.ok(
+    r.lines.some((l) =>
+      /Not removing A www\.example\.com 192\.0\.2\.2/.test(l)
+    ),
+  );
 });
