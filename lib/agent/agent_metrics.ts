@@ -52,6 +52,7 @@ export function collectMetrics(agent: Agent): void {
   m.peersLive.set(agent.membership?.liveIds().length ?? 0);
   m.guardIsolated.set(agent.isolation.isolated ? 1 : 0);
   m.writerActive.set(agent.decided?.role.active ? 1 : 0);
+  m.dnsCredentialsRejected.set(agent.reconciler.credentialsRejected ? 1 : 0);
   collectHolds(agent);
 }
 

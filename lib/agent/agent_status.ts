@@ -13,12 +13,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function statusSnapshot(agent: Agent): StatusSnapshot {
   const now = agent.deps.clock.now();
   const c = agent.config;
-  const report = agent.lastReport;
-  const paused = report?.status === "auth_blocked"
-    ? "Cloudflare rejected the credentials"
-    : report?.status === "rate_limited"
-    ? "Cloudflare rate limit"
-    : null;
+  const paused = writesPaused(agent);
   return {
     version: VERSION,
     node: c.members.nodeId,
@@ -77,6 +72,26 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       reason: agent.decided?.role.reason ?? null,
     },
   };
+}
+
+/** @returns why DNS writes stop, as the status page shows it; null if not. */
+function writesPaused(agent: Agent): string | null {
+  const blocked = agent.reconciler.blockedBy;
+  if (blocked?.kind === "config") {
+    return `DNS writes blocked: ${blocked.message}`;
+  }
+  const rejected = agent.reconciler.credentialsRejected;
+  if (rejected) {
+    const codes = rejected.codes.length > 0
+      ? `, codes ${rejected.codes.join(", ")}`
+      : "";
+    return `DNS writes blocked: credentials rejected (HTTP ${
+      rejected.status ?? "?"
+    }${codes}); the error log says what to check`;
+  }
+  return agent.lastReport?.status === "rate_limited"
+    ? "DNS writes paused: Cloudflare rate limit"
+    : null;
 }
 
 /**

@@ -78,8 +78,13 @@ export class ClusterLink {
     });
     const receiver = {
       rejections: membership.rejections,
-      receive: async (frame: Uint8Array, from: string, remoteIp: string) => {
-        const r = await membership.receive(frame, from, remoteIp);
+      receive: async (
+        frame: Uint8Array,
+        from: string,
+        remoteIp: string,
+        viewFormats?: string,
+      ) => {
+        const r = await membership.receive(frame, from, remoteIp, viewFormats);
         if (r.ok) await o.onHeartbeat(r.value);
         return r;
       },

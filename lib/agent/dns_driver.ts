@@ -55,6 +55,9 @@ export class DnsDriver {
   #lastSignature: string | null = null;
   #lastPassAt = -Infinity;
   #retryAt = Infinity;
+  /** Clock ms the loop sleeps until, while it sleeps; null while it works. */
+  #sleepUntil: number | null = null;
+  #idleWaiters: (() => void)[] = [];
 
   /**
    * @param reconciler the DNS executor
@@ -75,9 +78,14 @@ export class DnsDriver {
     this.#wake.abort();
   }
 
-  /** Forces the next pass even if nothing changed (e.g. after reload). */
+  /**
+   * Forces the next pass even if nothing changed, without waiting out a
+   * failed pass's retry time (e.g. after a reload brought new credentials;
+   * a rate limit still holds inside the reconciler).
+   */
   invalidate(): void {
     this.#lastSignature = null;
+    this.#retryAt = Infinity;
     this.kick();
   }
 
@@ -85,6 +93,23 @@ export class DnsDriver {
   setInterval(ms: number): void {
     this.#opt.intervalMs = ms;
     this.kick();
+  }
+
+  /**
+   * Resolves once the loop has looked at everything asked of it so far and
+   * sleeps with nothing due: no kick pending, its wake-up time not reached.
+   * Tests wait on it instead of sleeping before they check that nothing
+   * was written.
+   */
+  idle(): Promise<void> {
+    const until = this.#sleepUntil;
+    if (
+      until !== null && !this.#wake.signal.aborted &&
+      this.#opt.clock.now() < until
+    ) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Stops after the pass in flight, abandoning its waits. */
@@ -118,8 +143,14 @@ export class DnsDriver {
       );
       const waitMs = Math.max(0, next - clock.now());
       if (this.#stop.signal.aborted) break;
+      if (!this.#wake.signal.aborted && waitMs > 0) {
+        for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      }
+      this.#sleepUntil = clock.now() + waitMs;
       await clock.sleep(waitMs, this.#wake.signal);
+      this.#sleepUntil = null;
     }
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   async #pass(wish: DnsWish, signature: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface ProviderFactoryOptions {
   logger: Logger;
   /** Receives each credential, so loggers can mask it. */
   secrets: Set<string>;
+  /** Environment for credentials and the base URL. @default Deno.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -39,5 +41,6 @@ export function dnsProviderFor(
   return createCloudflareProvider(config.cloudflare, {
     logger: options.logger,
     secrets: options.secrets,
+    ...(options.env ? { env: options.env } : {}),
   });
 }

@@ -61,9 +61,11 @@ export class Reloader {
     for (const w of loaded.value.warnings) log.warn(w);
     const prev = agent.config;
     try {
-      const provider = dnsChanged(prev, next)
-        ? await deps.createDnsProvider(next)
-        : undefined;
+      // Refused credentials (a fixed api_token_file) or zone (activated
+      // since) are looked at again, even when the config did not change.
+      const renew = dnsChanged(prev, next) ||
+        agent.reconciler.blockedBy !== null;
+      const provider = renew ? await deps.createDnsProvider(next) : undefined;
       await agent.cluster.apply(next);
       if (provider) agent.dns.setInner(provider);
       agent.reconciler.update(

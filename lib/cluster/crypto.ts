@@ -22,6 +22,7 @@
  * @module
  */
 
+import { compactView } from "./compact_view.ts";
 import { gunzip, gzip } from "./gzip.ts";
 import {
   type Heartbeat,
@@ -214,13 +215,20 @@ export async function open(
 
 /**
  * Encodes and seals a heartbeat (JSON, gzip above 512 bytes).
+ * @param hb the heartbeat
+ * @param ring the keys
+ * @param compact send the view as columns (lib/cluster/compact_view.ts);
+ *   only for peers that read it @default false
  * @throws {PeerAuthError} when the ring has no key and forbids plaintext
  */
 export async function sealHeartbeat(
   hb: Heartbeat,
   ring: Keyring,
+  compact = false,
 ): Promise<Bytes> {
-  let bytes: Uint8Array = enc.encode(JSON.stringify(hb));
+  const { view, ...rest } = hb;
+  const body = compact ? { ...rest, cols: compactView(view, hb.sentAt) } : hb;
+  let bytes: Uint8Array = enc.encode(JSON.stringify(body));
   if (bytes.length > COMPRESS_ABOVE) bytes = await gzip(bytes);
   return await seal(bytes, hb.from, ring);
 }

@@ -11,6 +11,7 @@
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import { canonicalNodeId, parsePeerAddr, systemResolver } from "./addr.ts";
+import { readsCompact } from "./compact_view.ts";
 import { type Keyring, sealHeartbeat } from "./crypto.ts";
 import type { Vote } from "../write/types.ts";
 import type {
@@ -155,6 +156,7 @@ export class Membership implements HeartbeatReceiver {
     frame: Uint8Array,
     from: string,
     remoteIp: string,
+    viewFormats?: string,
   ): Promise<Result<Heartbeat, RejectReason>> {
     const r = await acceptHeartbeat(frame, from, remoteIp, {
       table: this.#table,
@@ -165,6 +167,12 @@ export class Membership implements HeartbeatReceiver {
       ok: false as const,
       error: "bad_encoding" as const,
     }));
+    if (r.ok) {
+      const slot = this.#table.get(
+        canonicalNodeId(r.value.from, this.#settings.membersPort),
+      );
+      if (slot) slot.readsCompact = readsCompact(viewFormats);
+    }
     if (!r.ok) {
       this.rejections.inc(r.error);
       this.#log.debug("heartbeat rejected", {
@@ -288,22 +296,36 @@ export class Membership implements HeartbeatReceiver {
       backs: this.backsAcked(),
       snapshots: state.snapshots ?? [],
     };
-    let frame: Uint8Array;
+    // Peers that said they read the compact view get it; the others (older
+    // agents, or not heard yet) the full one.
+    const slots = this.#table.slots();
+    let full: Uint8Array | null = null;
+    let compact: Uint8Array | null = null;
     try {
-      frame = await sealHeartbeat(hb, this.#ring);
+      if (slots.some((s) => !s.readsCompact)) {
+        full = await sealHeartbeat(hb, this.#ring);
+      }
+      if (slots.some((s) => s.readsCompact)) {
+        compact = await sealHeartbeat(hb, this.#ring, true);
+      }
     } catch (e) {
       if (this.#due("seal", WARN_EVERY_MS)) {
         this.#log.error("cannot seal heartbeat", { error: e });
       }
       return [];
     }
-    if (frame.length > MAX_BODY_BYTES && this.#due("size", WARN_EVERY_MS)) {
+    const largest = Math.max(full?.length ?? 0, compact?.length ?? 0);
+    if (largest > MAX_BODY_BYTES && this.#due("size", WARN_EVERY_MS)) {
       this.#log.error("heartbeat larger than peers accept", {
-        bytes: frame.length,
+        bytes: largest,
         limit: MAX_BODY_BYTES,
         ips: Object.keys(hb.view).length,
+        compact: compact !== null && full === null,
       });
     }
+    // A peer added or heard meanwhile gets whichever frame exists.
+    const frame = (s: PeerSlot) =>
+      (s.readsCompact ? compact ?? full : full ?? compact)!;
     const timeout = this.#sendTimeoutMs();
     return await this.#table.sendAll(
       this.#getTransport(),

@@ -38,6 +38,8 @@ export interface PeerStatus {
   lastSendError: string | null;
   /** Heartbeats accepted from it. */
   accepted: number;
+  /** It said it reads the compact view, so it gets it. */
+  readsCompact: boolean;
 }
 
 /** One configured peer. */
@@ -55,6 +57,8 @@ export class PeerSlot {
   #sendSkipped = 0;
   #lastError: string | null = null;
   #accepted = 0;
+  /** The peer said it reads the compact view (lib/cluster/compact_view.ts). */
+  readsCompact = false;
   /** Monotonic µs of the last "cannot open our key" warning. */
   keyWarnedMicros: number | null = null;
 
@@ -108,6 +112,7 @@ export class PeerSlot {
       sendSkipped: this.#sendSkipped,
       lastSendError: this.#lastError,
       accepted: this.#accepted,
+      readsCompact: this.readsCompact,
     };
   }
 }
@@ -187,16 +192,20 @@ export class PeerTable {
     }
   }
 
-  /** Sends `frame` to every peer concurrently; resolves when all settle. */
+  /**
+   * Sends a frame to every peer concurrently; resolves when all settle.
+   * @param frame the frame, or the frame for each peer
+   */
   async sendAll(
     transport: PeerTransport,
-    frame: Uint8Array,
+    frame: Uint8Array | ((slot: PeerSlot) => Uint8Array),
     from: string,
     policy: SendPolicy,
   ): Promise<string[]> {
     const slots = this.slots();
+    const frameOf = typeof frame === "function" ? frame : () => frame;
     const sends = slots.map((s) =>
-      this.#track(this.#sendOne(s, transport, frame, from, policy))
+      this.#track(this.#sendOne(s, transport, frameOf(s), from, policy))
     );
     const ok = await Promise.all(sends);
     return slots.filter((_, i) => ok[i]).map((s) => s.addr.id);

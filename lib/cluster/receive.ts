@@ -32,11 +32,14 @@ export interface HeartbeatReceiver {
    * @param frame the request body
    * @param from the `x-goavail-from` header
    * @param remoteIp the connection's source IP
+   * @param viewFormats the `x-goavail-view-formats` header: the view
+   *   formats the sender reads (absent from older agents)
    */
   receive(
     frame: Uint8Array,
     from: string,
     remoteIp: string,
+    viewFormats?: string,
   ): Promise<Result<Heartbeat, RejectReason>>;
 }
 

@@ -14,6 +14,7 @@ import { type Logger, silentLogger } from "../observe/log.ts";
 import { parsePeerAddr } from "./addr.ts";
 import { type HeartbeatReceiver, MAX_BODY_BYTES } from "./receive.ts";
 import { FROM_HEADER, HEARTBEAT_PATH } from "./transport.ts";
+import { VIEW_FORMATS_HEADER } from "./compact_view.ts";
 import { REJECT_STATUS, type RejectReason } from "./types.ts";
 
 /** Hono environment of the peer app: the connection's remote IP. */
@@ -64,7 +65,12 @@ export function createPeerApp(
         return refuse("truncated", remote);
       }
       if (body.length > max) refuse("oversize", remote);
-      const r = await receiver.receive(body, from ?? "", remote);
+      const r = await receiver.receive(
+        body,
+        from ?? "",
+        remote,
+        c.req.header(VIEW_FORMATS_HEADER),
+      );
       if (!r.ok) throw refusal(r.error);
       return c.body(null, 204);
     },

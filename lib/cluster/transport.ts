@@ -4,6 +4,7 @@
  * @module
  */
 
+import { COMPACT_VIEW, VIEW_FORMATS_HEADER } from "./compact_view.ts";
 import type { PeerAddr } from "./addr.ts";
 
 /** Path peers serve heartbeats on. */
@@ -75,6 +76,7 @@ export class HttpPeerTransport implements PeerTransport {
         headers: {
           "content-type": "application/octet-stream",
           [FROM_HEADER]: from,
+          [VIEW_FORMATS_HEADER]: COMPACT_VIEW,
         },
         signal,
         client: this.#client,

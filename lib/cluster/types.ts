@@ -5,6 +5,7 @@
  */
 
 import { type BookEntry, parseBookEntries } from "./snapshot_book.ts";
+import { expandView } from "./compact_view.ts";
 
 /** A local verdict as carried between agents. */
 export type PeerVerdict = "up" | "down";
@@ -147,6 +148,7 @@ const HEARTBEAT_KEYS = new Set([
   "seq",
   "sentAt",
   "view",
+  "cols",
   "isolated",
   "writable",
   "hears",
@@ -181,6 +183,7 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
     seq,
     sentAt,
     view,
+    cols,
     isolated,
     writable,
     hears,
@@ -213,7 +216,12 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
   if (!backed.ok) return backed;
   const book = parseBookEntries(snapshots);
   if (!book.ok) return book;
-  const parsed = parseView(view);
+  if ((view === undefined) === (cols === undefined)) {
+    return { ok: false, error: 'exactly one of "view" and "cols" is needed' };
+  }
+  const parsed = cols === undefined
+    ? parseView(view)
+    : expandView(cols, sentAt, MAX_VIEW_ENTRIES);
   if (!parsed.ok) return parsed;
   return {
     ok: true,

@@ -6,6 +6,7 @@
 import type { CheckedTree, ConfigIssue } from "./load.ts";
 import type { SlackAddr } from "./rules.ts";
 import { DEFAULT_MEMBERS_PORT } from "./schema.ts";
+import { cloudflareWarnings } from "./cloudflare_checks.ts";
 import type { Config, ProbeType } from "./types.ts";
 
 /** Where the agent keeps its state unless told otherwise. */
@@ -62,6 +63,12 @@ export function resolve(
       `"min_records" is ${minRecords} with ${ipAddresses.length} IPs: no record can ever be removed`,
     );
   }
+  warnings.push(...cloudflareWarnings({
+    ttl: get(cf, "ttl", 1),
+    ttlSet: "ttl" in cf,
+    proxied: get(cf, "dns_proxied", false),
+    ipAddresses,
+  }, pathOf));
   const slack = get<string | null>(
     tree.values.notify ?? {},
     "slack_webhook_url",

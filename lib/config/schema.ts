@@ -22,6 +22,7 @@ import {
   string,
   url,
 } from "./rules.ts";
+import { cloudflareTtl } from "./cloudflare_checks.ts";
 
 /** Rules of one section, by key. */
 export type SectionSpec = Record<string, Rule<unknown>>;
@@ -72,17 +73,7 @@ export const CLOUDFLARE: SectionSpec = {
   hostnames: list(recordName, { unique: true, nonEmpty: true }),
   ip_addresses: list(ip, { unique: true, nonEmpty: true }),
   dns_proxied: boolean,
-  ttl: (raw) =>
-    raw === 1
-      ? { ok: true, value: 1 }
-      : integer(30, 86400)(raw).ok
-      ? { ok: true, value: raw }
-      : {
-        ok: false,
-        error: `must be 1 (automatic) or an integer from 30 to 86400, got ${
-          String(raw)
-        }`,
-      },
+  ttl: cloudflareTtl,
   api_url: url,
   api_token_file: string(),
   reconcile_interval: number(5, 3600, " seconds"),

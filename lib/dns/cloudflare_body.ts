@@ -87,33 +87,12 @@ export function extrasOf(record: DnsRecord): string[] {
 }
 
 /**
- * Every Cloudflare code of an error: the top-level ones and those inside
- * each error's `error_chain` (the API nests the detail of a 1004
- * "DNS Validation Error" there).
- * @param error a classified provider error
- * @returns the codes, top level first
- */
-export function allCodes(error: DnsProviderError): number[] {
-  const out = [...error.codes];
-  const errors = (error.cause as { errors?: unknown } | undefined)?.errors;
-  if (!Array.isArray(errors)) return out;
-  for (const e of errors) {
-    const chain = (e as { error_chain?: unknown } | null)?.error_chain;
-    if (!Array.isArray(chain)) continue;
-    for (const c of chain) {
-      const code = (c as { code?: unknown } | null)?.code;
-      if (typeof code === "number" && !out.includes(code)) out.push(code);
-    }
-  }
-  return out;
-}
-
-/**
  * @param error a create's error
  * @returns true when the comment or tags were what the zone refused
  */
 export function refusedForExtras(error: DnsProviderError): boolean {
-  return allCodes(error).some((c) => EXTRAS_REFUSED_CODES.includes(c));
+  // `codes` holds each error's `error_chain` codes too (cloudflare_errors.ts).
+  return error.codes.some((c) => EXTRAS_REFUSED_CODES.includes(c));
 }
 
 /**
@@ -127,7 +106,7 @@ export function explainCreateError(
   error: DnsProviderError,
   record: DnsRecord,
 ): DnsProviderError {
-  const codes = allCodes(error);
+  const codes = error.codes;
   const what = `${record.type} ${record.name} ${record.content}`;
   let advice: string | undefined;
   if (codes.some((c) => NAME_TAKEN_CODES.includes(c))) {

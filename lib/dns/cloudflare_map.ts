@@ -6,6 +6,13 @@
  */
 
 import { canonicalIp, DnsProviderError, type DnsRecord } from "./provider.ts";
+import {
+  allCodes,
+  describeDetails,
+  errorDetails,
+  isCredentialError,
+  proxyHint,
+} from "./cloudflare_errors.ts";
 
 /** Used when a 429 carries no usable `retry-after`. */
 export const DEFAULT_RETRY_AFTER_MS = 5000;
@@ -69,8 +76,10 @@ export function parseRetryAfter(
 
 /**
  * Classifies anything the SDK threw. The message is built from the HTTP
- * status and Cloudflare's error codes/messages only, never from request
- * data, so no credential can leak through it.
+ * status and Cloudflare's error codes/messages (with their `error_chain`)
+ * only, never from request data, so no credential can leak through it.
+ * Refused credentials are kind "auth" whether they come as 401, 403 or a
+ * 400 carrying a credential code (see `cloudflare_errors.ts`).
  * @param e the thrown value
  * @param op what was attempted, e.g. "batch"
  * @returns the classified error
@@ -90,21 +99,18 @@ export function toProviderError(e: unknown, op: string): DnsProviderError {
     ? err.name
     : "Error";
   const status = typeof err.status === "number" ? err.status : undefined;
-  const details = Array.isArray(err.errors)
-    ? err.errors.filter((x): x is { code: number; message?: string } =>
-      typeof x === "object" && x !== null && typeof x.code === "number"
-    )
-    : [];
-  const codes = details.map((d) => d.code);
-  const text = details.map((d) =>
-    `${d.code}${typeof d.message === "string" ? ` ${d.message}` : ""}`
-  ).join("; ");
+  const details = errorDetails(err.errors);
+  const codes = allCodes(details);
+  const text = describeDetails(details);
   const base = `Cloudflare ${op} failed`;
   if (status === undefined) {
     const what = /timeout/i.test(name) ? "timed out" : `no reply (${name})`;
     return new DnsProviderError("server", `${base}: ${what}`, { cause: e });
   }
-  const message = `${base}: HTTP ${status}${text ? ` (${text})` : ""}`;
+  const hint = proxyHint(codes);
+  const message = `${base}: HTTP ${status}${text ? ` (${text})` : ""}${
+    hint ? `: ${hint}` : ""
+  }`;
   const options = { status, codes, cause: e };
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(err.headers) ?? DEFAULT_RETRY_AFTER_MS;
@@ -113,7 +119,7 @@ export function toProviderError(e: unknown, op: string): DnsProviderError {
       retryAfterMs,
     });
   }
-  if (status === 401 || status === 403) {
+  if (isCredentialError(status, codes)) {
     return new DnsProviderError("auth", message, options);
   }
   if (status === 409) return new DnsProviderError("conflict", message, options);

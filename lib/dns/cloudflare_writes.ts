@@ -214,8 +214,8 @@ export class CloudflareWrites {
 }
 
 function isGlobal(error: DnsProviderError): boolean {
-  return error.kind === "auth" || error.kind === "rate_limited" ||
-    error.kind === "server";
+  return error.kind === "auth" || error.kind === "config" ||
+    error.kind === "rate_limited" || error.kind === "server";
 }
 
 /** @returns a failed outcome of `change`. */

@@ -97,11 +97,17 @@ export interface DnsProvider {
   apply(changes: readonly Change[]): Promise<ApplyResult>;
 }
 
-/** What kind of failure a provider call met; callers branch on it. */
+/**
+ * What kind of failure a provider call met; callers branch on it. "auth":
+ * the credentials are refused; "config": the provider refuses this setup
+ * (the zone is missing, not active, or ambiguous) — neither heals by
+ * retrying, so both block writes for a while.
+ */
 export type DnsErrorKind =
   | "rate_limited"
   | "server"
   | "auth"
+  | "config"
   | "conflict"
   | "bad_request";
 

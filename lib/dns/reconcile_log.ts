@@ -1,7 +1,7 @@
 /**
  * The reconciler's log lines: one per change, guard notes (warn when they
- * change, debug while they stay), and the credential error (at most once per
- * interval). Secrets never appear: fields come from records and from
+ * change, debug while they stay), and the credential or zone refusal (at
+ * most once per interval). Secrets never appear: fields come from records and from
  * {@linkcode DnsProviderError} messages, which carry none.
  * @module
  */
@@ -11,6 +11,7 @@ import type { Logger } from "../observe/log.ts";
 import type { GuardNote } from "../write/guards.ts";
 import type { ChangeOutcome, DnsProviderError } from "./provider.ts";
 import { noteFields, outcomeFields } from "./reconcile_report.ts";
+import { credentialHint } from "./cloudflare_errors.ts";
 
 /** Writes the reconciler's log lines with their rate limits. */
 export class ReconcileLog {
@@ -70,14 +71,28 @@ export class ReconcileLog {
     }
   }
 
-  /** The credential error, at most once per interval. */
-  auth(error: DnsProviderError | undefined): void {
+  /** The credential or zone refusal, at most once per interval. */
+  blocked(error: DnsProviderError | undefined): void {
     const now = this.#clock.now();
     if (now - this.#lastAuth < this.#authIntervalMs) return;
     this.#lastAuth = now;
+    if (error?.kind === "config") {
+      this.#log.error(
+        `DNS writes are blocked, monitoring continues: ${error.message}. Fix it and reload (SIGHUP)`,
+        { status: error.status, codes: error.codes.join(",") },
+      );
+      return;
+    }
+    const hint = credentialHint(error?.codes ?? []);
     this.#log.error(
-      "Cloudflare rejected the credentials; DNS writes are stopped, monitoring continues. Fix the token and reload",
-      error ? { error: error.message, status: error.status } : {},
+      `Cloudflare rejected the API token/key; DNS writes are blocked, monitoring continues: ${hint}. Fix it and reload (SIGHUP)`,
+      error
+        ? {
+          error: error.message,
+          status: error.status,
+          codes: error.codes.join(","),
+        }
+        : {},
     );
   }
 }

@@ -70,9 +70,9 @@ export interface ReconcilerOptions {
   maxBackoffMs?: number;
   /** Longest `retry-after` waited for inside a call. @default 10000 */
   maxInlineWaitMs?: number;
-  /** How long writes stop after a 401/403. @default 60000 */
+  /** How long writes (and calls) stop after refused credentials or zone. @default 60000 */
   authRetryMs?: number;
-  /** Least time between two credential error logs. @default 60000 */
+  /** Least time between two credential/zone error logs. @default 60000 */
   authLogIntervalMs?: number;
   /**
    * Longest time between reading DNS and sending the writes planned from it;
@@ -169,13 +169,14 @@ export function emptyReport(): ReconcileReport {
 
 const SEVERITY: Record<DnsErrorKind, number> = {
   auth: 4,
+  config: 4,
   rate_limited: 3,
   server: 2,
   conflict: 1,
   bad_request: 1,
 };
 
-/** @returns the more severe of two errors (auth > 429 > 5xx > 4xx). */
+/** @returns the more severe of two errors (auth, config > 429 > 5xx > 4xx). */
 export function worse(
   a: DnsProviderError | undefined,
   b: DnsProviderError,

@@ -5,8 +5,12 @@
  * - 429: nothing is sent before `retry-after` (a clock-based `notBefore`
  *   gate); short waits happen inside the pass, long ones end it.
  * - 5xx/timeouts: re-read, then retry with exponential backoff (bounded).
- * - 401/403: stop writing for a while, log an error at most once a minute,
- *   report "auth_blocked" so the agent keeps monitoring.
+ * - Credentials refused (401, 403, or a 400 with a credential code such as
+ *   6003 [6111]): stop writing and calling for `authRetryMs`, log an error
+ *   at most once a minute, report "auth_blocked" so the agent keeps
+ *   monitoring. The refusal stands until a listing succeeds. A zone that
+ *   cannot be used (missing, not active, ambiguous: kind "config") is
+ *   handled the same way.
  * - A failed batch is retried per name, so one bad name never blocks others.
  * @module
  */
@@ -54,6 +58,7 @@ export class DnsReconciler {
   #opt: RetryTuning;
   #notBefore = 0;
   #authBlockedUntil = 0;
+  #rejected: DnsProviderError | null = null;
   #out: ReconcileLog;
   #seen = new SeenRecords();
   #chain: Promise<unknown> = Promise.resolve();
@@ -91,6 +96,20 @@ export class DnsReconciler {
     return now < this.#authBlockedUntil;
   }
 
+  /**
+   * What blocks writes: the last credential (kind "auth") or zone (kind
+   * "config") refusal, until a listing succeeds or a new provider comes in;
+   * null when nothing was refused.
+   */
+  get blockedBy(): DnsProviderError | null {
+    return this.#rejected;
+  }
+
+  /** The credential refusal of {@linkcode blockedBy}, or null. */
+  get credentialsRejected(): DnsProviderError | null {
+    return this.#rejected?.kind === "auth" ? this.#rejected : null;
+  }
+
   /** Earliest wall-clock ms at which the next API request may be sent. */
   get notBefore(): number {
     return Math.max(this.#notBefore, this.#authBlockedUntil);
@@ -105,6 +124,7 @@ export class DnsReconciler {
     if (provider) {
       this.#provider = provider;
       this.#authBlockedUntil = 0;
+      this.#rejected = null;
     }
   }
 
@@ -142,7 +162,7 @@ export class DnsReconciler {
       return { ...report, status: "abstained" };
     }
     if (this.#clock.now() < this.#authBlockedUntil) {
-      this.#out.auth(undefined);
+      this.#out.blocked(this.#rejected ?? undefined);
       const retryAtMs = this.#authBlockedUntil;
       return { ...report, status: "auth_blocked", retryAtMs };
     }
@@ -167,9 +187,10 @@ export class DnsReconciler {
       // the DNS loop tries again later.
       if (error === "unsaved") return { ...report, status: "failed" };
       perName = true;
-      if (error.kind === "auth") {
+      if (error.kind === "auth" || error.kind === "config") {
+        this.#rejected = error;
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
-        this.#out.auth(error);
+        this.#out.blocked(error);
         const retryAtMs = this.#authBlockedUntil;
         return { ...report, status: "auth_blocked", retryAtMs };
       }
@@ -238,6 +259,7 @@ export class DnsReconciler {
       countError(report, error);
       return error;
     }
+    this.#rejected = null;
     const listedAt = this.#clock.now();
     const saved = this.#store.snapshots();
     const snapshots = new Map([
@@ -306,7 +328,10 @@ export class DnsReconciler {
         countError(report, outcome.error);
         worst = worse(worst, outcome.error);
       }
-      if (worst?.kind === "auth" || worst?.kind === "rate_limited") break;
+      if (
+        worst?.kind === "auth" || worst?.kind === "config" ||
+        worst?.kind === "rate_limited"
+      ) break;
     }
     return worst;
   }

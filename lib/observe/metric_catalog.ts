@@ -27,6 +27,7 @@ export const AGENT_METRICS = {
   targetHeld: ["gauge", "target_write_held", "1 for the reason the write decision leaves the IP's records as they are (lib/write/SAFETY.md).", ["ip", "reason"]],
   writerActive: ["gauge", "writer_active", "1 while this agent is the cluster's DNS writer and may write."],
   dnsWrites: ["counter", "dns_writes", "DNS record writes by result (ok, error, dry_run).", ["result"]],
+  dnsCredentialsRejected: ["gauge", "dns_credentials_rejected", "1 while Cloudflare refuses this agent's API token/key: DNS writes are blocked until a call succeeds or a reload brings new credentials."],
   dnsApiErrors: ["counter", "dns_api_errors", "DNS API errors by kind (auth, rate_limit, server, timeout, other).", ["kind"]],
   configReloads: ["counter", "config_reloads", "Configuration reloads by result (ok, error).", ["result"]],
   peerMessagesRejected: ["counter", "peer_messages_rejected", "Peer messages rejected by reason.", ["reason"]],

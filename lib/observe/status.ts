@@ -113,7 +113,10 @@ export interface StatusSnapshot {
     provider: "dry-run" | "cloudflare";
     /** Most recent DNS actions, newest first (bounded by the agent). */
     lastActions: DnsAction[];
-    /** Why DNS writes are paused (auth error, rate limit…); null if not. */
+    /**
+     * Why DNS writes stop, as one sentence ("DNS writes blocked: credentials
+     * rejected …", "DNS writes paused: Cloudflare rate limit"); null if not.
+     */
     writesPaused: string | null;
   };
   guards: {

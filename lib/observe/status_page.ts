@@ -145,8 +145,8 @@ function banners(s: StatusSnapshot): string {
   }
   if (s.dns.writesPaused !== null) {
     out.push(
-      `<div class="banner banner-alert" id="writes-paused">DNS writes ` +
-        `paused: ${escapeHtml(s.dns.writesPaused)}</div>`,
+      `<div class="banner banner-alert" id="writes-paused">` +
+        `${escapeHtml(s.dns.writesPaused)}</div>`,
     );
   }
   return out.join("\n");

@@ -23,6 +23,8 @@ export interface InflightEntry<T> {
   deadline: number;
   /** Socket send token (kernel TX timestamp key), or -1. */
   token: number;
+  /** Monotonic µs of the send; NaN when the caller did not say. */
+  sentMono: number;
   state: number;
 }
 
@@ -54,6 +56,7 @@ export class InflightTable<T> {
       sentMicros: 0,
       deadline: 0,
       token: -1,
+      sentMono: NaN,
       state: FREE,
     }));
   }
@@ -70,6 +73,7 @@ export class InflightTable<T> {
    * @param sentMicros send time (socket time base)
    * @param deadline monotonic µs of the timeout
    * @param token socket send token, or -1
+   * @param sentMono monotonic µs of the send
    */
   add(
     probe: number,
@@ -77,6 +81,7 @@ export class InflightTable<T> {
     sentMicros: number,
     deadline: number,
     token = -1,
+    sentMono = NaN,
   ): void {
     if (this.#oldest === null) this.#oldest = probe;
     let slot = this.#ring[probe & this.#mask]!;
@@ -89,6 +94,7 @@ export class InflightTable<T> {
     slot.sentMicros = sentMicros;
     slot.deadline = deadline;
     slot.token = token;
+    slot.sentMono = sentMono;
     slot.state = PENDING;
     this.#next = (probe + 1) >>> 0;
   }

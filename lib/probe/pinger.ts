@@ -51,6 +51,19 @@ interface Target {
 /** Largest number of replies read in one wake. */
 const DRAIN_LIMIT = 65_536;
 
+/**
+ * Send errors that mean "the socket buffer is full right now": the probe
+ * is retried once replies are drained, not counted against the host.
+ */
+const BACKPRESSURE = new Set(["EAGAIN", "EWOULDBLOCK", "ENOBUFS"]);
+
+/**
+ * How far a wall-clock RTT may exceed the monotonic time since the send
+ * (two clocks read at slightly different moments) before the wall clock is
+ * taken to have stepped.
+ */
+const CLOCK_SLACK_MICROS = 2_000;
+
 /** ICMP echo prober implementing {@linkcode Prober}. */
 export class Pinger implements Prober {
   #sockets: IcmpSockets;
@@ -67,7 +80,11 @@ export class Pinger implements Prober {
     late: 0,
     timeouts: 0,
     localFaults: 0,
+    deferred: 0,
+    clockSteps: 0,
   };
+  /** Targets whose send met a full buffer, with the monotonic µs of the first try. */
+  #backlog = new Map<Target, number>();
   #running = false;
   #abort = new AbortController();
   #kick = new AbortController();
@@ -143,6 +160,7 @@ export class Pinger implements Prober {
     await Promise.all(this.#loops);
     this.#loops = [];
     this.#inflight.clear();
+    this.#backlog.clear();
   }
 
   /** @returns a copy of the counters. */
@@ -176,10 +194,15 @@ export class Pinger implements Prober {
         if (this.#sockets.v6) this.#drain(this.#sockets.v6);
       }
       this.#expire(now);
-      for (const target of this.#schedule.takeDue(now)) this.#send(target);
+      this.#retryBacklog(now);
+      for (const target of this.#schedule.takeDue(now)) {
+        if (!this.#backlog.has(target)) this.#send(target, now);
+      }
+      const quantum = (this.#opts.sendQuantumMs ?? 5) * 1000;
       const next = Math.min(
         this.#schedule.nextDueMicros(),
         this.#nextDeadline(),
+        this.#backlog.size > 0 ? now + quantum : Infinity,
       );
       if (next <= this.#now()) continue;
       this.#kick = new AbortController();
@@ -198,35 +221,73 @@ export class Pinger implements Prober {
     return this.#inflight.nextDeadline();
   }
 
-  #send(target: Target): void {
+  /**
+   * Retries sends put off by a full buffer, in order, after draining the
+   * replies that filled it; stops at the first that is still refused. One
+   * refused for longer than the probe timeout is a local fault.
+   */
+  #retryBacklog(now: number): void {
+    if (this.#backlog.size === 0) return;
+    if (this.#sockets.v4) this.#drain(this.#sockets.v4);
+    if (this.#sockets.v6) this.#drain(this.#sockets.v6);
+    for (const [target, since] of this.#backlog) {
+      if (target.removed) {
+        this.#backlog.delete(target);
+        continue;
+      }
+      this.#backlog.delete(target);
+      if (!this.#send(target, since)) break;
+    }
+  }
+
+  /**
+   * Sends one probe.
+   * @param target the target
+   * @param since monotonic µs of the first try (a retried send keeps it)
+   * @returns false when the buffer was full and the send was put off
+   */
+  #send(target: Target, since: number): boolean {
     const socket = target.family === 4
       ? this.#sockets.v4
       : target.family === 6
       ? this.#sockets.v6
       : undefined;
     if (!socket) {
-      return this.#localFault(
+      this.#localFault(
         target,
         target.family ? "EAFNOSUPPORT" : "EINVAL",
         target.family ? `no IPv${target.family} socket` : "not an IP address",
       );
+      return true;
     }
     const probe = this.#nextProbe; // only consumed when the send succeeds
     const packet = this.#codec.encode(socket.family, probe);
     const result = socket.send(target.key, packet);
     if (!result.ok) {
-      return this.#localFault(target, result.code, result.message);
+      const waited = this.#now() - since;
+      if (
+        BACKPRESSURE.has(result.code) &&
+        waited < this.#timing.timeoutMs * 1000
+      ) {
+        this.#stats.deferred!++;
+        this.#backlog.set(target, since);
+        return false;
+      }
+      this.#localFault(target, result.code, result.message);
+      return true;
     }
     this.#stats.sent++;
     this.#nextProbe = (probe + 1) >>> 0;
-    const deadline = this.#now() + this.#timing.timeoutMs * 1000;
+    const sentMono = this.#now();
     this.#inflight.add(
       probe,
       target,
       result.sentMicros,
-      deadline,
+      sentMono + this.#timing.timeoutMs * 1000,
       result.token ?? -1,
+      sentMono,
     );
+    return true;
   }
 
   #localFault(target: Target, code: string, message: string): void {
@@ -290,14 +351,22 @@ export class Pinger implements Prober {
     const taken = this.#inflight.take(probe, (e) => e.target?.key === source);
     if (taken.kind === "late") this.#stats.late++;
     if (taken.kind !== "match") return;
-    const { target, sentMicros, token } = taken.entry;
+    const { target, sentMicros, token, sentMono } = taken.entry;
     if (!target) return;
     // Prefer the kernel's transmit time when it is plausible.
     const tx = token >= 0 ? socket.transmitMicros?.(token) ?? null : null;
     const sent = tx !== null && tx >= sentMicros && tx <= receivedMicros
       ? tx
       : sentMicros;
-    const rtt = Math.max(0, receivedMicros - sent);
+    let rtt = receivedMicros - sent;
+    // The stamps are wall-clock times: a step of the clock between send and
+    // reply shows as a negative or an impossibly long RTT. The monotonic
+    // time since the send bounds the true RTT from above; use it instead.
+    const elapsed = this.#now() - sentMono;
+    if (rtt < 0 || rtt > elapsed + CLOCK_SLACK_MICROS) {
+      this.#stats.clockSteps!++;
+      rtt = elapsed;
+    }
     if (rtt > this.#timing.timeoutMs * 1000) {
       this.#stats.late++;
       return this.#timeout(target);

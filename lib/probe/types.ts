@@ -34,8 +34,18 @@ export interface ProbeStats {
   late: number;
   /** Probes that got no reply in time. */
   timeouts: number;
-  /** Probes that failed to send (route, permission, buffer errors). */
+  /** Probes that failed to send (route, permission, a buffer full for longer than the timeout). */
   localFaults: number;
+  /**
+   * Sends put off because the socket buffer was full (EAGAIN, ENOBUFS) and
+   * retried after the receive queue was drained (ICMP only).
+   */
+  deferred?: number;
+  /**
+   * Replies whose wall-clock stamps disagreed with the monotonic time since
+   * the send (the clock was stepped); their RTT is the monotonic one.
+   */
+  clockSteps?: number;
 }
 
 /** Probe cadence. */

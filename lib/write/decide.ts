@@ -5,7 +5,7 @@
  * 1. `no_cluster`: the config says cluster but no cluster link runs.
  * 2. `isolated`: this agent suspects itself.
  * 3. `warming_up`: after start or rejoin, some peer not heard yet.
- * 4. `dns_blocked`: the provider rejected this agent's credentials.
+ * 4. `dns_blocked`: the provider rejected this agent's credentials or zone.
  * 5. `unsettled`: no fresh probes back this agent's own verdict of the IP.
  * 6. `no_quorum`: neither `min_peers_agree + 1` down nor up votes.
  * 7. `not_writer`: another agent is the cluster's writer (or this one is not

@@ -45,7 +45,7 @@ export type Intent = "absent" | "present" | "hold";
  * - `no_cluster`: the config says cluster but the cluster link is missing
  * - `isolated`: this agent suspects itself (self-isolation)
  * - `warming_up`: after start or rejoin, not every peer heard yet
- * - `dns_blocked`: the provider rejected this agent's credentials
+ * - `dns_blocked`: the provider rejected this agent's credentials or zone
  * - `unsettled`: this agent's own verdict has no fresh probes behind it
  * - `no_quorum`: neither `min_peers_agree + 1` down nor up votes
  * - `not_writer`: another agent is the cluster's writer
@@ -108,7 +108,7 @@ export interface SelfFacts {
   unsettled: ReadonlySet<string>;
   /** Inputs of the self-isolation rule. */
   isolation: IsolationInput;
-  /** DNS writes blocked (credentials rejected): not writable. */
+  /** DNS writes blocked (credentials or zone rejected): not writable. */
   dnsBlocked: boolean;
 }
 

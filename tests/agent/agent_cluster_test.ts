@@ -17,17 +17,22 @@ import {
   BASE_TOML,
   type Harness,
   published,
+  quiet,
   settle,
   startHarness,
   until,
 } from "./harness.ts";
+import { freePort } from "../support/free_port.ts";
 
 const KEY = "agent-cluster-test-key-0123456789";
-const PEERS = ["127.0.0.1:47101", "127.0.0.1:47102"];
+// The agent under test has the lowest node id, so it is the writer.
+const [SELF, ...PEERS] = [freePort(), freePort(), freePort()]
+  .map((p) => `127.0.0.1:${p}`).sort() as [string, string, string];
+const PEER_PORT = Number(PEERS[0]!.split(":")[1]);
 const TOML = `${BASE_TOML}
 [members]
 peers = ["${PEERS[0]}", "${PEERS[1]}"]
-local_addr = "127.0.0.1:47100"
+local_addr = "${SELF}"
 min_peers_agree = 1
 crypto_key = "${KEY}"
 heartbeat_interval = 1
@@ -62,7 +67,7 @@ async function beat(h: Harness, from: string, seq: number, v: PeerView) {
     backs: [],
     snapshots: [],
   }, ring);
-  const res = await fetch("http://127.0.0.1:47100/v1/heartbeat", {
+  const res = await fetch(`http://${SELF}/v1/heartbeat`, {
     method: "POST",
     body: frame,
     headers: { "x-goavail-from": from },
@@ -94,7 +99,7 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
       () => (h.agent.decided?.ips.get("192.0.2.3")?.downVotes ?? 0) >= 2,
       "quorum down",
     );
-    await settle(100);
+    await quiet(h);
     // Partition: no heartbeat for longer than peer_timeout (3 s).
     for (let i = 0; i < 5; i++) {
       h.clock.advance(1000);
@@ -106,7 +111,7 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
     await beat(h, PEERS[0]!, ++seq, view(h, ["192.0.2.3"]));
     h.prober().emit(UP);
     await until(() => !h.agent.isolation.isolated, "isolation cleared");
-    await settle(100);
+    await quiet(h);
     assertEquals(
       h.cf.writes().length,
       0,
@@ -114,9 +119,55 @@ Deno.test("Agent waits for every peer again after a partition heals before it re
     );
     await beat(h, PEERS[1]!, ++seq, view(h, ["192.0.2.3"]));
     h.prober().emit(UP);
-    await settle(100);
+    await quiet(h);
     assertEquals(h.cf.writes().length, 0);
     assertEquals(published(h.cf).has("192.0.2.3"), false);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("Agent does not stand as writer while it warms up after a partition heals", async () => {
+  const h = await startHarness(TOML);
+  try {
+    dropRecord(h, "192.0.2.3");
+    let seq = 0;
+    const beatBoth = async (down: string[]) => {
+      await beat(h, PEERS[0]!, ++seq, view(h, down));
+      await beat(h, PEERS[1]!, ++seq, view(h, down));
+    };
+    await beatBoth(["192.0.2.3"]);
+    for (let i = 0; i < 3; i++) h.prober().emit(UP);
+    await until(() => h.agent.decided?.acked === true, "acknowledged");
+    // Partition: no heartbeat for longer than peer_timeout (3 s).
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(1000);
+      h.prober().emit(UP);
+      await settle(20);
+    }
+    await until(() => h.agent.isolation.isolated, "isolated");
+    // The first peer back sees 192.0.2.3 up again: with this agent that is
+    // an up quorum, but the other peer has not been heard yet.
+    await beat(h, PEERS[0]!, ++seq, view(h, []));
+    h.prober().emit(UP);
+    await until(() => !h.agent.isolation.isolated, "isolation cleared");
+    const warming = h.agent.decided!;
+    assertEquals(warming.ips.get("192.0.2.3")?.intent, "present");
+    assertEquals(warming.ips.get("192.0.2.3")?.hold, "warming_up");
+    assertEquals(warming.acked, false, "stood as writer while warming up");
+    // Every peer heard: warm-up ends, the handover wait starts.
+    await beat(h, PEERS[1]!, ++seq, view(h, []));
+    h.prober().emit(UP);
+    await until(() => h.agent.decided?.acked === true, "acknowledged again");
+    assertEquals(h.cf.writes().length, 0);
+    // Peers stay live past the handover; then the writer restores.
+    for (let i = 0; i < 12 && !published(h.cf).has("192.0.2.3"); i++) {
+      h.clock.advance(1000);
+      await beatBoth([]);
+      h.prober().emit(UP);
+      await settle(50);
+    }
+    assertEquals(published(h.cf).has("192.0.2.3"), true);
   } finally {
     await h.close();
   }
@@ -128,11 +179,11 @@ function capturePeer(): { got: Heartbeat[]; close: () => Promise<void> } {
   const ring = deriveKeyring([KEY], false);
   const server = Deno.serve({
     hostname: "127.0.0.1",
-    port: 47101,
+    port: PEER_PORT,
     onListen: () => {},
   }, async (req) => {
     const frame = new Uint8Array(await req.arrayBuffer());
-    const hb = await openHeartbeat(frame, "127.0.0.1:47100", await ring);
+    const hb = await openHeartbeat(frame, SELF, await ring);
     if (hb.ok) got.push(hb.value);
     return new Response(null, { status: 204 });
   });

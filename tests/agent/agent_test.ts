@@ -5,6 +5,7 @@ import {
 import {
   BASE_TOML,
   published,
+  quiet,
   settle,
   startHarness,
   until,
@@ -18,7 +19,7 @@ Deno.test("Agent removes a dead IP after failure_threshold misses and restores i
     await until(() => h.agent.lastReport !== null, "first pass");
     const before = published(h.cf).get("192.0.2.2")!;
     for (let i = 0; i < 2; i++) h.prober().emit({ ...UP, "192.0.2.2": false });
-    await settle();
+    await quiet(h);
     assertEquals(h.cf.writes().length, 0, "removed before the threshold");
     h.prober().emit({ ...UP, "192.0.2.2": false });
     await until(() => !published(h.cf).has("192.0.2.2"), "removal");
@@ -66,7 +67,7 @@ Deno.test("Agent abstains when every target fails at once", async () => {
       });
     }
     await until(() => h.agent.isolation.isolated, "isolation");
-    await settle();
+    await quiet(h);
     assertEquals(h.cf.writes().length, 0);
     assertEquals(published(h.cf).size, 3);
     assert(h.logs.some((l) => l.includes("Self-isolation")));
@@ -82,7 +83,7 @@ Deno.test("Agent abstains on local send errors and resumes when they clear", asy
     for (let i = 0; i < 3; i++) h.prober().emit({ ...UP, "192.0.2.3": false });
     h.prober().emit({ ...UP, "192.0.2.1": "local" });
     await until(() => h.agent.isolation.isolated, "isolation");
-    await settle();
+    await quiet(h);
     assert(published(h.cf).has("192.0.2.3"), "removed while isolated");
     assert(h.agent.isolation.reason!.includes("local send errors"));
     h.prober().emit({ ...UP, "192.0.2.3": false });
@@ -128,7 +129,7 @@ Deno.test("Agent removes at most max_removals_fraction of a hostname's IPs", asy
       });
     }
     await until(() => published(h.cf).size === 2, "one removal");
-    await settle();
+    await quiet(h);
     assertEquals(published(h.cf).size, 2, "blast radius exceeded");
     h.cf.assertNeverEmpty();
   } finally {
@@ -148,7 +149,7 @@ Deno.test("Agent restores nothing before it has probed an IP enough times", asyn
     h.prober().emit(UP);
     h.prober().emit(UP);
     h.clock.advance(61_000);
-    await settle(100);
+    await quiet(h);
     assertEquals(h.cf.writes().length, 0, "restored on an unproven verdict");
     h.prober().emit(UP);
     await until(() => published(h.cf).has("192.0.2.3"), "restore once settled");
@@ -157,10 +158,9 @@ Deno.test("Agent restores nothing before it has probed an IP enough times", asyn
   }
 });
 
-Deno.test("Agent in dry-run makes no write call and logs what it would do", async () => {
-  const h = await startHarness(
-    BASE_TOML.replace("dry_run = false", "dry_run = true"),
-  );
+Deno.test("Agent without dry_run in its config makes no write call and logs what it would do", async () => {
+  // Dry-run is the default: the config says nothing about it.
+  const h = await startHarness(BASE_TOML.replace("dry_run = false\n", ""));
   try {
     for (let i = 0; i < 3; i++) h.prober().emit({ ...UP, "192.0.2.2": false });
     await until(
@@ -241,9 +241,12 @@ Deno.test("Agent.reload() keeps the old config on errors and applies a valid one
         }
         h.setConfigText(
           BASE_TOML.replace('"192.0.2.3"]', '"192.0.2.3", "192.0.2.4"]')
-            .replace("failure_threshold = 3", "failure_threshold = 5"),
+            .replace("failure_threshold = 3", "failure_threshold = 5")
+            .replace("interval = 1", "interval = 2\nprobe_timeout = 0.5"),
         );
+        assertEquals(h.prober().timing, { intervalMs: 1000, timeoutMs: 1000 });
         assertEquals(await h.agent.reload(), true);
+        assertEquals(h.prober().timing, { intervalMs: 2000, timeoutMs: 500 });
         assertEquals(h.prober().targets, [
           "192.0.2.1",
           "192.0.2.2",
@@ -256,7 +259,6 @@ Deno.test("Agent.reload() keeps the old config on errors and applies a valid one
           "streak lost on reload",
         );
         h.prober().emit({ ...UP, "192.0.2.1": false });
-        await settle();
         assertEquals(
           h.agent.health.verdict("192.0.2.1"),
           "up",

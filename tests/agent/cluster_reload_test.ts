@@ -5,15 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { freePort } from "../support/free_port.ts";
 import { BASE_TOML, startHarness } from "./harness.ts";
-
-/** @returns a TCP port that was free a moment ago. */
-function freePort(hostname: string): number {
-  const l = Deno.listen({ hostname, port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 function toml(localAddr: string, peers: string[]): string {
   return `${BASE_TOML}

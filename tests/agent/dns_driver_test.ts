@@ -118,3 +118,54 @@ Deno.test("DnsDriver wakes when a held change's grace ends", async () => {
   assertEquals(calls.length, 2);
   await driver.stop();
 });
+
+Deno.test("DnsDriver.idle() waits for the pass a kick started, and for a due wake-up", async () => {
+  const clock = new ManualClock(0);
+  let passes = 0;
+  let finished = 0;
+  let release = () => {};
+  const slow = {
+    reconcile: () =>
+      new Promise<ReconcileReport>((resolve) => {
+        passes++;
+        release = () => {
+          finished++;
+          resolve(report("ok"));
+        };
+      }),
+  } as unknown as DnsReconciler;
+  const d = new DnsDriver(slow, {
+    clock,
+    logger: silentLogger,
+    intervalMs: 60_000,
+    // Each pass changes the wish, so every kick is due.
+    wish: () => ({
+      intents: new Map([["192.0.2.1", passes % 2 ? "absent" : "present"]]),
+      down: new Set(),
+      abstain: false,
+      wakeAtMs: null,
+    }),
+  });
+  d.start();
+  await tick();
+  release();
+  await d.idle();
+  assertEquals(finished, 1);
+  let idle = false;
+  d.kick();
+  const afterKick = d.idle().then(() => (idle = true));
+  await tick();
+  assertEquals([passes, idle], [2, false], "idle while a pass is in flight");
+  release();
+  await afterKick;
+  assertEquals(finished, 2);
+  clock.advance(60_000);
+  idle = false;
+  const afterWake = d.idle().then(() => (idle = true));
+  await tick();
+  assertEquals([passes, idle], [3, false], "idle with a pass due");
+  release();
+  await afterWake;
+  assertEquals(finished, 3);
+  await d.stop();
+});

@@ -9,8 +9,7 @@ import type { Config } from "../../lib/config/types.ts";
 import { Agent } from "../../lib/agent/agent.ts";
 import type { AgentDeps } from "../../lib/agent/deps.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
-import { createCloudflareProvider } from "../../lib/dns/cloudflare.ts";
-import { DryRunProvider } from "../../lib/dns/dry_run.ts";
+import { dnsProviderFor } from "../../lib/agent/dns_provider_for.ts";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import { createLogger } from "../../lib/observe/log.ts";
 import type {
@@ -18,9 +17,11 @@ import type {
   Prober,
   ProberOptions,
   ProbeStats,
+  ProbeTiming,
 } from "../../lib/probe/types.ts";
 import {
   type FakeCloudflare,
+  type FakeCloudflareOptions,
   type FakeRecordInput,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
@@ -29,6 +30,8 @@ import {
 export class FakeProber implements Prober {
   targets: string[] = [];
   running = false;
+  /** The cadence the agent set last (start or reload). */
+  timing: ProbeTiming | undefined;
   #opts: ProberOptions;
   #stats: ProbeStats = {
     sent: 0,
@@ -39,11 +42,14 @@ export class FakeProber implements Prober {
   };
   constructor(opts: ProberOptions) {
     this.#opts = opts;
+    this.timing = opts.timing;
   }
   setTargets(ips: string[]): void {
     this.targets = [...ips];
   }
-  setTiming(): void {}
+  setTiming(t: ProbeTiming): void {
+    this.timing = { ...t };
+  }
   start(): void {
     this.running = true;
   }
@@ -124,6 +130,8 @@ export interface Harness {
   logs: string[];
   /** Overwrites the config the next reload reads. */
   setConfigText(text: string): void;
+  /** Changes the token the next provider (start, reload) sends. */
+  setToken(token: string): void;
   close(): Promise<void>;
 }
 
@@ -147,6 +155,10 @@ export interface HarnessOptions {
   store?: MemoryStateStore;
   /** The zone's records at start. @default RECORDS */
   records?: FakeRecordInput[];
+  /** The token the agent sends. @default "test-token" (the fake's) */
+  token?: string;
+  /** Options of the fake API (zones, accepted credentials). */
+  fake?: FakeCloudflareOptions;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -156,6 +168,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const cf = startFakeCloudflare({
     zones: [{ name: "example.com", records: options.records ?? RECORDS }],
+    ...options.fake,
   });
   const clock = new ManualClock(1_800_000_000_000);
   const store = options.store ?? new MemoryStateStore();
@@ -165,6 +178,7 @@ export async function startHarness(
     now: () => clock.now(),
   });
   let text = toml;
+  let token = options.token ?? "test-token";
   let prober: FakeProber | null = null;
   const deps: AgentDeps = {
     clock,
@@ -174,19 +188,16 @@ export async function startHarness(
     loadConfig: () => Promise.resolve(loadConfigText(text)),
     stateStore: store,
     createProber: (_c, o) => (prober = new FakeProber(o)),
+    // The same selection `monitor` uses, so the dry-run default is real.
     createDnsProvider: (c) =>
-      c.dryRun
-        ? Promise.resolve(
-          new DryRunProvider(c.cloudflare.ipAddresses, { logger }),
-        )
-        : createCloudflareProvider(c.cloudflare, {
-          env: {
-            CLOUDFLARE_BASE_URL: cf.url,
-            CLOUDFLARE_API_TOKEN: "test-token",
-          },
-          logger,
-          secrets: settings.secrets,
-        }),
+      dnsProviderFor(c, {
+        logger,
+        secrets: settings.secrets,
+        env: {
+          CLOUDFLARE_BASE_URL: cf.url,
+          CLOUDFLARE_API_TOKEN: token,
+        },
+      }),
     fetch: options.fetch ??
       (options.realFetch
         ? globalThis.fetch
@@ -202,6 +213,7 @@ export async function startHarness(
     store,
     logs,
     setConfigText: (t) => (text = t),
+    setToken: (t) => (token = t),
     async close() {
       await agent.stop();
       await cf.close();
@@ -219,6 +231,26 @@ export async function until(
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Waits (real time, bounded) until the agent's DNS loop has acted on
+ * everything asked of it so far and sleeps with nothing due, so a check
+ * that nothing was written cannot pass just because it looked too early.
+ */
+export async function quiet(h: Harness, ms = 3000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("timed out waiting for the DNS loop to idle")),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([h.agent.driver.idle(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

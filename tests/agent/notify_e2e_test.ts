@@ -9,6 +9,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
+import { freePort } from "../support/free_port.ts";
 import type { WebhookBody } from "../../lib/observe/notify.ts";
 import { parseProm, sampleValue } from "../support/prom_parse.ts";
 import {
@@ -50,14 +51,6 @@ function startReceiver(): Receiver {
     bodies,
     close: () => server.shutdown(),
   };
-}
-
-/** @returns a 127.0.0.1 port that was free a moment ago. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
 }
 
 /** @returns a URL on a 127.0.0.1 port nothing listens on. */

@@ -2,7 +2,7 @@
  * DNS costs: the pure diff at scale, one failover pass through the real SDK
  * against the fake Cloudflare API on loopback (requests and latency per
  * event), and the durable snapshot write (fsync) that precedes each delete.
- * Run: `deno run --allow-all tests/bench/dns_bench.ts`.
+ * Run: `deno task bench --only dns`.
  * @module
  */
 
@@ -178,7 +178,8 @@ async function benchStore(n: number): Promise<string> {
   }
 }
 
-if (import.meta.main) {
+/** Runs every DNS measurement and prints one line each. */
+export async function run(): Promise<void> {
   const lines = [
     benchPlan(10, 100),
     benchPlan(10, 1000),
@@ -190,3 +191,5 @@ if (import.meta.main) {
     Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
   }
 }
+
+if (import.meta.main) await run();

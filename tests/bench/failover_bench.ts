@@ -18,7 +18,7 @@
 import type { AuditEntry } from "../support/fake_cloudflare.ts";
 import { AgentLab } from "../support/agent_lab.ts";
 import { writeOps } from "../support/lab_audit.ts";
-import { labAvailable } from "../support/netns.ts";
+import { labUnavailable } from "../support/lab_exec.ts";
 
 const INTERVAL_S = 0.2;
 const THRESHOLD = 3;
@@ -60,6 +60,8 @@ interface ModeResult {
   name: string;
   agents: number;
   latencies: number[];
+  /** Runs left out of the latencies, each with the reason. */
+  discarded: string[];
   /** Link down → first agent's "down" verdict (its log line), per run. */
   detectMs: number[];
   /** Link down → the verdict that made the quorum (k+1-th agent), per run. */
@@ -223,6 +225,7 @@ function summarize(
   steady: { from: number; to: number },
 ): ModeResult {
   const latencies: number[] = [];
+  const discarded: string[] = [];
   const removal: Calls = { writes: 0, failed: 0, reads: 0 };
   const restore: Calls = { writes: 0, failed: 0, reads: 0 };
   const ops = writeOps(audit.filter(isWrite), lab.recordIds);
@@ -238,6 +241,13 @@ function summarize(
     );
     f.deleteAt = del?.at ?? null;
     if (f.deleteAt !== null) latencies.push(f.deleteAt - f.downAt);
+    else {
+      discarded.push(
+        `run ${
+          facts.indexOf(f) + 1
+        } (${f.ip}): no DELETE of it at the API after its link went down`,
+      );
+    }
     addCalls(removal, calls(audit, f.downAt, f.upAt));
     addCalls(restore, calls(audit, f.upAt, f.endAt));
   }
@@ -250,6 +260,7 @@ function summarize(
     name,
     agents,
     latencies: latencies.sort((a, b) => a - b),
+    discarded,
     detectMs: detectMs.sort((a, b) => a - b),
     quorumMs: quorumMs.sort((a, b) => a - b),
     ipCommandMs: facts.map((f) => f.downDoneAt - f.downAt),
@@ -365,6 +376,8 @@ function report(modes: ModeResult[]): void {
         fmt(quantile(ip, 0.5))
       } ms (included); freeze-guard warnings ${m.freezeWarnings}`,
     );
+    out(`${m.name}: ${m.discarded.length} runs discarded`);
+    for (const d of m.discarded) out(`${m.name}: discarded ${d}`);
   }
 }
 
@@ -373,8 +386,8 @@ function report(modes: ModeResult[]): void {
  * not root. `--quick`: 5 runs per mode and a 10 s steady window.
  */
 export async function run(): Promise<void> {
-  if (!labAvailable) {
-    out("failover bench skipped: needs root for network namespaces");
+  if (labUnavailable) {
+    out(`failover bench skipped: ${labUnavailable}`);
     return;
   }
   const quick = Deno.args.includes("--quick");

@@ -1,8 +1,14 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { parseBenchArgs, SECTIONS } from "./main.ts";
 
-Deno.test("SECTIONS lists probe, failover and cluster in that order", () => {
-  assertEquals(SECTIONS.map((s) => s.name), ["probe", "failover", "cluster"]);
+Deno.test("SECTIONS lists probe, failover, cluster, dns and shutdown in that order", () => {
+  assertEquals(SECTIONS.map((s) => s.name), [
+    "probe",
+    "failover",
+    "cluster",
+    "dns",
+    "shutdown",
+  ]);
 });
 
 Deno.test("parseBenchArgs() reads --only in both forms and leaves other flags alone", () => {
@@ -18,11 +24,11 @@ Deno.test("parseBenchArgs() reads --only in both forms and leaves other flags al
 });
 
 Deno.test("parseBenchArgs() rejects an unknown or missing section name", () => {
-  const bad = parseBenchArgs(["--only", "dns"]);
+  const bad = parseBenchArgs(["--only", "disk"]);
   assertEquals(bad.ok, false);
   assertEquals(
     !bad.ok && bad.error,
-    '"--only" must be one of "probe", "failover", "cluster", got "dns"',
+    '"--only" must be one of "probe", "failover", "cluster", "dns", "shutdown", got "disk"',
   );
   assertEquals(parseBenchArgs(["--only"]).ok, false);
 });

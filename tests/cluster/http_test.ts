@@ -21,10 +21,10 @@ function forward(get: () => Membership | null): HeartbeatReceiver {
   const rejections = new RejectionCounters();
   return {
     rejections,
-    receive: (frame, from, ip) => {
+    receive: (frame, from, ip, formats) => {
       const m = get();
       if (!m) return Promise.resolve({ ok: false, error: "unknown_sender" });
-      return m.receive(frame, from, ip);
+      return m.receive(frame, from, ip, formats);
     },
   };
 }
@@ -67,6 +67,19 @@ Deno.test("servePeerApp() exchanges heartbeats between two agents on 127.0.0.1",
     assert.deepEqual(agents[0]!.liveIds(), [ids[1]]);
     assert.equal(Object.keys(agents[0]!.liveViews()[0]!.view).length, 201);
     assert.equal(Object.keys(agents[1]!.liveViews()[0]!.view).length, 200);
+    assert.equal(agents[0]!.rejections.total(), 0);
+    // Both said they read the compact view (over real HTTP), so after the
+    // first round each sends it, and it still arrives whole.
+    assert.deepEqual(agents.map((m) => m.peerStatus()[0]!.readsCompact), [
+      true,
+      true,
+    ]);
+    const seen = agents[0]!.peerStatus()[0]!.accepted;
+    await until(
+      () => agents[0]!.peerStatus()[0]!.accepted > seen + 1,
+      "compact heartbeats",
+    );
+    assert.equal(Object.keys(agents[0]!.liveViews()[0]!.view).length, 201);
     assert.equal(agents[0]!.rejections.total(), 0);
   } finally {
     await Promise.all(agents.map((m) => m.stop()));

@@ -316,3 +316,16 @@ Deno.test("createPeerApp() refuses a body its sender abandoned without an error 
   assert.ok(!s.lines.some((l) => l.includes("level=error")), "no error line");
   assert.equal(accepted(s.m), 0);
 });
+
+Deno.test("createPeerApp() hands the view-formats header to the receiver with the frame", async () => {
+  const { m, app, sealA } = await setup();
+  const res = await post(app, await sealA() as BodyInit, {
+    headers: { "x-goavail-view-formats": "cols1" },
+  });
+  assert.equal(res.status, 204);
+  const a = () => m.peerStatus().find((p) => p.id === A)!;
+  assert.equal(a().readsCompact, true);
+  const again = await post(app, await sealA({ seq: 2 }) as BodyInit);
+  assert.equal(again.status, 204);
+  assert.equal(a().readsCompact, false, "a heartbeat without the header");
+});

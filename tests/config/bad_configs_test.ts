@@ -142,7 +142,7 @@ const CASES: [string, string, string, string][] = [
     "cloudflare.ip_addresses",
     "required",
   ],
-  ["ttl range", `${CF}ttl = 5\n`, "cloudflare.ttl", "30 to 86400"],
+  ["ttl range", `${CF}ttl = 5\n`, "cloudflare.ttl", "60 to 86400"],
   ["zone id", `${CF}zone_id = "xyz"\n`, "cloudflare.zone_id", "hex id"],
   ["api_url", `${CF}api_url = "ftp://x"\n`, "cloudflare.api_url", "URL"],
   [

@@ -208,8 +208,9 @@ Deno.test("CloudflareProvider.list() rejects with a token-free message on a bad 
     const e = await provider.list([WWW]).then(() => null, (e: unknown) => e);
     assert.ok(e instanceof DnsProviderError);
     assert.equal(e.kind, "auth");
-    assert.equal(e.status, 401);
-    assert.deepEqual(e.codes, [10000]);
+    // The canary is not a well-formed token: 400, 6003 [6111], as the API.
+    assert.equal(e.status, 400);
+    assert.deepEqual(e.codes, [6003, 6111]);
     assert.ok(!e.message.includes(TOKEN) && !String(e.stack).includes(TOKEN));
   } finally {
     await fake.close();
@@ -235,7 +236,7 @@ Deno.test("CloudflareProvider uses a configured zone_id and reports an unknown z
     await assert.rejects(
       missing.list(["www.example.org"]),
       (e: unknown) =>
-        e instanceof DnsProviderError && e.kind === "bad_request" &&
+        e instanceof DnsProviderError && e.kind === "config" &&
         e.message.includes('"example.org"'),
     );
   } finally {

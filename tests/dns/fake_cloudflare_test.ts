@@ -116,7 +116,7 @@ Deno.test("startFakeCloudflare() applies a batch all or nothing", async () => {
   }
 });
 
-Deno.test("startFakeCloudflare() rejects a bad token with code 10000 and tracks emptied names", async () => {
+Deno.test("startFakeCloudflare() rejects an unknown token (401 10000), a malformed one (400 6003 [6111]) and tracks emptied names", async () => {
   const fake = startFakeCloudflare({
     zones: [{
       id: "z1",
@@ -131,16 +131,56 @@ Deno.test("startFakeCloudflare() rejects a bad token with code 10000 and tracks 
   });
   try {
     const denied = await fetch(`${fake.url}/zones`, {
-      headers: { authorization: "Bearer nope" },
+      headers: { authorization: `Bearer ${"n".repeat(40)}` },
     });
     assert.equal(denied.status, 401);
     assert.equal((await denied.json()).errors[0].code, 10000);
+    const malformed = await fetch(`${fake.url}/zones`, {
+      headers: { authorization: "Bearer nope" },
+    });
+    assert.equal(malformed.status, 400);
+    assert.deepEqual((await malformed.json()).errors, [{
+      code: 6003,
+      message: "Invalid request headers",
+      error_chain: [{
+        code: 6111,
+        message: "Invalid format for Authorization header",
+      }],
+    }]);
     const del = await fetch(`${fake.url}/zones/z1/dns_records/r1`, {
       method: "DELETE",
       headers: { authorization: "Bearer test-token" },
     });
     assert.equal((await del.json()).result.id, "r1");
     assert.throws(() => fake.assertNeverEmpty(), /www\.example\.com/);
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("startFakeCloudflare() lists every zone of a name with its status and account, and filters by status", async () => {
+  const fake = startFakeCloudflare({
+    zones: [
+      { id: "zp", name: "example.com", status: "pending" },
+      { id: "za", name: "example.com", account: { id: "acc", name: "A" } },
+    ],
+  });
+  try {
+    const get = async (path: string) =>
+      await (await fetch(`${fake.url}${path}`, {
+        headers: { authorization: "Bearer test-token" },
+      })).json();
+    const all = await get("/zones?name=example.com");
+    assert.deepEqual(
+      all.result.map((z: { id: string; status: string }) =>
+        `${z.id} ${z.status}`
+      ),
+      ["zp pending", "za active"],
+    );
+    assert.deepEqual(all.result[1].account, { id: "acc", name: "A" });
+    const active = await get("/zones?name=example.com&status=active");
+    assert.deepEqual(active.result.map((z: { id: string }) => z.id), ["za"]);
+    assert.equal((await get("/zones/zp")).result.status, "pending");
   } finally {
     await fake.close();
   }

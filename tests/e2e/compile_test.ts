@@ -13,6 +13,12 @@ import {
 const ROOT = new URL("../..", import.meta.url).pathname;
 const denort = Deno.env.get("DENORT_BIN");
 const isRoot = Deno.uid() === 0;
+if (denort && !isRoot) {
+  // deno-lint-ignore no-console
+  console.error(
+    'skipping compile_test.ts step "probe": raw ICMP needs root',
+  );
+}
 
 if (!denort) {
   // deno-lint-ignore no-console

@@ -11,8 +11,6 @@ import {
 import { AgentLab } from "../support/agent_lab.ts";
 import { labTest } from "../support/netns.ts";
 
-const FLOOR_MS = 3 * 500;
-
 Deno.test({
   ...labTest("agent removes a dead target's record and restores it unchanged"),
   sanitizeResources: false,
@@ -26,9 +24,10 @@ Deno.test({
         "agent status",
       );
       await t.step(
-        "link down → record removed within threshold × interval + 2 s",
+        // How fast is measured by `deno task bench --only failover`; the
+        // wait below only bounds a hang.
+        "link down → record removed with one write",
         async () => {
-          const downAt = Date.now();
           await lab.targetDown(1);
           await lab.waitFor(
             async () => !(await lab.published()).includes(lab.targetIp(1)),
@@ -39,8 +38,6 @@ Deno.test({
             w.method !== "GET"
           );
           assertEquals(deletes.length, 1, "one write per failover");
-          const tookMs = deletes[0]!.at - downAt;
-          assert(tookMs <= FLOOR_MS + 2000, `removal took ${tookMs} ms`);
         },
       );
       await t.step(
@@ -217,7 +214,8 @@ Deno.test({
   fn: async () => {
     const lab = await AgentLab.create({ agents: 1, targets: 2 });
     try {
-      const agent = lab.startAgent(0, ["--dry-run"]);
+      // No dry-run flag and no `dry_run` key: the default must be dry-run.
+      const agent = lab.startAgent(0, [], { writes: false });
       await lab.waitFor(
         async () => (await lab.status(0).catch(() => null)) !== null,
         "agent status",

@@ -1,7 +1,13 @@
 /**
  * A scriptable in-memory {@linkcode IcmpSocket} for pinger tests: records
- * sends, answers automatically or on demand, fails sends per target.
- * Times come from the injected clock (µs).
+ * sends, answers automatically or on demand, fails sends per target or for
+ * a burst (a full buffer: EAGAIN, ENOBUFS).
+ *
+ * Like the real socket (ffi/icmp_socket.ts), send and receive stamps are
+ * wall-clock times (CLOCK_REALTIME): the injected clock's monotonic time
+ * plus an offset that {@linkcode FakeIcmpSocket.stepWallClock} can step. A
+ * packet is delivered only once the clock reaches its arrival, and a
+ * kernel transmit stamp can be reported late (it comes on the error queue).
  * @module
  */
 
@@ -22,7 +28,17 @@ import type {
 export interface SentProbe {
   ip: string;
   echo: Echo;
+  /** Wall-clock send stamp, as the socket reports it. */
   sentMicros: number;
+  /** Monotonic µs of the send. */
+  sentMono: number;
+}
+
+interface Queued {
+  data: Uint8Array;
+  source: string;
+  /** Monotonic µs at which the packet is in the socket's queue. */
+  arrivesMono: number;
 }
 
 /** Options of {@linkcode FakeIcmpSocket}. */
@@ -39,6 +55,11 @@ export interface FakeIcmpSocketOptions {
   txDelayMicros?: number | null;
   /** Id the kernel writes into replies of a "dgram" socket. @default 0xbeef */
   dgramId?: number;
+  /**
+   * A transmit stamp can be read only this many µs after the send (the
+   * real one arrives later on the error queue). @default 0
+   */
+  txReportAfterMicros?: number;
 }
 
 function ipv4Header(): Uint8Array {
@@ -60,7 +81,10 @@ export class FakeIcmpSocket implements IcmpSocket {
   /** Answer every send with this RTT (µs); null = only by `reply`. */
   autoReplyMicros: number | null;
   #clock: Clock;
-  #queue: ReceivedPacket[] = [];
+  #queue: Queued[] = [];
+  #wallOffset = 0;
+  #busy: { left: number; code: string } | null = null;
+  #txReportAfter: number;
   #wakers = new Set<() => void>();
   #dgramId: number;
   #txDelay: number | null;
@@ -78,9 +102,28 @@ export class FakeIcmpSocket implements IcmpSocket {
     this.autoReplyMicros = options.autoReplyMicros ?? null;
     this.#dgramId = options.dgramId ?? 0xbeef;
     this.#txDelay = options.txDelayMicros ?? null;
+    this.#txReportAfter = options.txReportAfterMicros ?? 0;
+  }
+
+  /** Steps the wall clock (as NTP or an operator would) by `micros`. */
+  stepWallClock(micros: number): void {
+    this.#wallOffset += micros;
+  }
+
+  /** The next `sends` sends fail with `code` (a full buffer). */
+  busy(sends: number, code = "ENOBUFS"): void {
+    this.#busy = { left: sends, code };
+  }
+
+  #wall(mono: number): number {
+    return mono + this.#wallOffset;
   }
 
   send(ip: string, packet: Uint8Array): SendResult {
+    if (this.#busy && this.#busy.left > 0) {
+      this.#busy.left--;
+      return { ok: false, code: this.#busy.code, message: "fake full buffer" };
+    }
     const code = this.failures.get(ip);
     if (code) return { ok: false, code, message: `fake ${code}` };
     const echo: Echo = {
@@ -89,8 +132,9 @@ export class FakeIcmpSocket implements IcmpSocket {
       payload: packet.slice(8),
     };
     if (this.kind === "dgram") echo.id = this.#dgramId;
-    const sentMicros = this.#clock.monotonicMicros();
-    this.sent.push({ ip, echo, sentMicros });
+    const sentMono = this.#clock.monotonicMicros();
+    const sentMicros = this.#wall(sentMono);
+    this.sent.push({ ip, echo, sentMicros, sentMono });
     if (this.autoReplyMicros !== null) {
       this.reply(this.sent.length - 1, { rttMicros: this.autoReplyMicros });
     }
@@ -100,7 +144,11 @@ export class FakeIcmpSocket implements IcmpSocket {
 
   transmitMicros(token: number): number | null {
     const s = this.sent[token];
-    return s && this.#txDelay !== null ? s.sentMicros + this.#txDelay : null;
+    if (!s || this.#txDelay === null) return null;
+    if (this.#clock.monotonicMicros() < s.sentMono + this.#txReportAfter) {
+      return null;
+    }
+    return s.sentMicros + this.#txDelay;
   }
 
   /**
@@ -115,10 +163,10 @@ export class FakeIcmpSocket implements IcmpSocket {
     const s = this.sent[index];
     if (!s) throw new Error(`no send #${index}`);
     const echo = { ...s.echo, ...o.echo };
-    this.inject(
+    this.#enqueue(
       encodeEchoReply(this.family, echo),
       o.source ?? s.ip,
-      s.sentMicros + (o.rttMicros ?? 100),
+      s.sentMono + (o.rttMicros ?? 100),
     );
   }
 
@@ -126,20 +174,22 @@ export class FakeIcmpSocket implements IcmpSocket {
    * Queues raw bytes as if received (raw IPv4 gets an IP header prepended).
    * @param icmp the ICMP message
    * @param source source address text
-   * @param receivedMicros receive stamp
+   * @param receivedMicros wall-clock receive stamp (delivered once reached)
    */
   inject(icmp: Uint8Array, source: string, receivedMicros: number): void {
+    this.#enqueue(icmp, source, receivedMicros - this.#wallOffset);
+  }
+
+  #enqueue(icmp: Uint8Array, source: string, arrivesMono: number): void {
     let data = icmp;
     if (this.family === 4 && this.kind === "raw") {
       data = new Uint8Array(20 + icmp.length);
       data.set(ipv4Header());
       data.set(icmp, 20);
     }
-    this.#queue.push({
-      data,
-      source: canonicalIp(source) ?? source,
-      receivedMicros,
-    });
+    const q = { data, source: canonicalIp(source) ?? source, arrivesMono };
+    const at = this.#queue.findIndex((x) => x.arrivesMono > arrivesMono);
+    this.#queue.splice(at < 0 ? this.#queue.length : at, 0, q);
     for (const wake of this.#wakers) wake();
   }
 
@@ -148,14 +198,29 @@ export class FakeIcmpSocket implements IcmpSocket {
     return encodeEchoRequest(family, echo);
   }
 
+  /** @returns µs until the first queued packet arrives (≤ 0: it has). */
+  #untilArrival(): number {
+    const head = this.#queue[0];
+    return head ? head.arrivesMono - this.#clock.monotonicMicros() : Infinity;
+  }
+
   receive(): ReceivedPacket | null {
-    return this.#queue.shift() ?? null;
+    if (this.#untilArrival() > 0) return null;
+    const q = this.#queue.shift()!;
+    // Stamped with the wall clock of the moment it arrived.
+    return {
+      data: q.data,
+      source: q.source,
+      receivedMicros: this.#wall(q.arrivesMono),
+    };
   }
 
   wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.#queue.length > 0 || signal?.aborted || this.closed) {
+    const until = this.#untilArrival();
+    if (until <= 0 || signal?.aborted || this.closed) {
       return Promise.resolve();
     }
+    timeoutMs = Math.min(timeoutMs, Math.ceil(until / 1000));
     const stop = new AbortController();
     return new Promise<void>((resolve) => {
       const wake = () => stop.abort();

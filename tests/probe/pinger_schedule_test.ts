@@ -84,5 +84,7 @@ Deno.test("Pinger() does not send when it has no targets and stops promptly", as
     late: 0,
     timeouts: 0,
     localFaults: 0,
+    deferred: 0,
+    clockSteps: 0,
   });
 });

@@ -26,7 +26,7 @@
  * @module
  */
 import { Lab } from "./netns.ts";
-import type { AuditEntry } from "./fake_cloudflare.ts";
+import type { AuditEntry, FakeZoneInput } from "./fake_cloudflare.ts";
 import type { RecordIds, WriteOp } from "./lab_audit.ts";
 import { API_IP, API_PORT, LAB_TOKEN, LabApi, pumpLines } from "./lab_api.ts";
 import { agentToml, PEER_PORT } from "./lab_config.ts";
@@ -54,6 +54,10 @@ export interface AgentLabOptions {
   extraToml?: string;
   /** `cloudflare.reconcile_interval`, seconds. @default 60 */
   reconcileInterval?: number;
+  /** The token agents send. @default {@linkcode LAB_TOKEN} (the fake's) */
+  token?: string;
+  /** Zones the fake lists before the lab's active example.com. @default [] */
+  zonesBefore?: FakeZoneInput[];
 }
 
 /** One running agent process. */
@@ -101,6 +105,8 @@ export class AgentLab {
       heartbeatInterval: 0.5,
       extraToml: "",
       reconcileInterval: 60,
+      token: LAB_TOKEN,
+      zonesBefore: [],
       ...options,
     };
     const hosts = [
@@ -119,7 +125,7 @@ export class AgentLab {
     const self = new AgentLab(lab, opts, dir);
     try {
       const ips = range(opts.targets).map((t) => self.targetIp(t));
-      self.#api = await LabApi.start(lab, dir, ips);
+      self.#api = await LabApi.start(lab, dir, ips, opts.zonesBefore);
       for (let i = 0; i < opts.agents; i++) await self.#writeConfig(i);
     } catch (e) {
       await self.destroy();
@@ -153,11 +159,20 @@ export class AgentLab {
     return `${this.dir}/state-a${i}`;
   }
 
-  /** Starts agent `i` (inside its namespace). */
-  startAgent(i: number, extraArgs: string[] = []): AgentProc {
+  /**
+   * Starts agent `i` (inside its namespace).
+   * @param extraArgs more command-line arguments
+   * @param options `writes: false` leaves out `--no-dry-run`, so the agent
+   *   runs in its default mode @default { writes: true }
+   */
+  startAgent(
+    i: number,
+    extraArgs: string[] = [],
+    options: { writes?: boolean } = {},
+  ): AgentProc {
     const child = this.lab.spawn(`a${i}`, [
       "env",
-      `CLOUDFLARE_API_TOKEN=${LAB_TOKEN}`,
+      `CLOUDFLARE_API_TOKEN=${this.opts.token}`,
       "NO_COLOR=1",
       Deno.execPath(),
       "run",
@@ -166,7 +181,7 @@ export class AgentLab {
       "monitor",
       "-f",
       this.configPath(i),
-      "--no-dry-run",
+      ...(options.writes === false ? [] : ["--no-dry-run"]),
       "--log-format",
       "json",
       ...extraArgs,

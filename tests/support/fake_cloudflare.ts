@@ -29,6 +29,11 @@ import {
   type FakeZoneInput,
 } from "./fake_cloudflare_state.ts";
 import { routes } from "./fake_cloudflare_routes.ts";
+import {
+  type ApiErrorEntry,
+  type FakeCredentials,
+  refuseCredentials,
+} from "./fake_cloudflare_auth.ts";
 
 export { FakeState } from "./fake_cloudflare_state.ts";
 export type {
@@ -41,17 +46,12 @@ export type {
 import type { EdgeRecord } from "./fake_cloudflare_state.ts";
 
 /** Options of {@linkcode startFakeCloudflare}. */
-export interface FakeCloudflareOptions {
+export interface FakeCloudflareOptions extends FakeCredentials {
   /** @default "127.0.0.1" */
   hostname?: string;
   /** @default 0 (any free port) */
   port?: number;
   zones?: FakeZoneInput[];
-  /** Accepted bearer token. @default "test-token" */
-  token?: string;
-  /** Accepted legacy key + email (`X-Auth-Key`, `X-Auth-Email`). */
-  apiKey?: string;
-  apiEmail?: string;
 }
 
 /** A scripted fault; applies to the next `times` matching API requests. */
@@ -63,7 +63,14 @@ export type Fault =
     times?: number;
   }
   & (
-    | { kind: "status"; status: number; code?: number; retryAfter?: string }
+    | {
+      kind: "status";
+      status: number;
+      code?: number;
+      retryAfter?: string;
+      /** The envelope's `errors` as sent (chains included); wins over `code`. */
+      errors?: ApiErrorEntry[];
+    }
     | { kind: "slow"; delayMs: number }
     | { kind: "drop" }
   );
@@ -80,6 +87,8 @@ export interface AuditEntry {
   body: string;
   /** Set when a fault shaped the reply. */
   fault?: string;
+  /** The request's `api-version` header, when sent. */
+  apiVersion?: string;
 }
 
 /** A running fake. */
@@ -221,13 +230,25 @@ async function guard(
     query: url.search,
     status: 0,
     body: body.slice(0, 500),
+    ...(c.req.header("api-version")
+      ? { apiVersion: c.req.header("api-version") }
+      : {}),
   };
   ctx.audit.push(entry);
   const fault = takeFault(ctx.faults, c.req.method, url.pathname);
   if (fault) entry.fault = fault.kind;
-  if (!authorized(ctx.options, c.req.raw.headers)) {
-    entry.status = 401;
-    return c.json(errorEnvelope(10000, "Authentication error"), 401);
+  const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+  const refusal = refuseCredentials(
+    ctx.options,
+    c.req.raw.headers,
+    info?.remoteAddr.hostname ?? "",
+  );
+  if (refusal) {
+    entry.status = refusal.status;
+    return c.json(
+      { success: false, errors: refusal.errors, messages: [], result: null },
+      refusal.status as 400,
+    );
   }
   if (fault?.kind === "status") {
     entry.status = fault.status;
@@ -236,10 +257,10 @@ async function guard(
     }
     const code = fault.code ??
       (fault.status === 429 ? 971 : fault.status === 401 ? 10000 : 1000);
-    return c.json(
-      errorEnvelope(code, `Injected fault ${fault.status}`),
-      fault.status as 400,
-    );
+    const reply = fault.errors
+      ? { success: false, errors: fault.errors, messages: [], result: null }
+      : errorEnvelope(code, `Injected fault ${fault.status}`);
+    return c.json(reply, fault.status as 400);
   }
   if (fault?.kind === "slow") {
     const gone = await sleep(fault.delayMs, [ctx.stop]);
@@ -274,14 +295,6 @@ function takeFault(
   if (left <= 0) faults.splice(i, 1);
   else f.times = left;
   return f;
-}
-
-function authorized(options: FakeCloudflareOptions, headers: Headers): boolean {
-  const token = options.token ?? "test-token";
-  if (headers.get("authorization") === `Bearer ${token}`) return true;
-  return options.apiKey !== undefined &&
-    headers.get("x-auth-key") === options.apiKey &&
-    headers.get("x-auth-email") === options.apiEmail;
 }
 
 /** @returns true when a signal aborted before `ms` passed. */

@@ -1,5 +1,5 @@
 /**
- * The Cloudflare v4 routes of the fake API: zones, DNS records (list with
+ * The Cloudflare v4 routes of the fake API: zones (`fake_cloudflare_zones.ts`), DNS records (list with
  * filters and pagination, get, create, edit, delete) and the batch endpoint.
  * @module
  */
@@ -13,17 +13,11 @@ import {
   type FakeZone,
   filterRecords,
 } from "./fake_cloudflare_state.ts";
+import { zoneRoutes } from "./fake_cloudflare_zones.ts";
 
 /** Registers the API routes on `api` (mounted at `/client/v4`). */
 export function routes(api: Hono, state: FakeState): void {
-  api.get("/zones", (c) => {
-    const name = c.req.query("name");
-    const zones = [...state.zones.values()].filter((z) =>
-      !name || z.name === name
-    )
-      .map((z) => ({ id: z.id, name: z.name, status: "active" }));
-    return c.json(page(zones, c.req.query()));
-  });
+  zoneRoutes(api, state, page);
   api.get("/zones/:zone/dns_records", (c) => {
     const zone = state.zone(c.req.param("zone"));
     return c.json(page(filterRecords(zone, c.req.query()), c.req.query()));

@@ -3,6 +3,7 @@
  * envelope and error codes, plus tracking of names that ever went empty.
  * @module
  */
+import { proxyRefusal } from "./fake_cloudflare_proxy.ts";
 
 import {
   refuseTakenName,
@@ -38,6 +39,10 @@ export interface FakeZoneInput {
   plan?: FakePlan;
   /** Records the zone may hold; creates beyond it fail with 81045. */
   recordQuota?: number;
+  /** @default "active" */
+  status?: ZoneStatus;
+  /** The owning account. @default {@linkcode DEFAULT_ACCOUNT} */
+  account?: { id: string; name: string };
 }
 
 /** One A/AAAA record as the edge serves it. */
@@ -46,6 +51,18 @@ export interface EdgeRecord {
   type: string;
   content: string;
 }
+
+/**
+ * Zone statuses (cloudflare-typescript `src/resources/zones/zones.ts`,
+ * `Zone.status`; https://developers.cloudflare.com/dns/zone-setups/reference/domain-status/).
+ */
+export type ZoneStatus = "initializing" | "pending" | "active" | "moved";
+
+/** The account zones belong to unless a test says otherwise. */
+export const DEFAULT_ACCOUNT = {
+  id: "0123456789abcdef0123456789abcdef",
+  name: "Test account",
+};
 
 /** A record as the API returns it. */
 export interface ApiRecord {
@@ -71,6 +88,8 @@ export interface ApiRecord {
 export interface FakeZone {
   id: string;
   name: string;
+  status: ZoneStatus;
+  account: { id: string; name: string };
   records: Map<string, ApiRecord>;
   plan: FakePlan;
   recordQuota: number | undefined;
@@ -146,6 +165,8 @@ export class FakeState {
       const zone: FakeZone = {
         id: z.id ?? randomId(),
         name: z.name,
+        status: z.status ?? "active",
+        account: z.account ?? DEFAULT_ACCOUNT,
         records: new Map(),
         plan: z.plan ?? "enterprise",
         recordQuota: z.recordQuota,
@@ -224,6 +245,8 @@ export class FakeState {
         "Content for AAAA record must be a valid IPv6 address.",
       );
     }
+    const proxy = proxyRefusal(input);
+    if (proxy) throw new ApiFailure(400, proxy.code, proxy.message);
     for (const r of zone.records.values()) {
       if (
         r.type === input.type && r.name === input.name.toLowerCase() &&

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Lab } from "./netns.ts";
-import type { AuditEntry } from "./fake_cloudflare.ts";
+import type { AuditEntry, FakeZoneInput } from "./fake_cloudflare.ts";
 import { type RecordIds, type WriteOp, writeOps } from "./lab_audit.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -15,6 +15,8 @@ export const API_IP = "192.0.2.250";
 export const API_PORT = 8443;
 /** The token the fake accepts and the agents send. */
 export const LAB_TOKEN = "lab-token-0123456789";
+/** Id of the lab's active example.com zone. */
+export const LAB_ZONE_ID = "ab000000000000000000000000000001";
 const API = "/client/v4";
 
 /** The fake API running in a lab. */
@@ -33,8 +35,14 @@ export class LabApi {
    * @param dir a scratch directory for the setup file
    * @param ips one A record of www.example.com per IP, each with its own
    *   ttl, proxied flag, comment and tags
+   * @param zonesBefore zones listed before the active example.com
    */
-  static async start(lab: Lab, dir: string, ips: string[]): Promise<LabApi> {
+  static async start(
+    lab: Lab,
+    dir: string,
+    ips: string[],
+    zonesBefore: FakeZoneInput[] = [],
+  ): Promise<LabApi> {
     const setup = `${dir}/api.json`;
     await Deno.writeTextFile(
       setup,
@@ -42,7 +50,8 @@ export class LabApi {
         hostname: API_IP,
         port: API_PORT,
         token: LAB_TOKEN,
-        zones: [{
+        zones: [...zonesBefore, {
+          id: LAB_ZONE_ID,
           name: "example.com",
           records: ips.map((ip, i) => ({
             type: "A",
@@ -102,14 +111,18 @@ export class LabApi {
     );
   }
 
-  /** @returns full A records of www.example.com (ids noted in `recordIds`). */
-  async records(): Promise<Record<string, unknown>[]> {
+  /**
+   * @returns full A records of www.example.com in the lab's zone (ids noted
+   *   in `recordIds`)
+   */
+  async records(zoneId = LAB_ZONE_ID): Promise<Record<string, unknown>[]> {
     const zones = JSON.parse(await this.#curl("GET", "/__state")) as {
+      id: string;
       records: Record<string, unknown>[];
     }[];
-    const records = zones.flatMap((z) => z.records).filter((r) =>
-      r.name === "www.example.com" && r.type === "A"
-    );
+    const records = zones.filter((z) => z.id === zoneId).flatMap((z) =>
+      z.records
+    ).filter((r) => r.name === "www.example.com" && r.type === "A");
     for (const r of records) {
       this.recordIds.set(String(r.id), String(r.content));
     }

@@ -10,26 +10,53 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Whether lab tests can run here: root with `ip` available. */
-export const labAvailable: boolean = Deno.build.os === "linux" &&
-  (() => {
-    try {
-      return Deno.uid() === 0;
-    } catch {
-      return false;
-    }
-  })();
+/** @returns whether `cmd` ran and exited 0 (output discarded). */
+function succeeds(cmd: string[]): boolean {
+  try {
+    const [bin, ...args] = cmd;
+    return new Deno.Command(bin!, { args, stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why lab tests cannot run here, or null when they can: they need Linux,
+ * root, a namespace they can create (CAP_NET_ADMIN, not just uid 0) and
+ * iptables.
+ */
+export const labUnavailable: string | null = (() => {
+  if (Deno.build.os !== "linux") return "needs Linux network namespaces";
+  try {
+    if (Deno.uid() !== 0) return "needs root for network namespaces";
+  } catch {
+    return "cannot tell the user id (needs --allow-sys)";
+  }
+  const probe = `gap-check-${Deno.pid}`;
+  if (!succeeds(["ip", "netns", "add", probe])) {
+    return "cannot create a network namespace (no `ip`, or no CAP_NET_ADMIN)";
+  }
+  succeeds(["ip", "netns", "del", probe]);
+  if (!succeeds(["iptables", "-w", "-L", "-n"])) {
+    return "iptables is missing or not permitted";
+  }
+  return null;
+})();
+
+/** Whether lab tests can run here (see {@linkcode labUnavailable}). */
+export const labAvailable: boolean = labUnavailable === null;
 
 /**
  * `Deno.test` options for a lab test: ignored (with a printed reason) unless
- * running as root.
+ * the lab can run here.
  * @param name the test name
  * @returns `{ name, ignore }` to spread into `Deno.test({...})`
  */
 export function labTest(name: string): { name: string; ignore: boolean } {
   if (!labAvailable) {
     // deno-lint-ignore no-console
-    console.error(`skipping "${name}": needs root for network namespaces`);
+    console.error(`skipping "${name}": ${labUnavailable}`);
   }
   return { name, ignore: !labAvailable };
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { freePort } from "./free_port.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -47,14 +49,6 @@ export function monitorToml(o: MonitorTomlOptions): string {
     o.extraSections ?? "",
     "",
   ].join("\n");
-}
-
-/** @returns a 127.0.0.1 TCP port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
 }
 
 /** A running `goavail monitor`. */

@@ -1,0 +1,92 @@
+/**
+ * The pinger under what real sockets do that the plain fake did not: the
+ * wall clock stepping between a send and its reply, kernel transmit stamps
+ * that arrive late, and a full send buffer (EAGAIN, ENOBUFS) in a burst.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { setup } from "./pinger_fixture.ts";
+
+for (const step of [3_600_000_000, -3_600_000_000]) {
+  Deno.test(
+    `Pinger() measures the RTT on the monotonic clock when the wall clock steps by ${
+      step / 3_600_000_000
+    } h`,
+    async () => {
+      const t = setup();
+      try {
+        t.pinger.setTargets(["192.0.2.1"]);
+        t.pinger.start();
+        await t.advance(1);
+        t.v4.reply(0, { rttMicros: 2_000 });
+        t.v4.stepWallClock(step);
+        await t.advance(4, 4);
+        assert.deepEqual(t.obs.map((o) => [o.ok, o.fault]), [[
+          true,
+          undefined,
+        ]]);
+        const rtt = t.obs[0]!.rttMicros!;
+        assert.ok(rtt >= 2_000 && rtt <= 4_000, `rtt ${rtt} µs`);
+        assert.equal(t.pinger.stats().clockSteps, 1);
+      } finally {
+        await t.pinger.stop();
+      }
+    },
+  );
+}
+
+Deno.test("Pinger() uses the user-space send time while the kernel transmit stamp has not arrived", async () => {
+  for (const [reportAfter, expected] of [[0, 950], [50_000, 1_000]]) {
+    const t = setup({
+      v4: { txDelayMicros: 50, txReportAfterMicros: reportAfter },
+    });
+    try {
+      t.pinger.setTargets(["192.0.2.1"]);
+      t.pinger.start();
+      await t.advance(0.5);
+      t.v4.reply(0, { rttMicros: 1_000 });
+      await t.advance(2, 2);
+      assert.deepEqual(t.obs.map((o) => o.rttMicros), [expected]);
+    } finally {
+      await t.pinger.stop();
+    }
+  }
+});
+
+Deno.test("Pinger() retries sends refused by a full buffer instead of reporting local faults", async () => {
+  const t = setup({ v4: { autoReplyMicros: 300 } });
+  try {
+    t.v4.busy(2, "ENOBUFS");
+    t.pinger.setTargets(["192.0.2.1", "192.0.2.2", "192.0.2.3"]);
+    t.pinger.start();
+    await t.advance(990, 66);
+    assert.deepEqual(t.obs.filter((o) => !o.ok), []);
+    assert.deepEqual(t.obs.map((o) => o.ip).sort(), [
+      "192.0.2.1",
+      "192.0.2.2",
+      "192.0.2.3",
+    ]);
+    const stats = t.pinger.stats();
+    assert.deepEqual([stats.localFaults, stats.deferred], [0, 2]);
+  } finally {
+    await t.pinger.stop();
+  }
+});
+
+Deno.test("Pinger() reports a local fault when the buffer stays full for the whole timeout", async () => {
+  const t = setup();
+  try {
+    t.v4.failures.set("192.0.2.1", "EAGAIN");
+    t.pinger.setTargets(["192.0.2.1"]);
+    t.pinger.start();
+    await t.advance(400, 40);
+    assert.equal(t.obs.length, 0, "a local fault before the timeout");
+    await t.advance(200, 20);
+    assert.deepEqual(t.obs.map((o) => [o.fault, o.detail]), [[
+      "local",
+      "EAGAIN",
+    ]]);
+  } finally {
+    await t.pinger.stop();
+  }
+});
