@@ -50,7 +50,8 @@ const WITHDRAWN = {
   type: "A" as const,
   name: "www.example.com",
   content: "192.0.2.3",
-  ttl: 120,
+  // A proxied record's TTL is always automatic (1) in Cloudflare.
+  ttl: 1,
   proxied: true,
   comment: "edge-3",
   tags: ["team:edge"],
@@ -98,7 +99,6 @@ Deno.test("goavail snapshots lists each withdrawn record with its fields, when, 
       const w of [
         "www.example.com",
         "192.0.2.3",
-        "120",
         "true",
         '"edge-3"',
         "team:edge",
@@ -188,7 +188,7 @@ Deno.test("a running agent's state_dir: a second agent and a restore refuse, nam
       assertEquals(made.length, 1);
       const { ttl, proxied, comment, tags } = made[0]!;
       assertEquals({ ttl, proxied, comment, tags }, {
-        ttl: 120,
+        ttl: 1,
         proxied: true,
         comment: "edge-3",
         tags: ["team:edge"],

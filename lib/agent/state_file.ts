@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { DnsRecord } from "../dns/provider.ts";
+import { type DnsRecord, validOptionalFields } from "../dns/provider.ts";
 
 /** A verdict as persisted: what it was and since when (ms epoch). */
 export interface StoredVerdict {
@@ -245,7 +245,8 @@ function isRecord(r: unknown): r is DnsRecord {
     typeof x.name === "string" && typeof x.content === "string" &&
     typeof x.ttl === "number" && typeof x.proxied === "boolean" &&
     (x.comment === null || typeof x.comment === "string") &&
-    Array.isArray(x.tags) && x.tags.every((t) => typeof t === "string");
+    Array.isArray(x.tags) && x.tags.every((t) => typeof t === "string") &&
+    validOptionalFields(x);
 }
 
 /**

@@ -16,7 +16,11 @@
  * @module
  */
 
-import { type DnsRecord, recordKey } from "../dns/provider.ts";
+import {
+  type DnsRecord,
+  recordKey,
+  validOptionalFields,
+} from "../dns/provider.ts";
 import type { Result } from "./types.ts";
 
 /** One entry as heartbeats carry it. */
@@ -212,6 +216,7 @@ function parseRecord(v: unknown): DnsRecord | null {
     !Array.isArray(tags) || tags.length > 100 ||
     !tags.every((t) => typeof t === "string")
   ) return null;
+  if (!validOptionalFields(v)) return null;
   // Further provider fields (record settings, …) travel unchanged.
   const { id: _id, ...rest } = v;
   return rest as unknown as DnsRecord;

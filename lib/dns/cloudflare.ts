@@ -3,9 +3,13 @@
  * only importer of it, loaded lazily so other commands start fast.
  *
  * The SDK never retries (`maxRetries: 0`) and times out after 5 s: the
- * reconciler owns retries. Several changes for the zone go in one batch
- * call; a batch rejected for a record-level reason falls back to one call
- * per change, where "already gone" and "already exists" count as done.
+ * reconciler owns retries. A pass's changes go out in the batches of
+ * {@linkcode planBatches} (creates first; deletes of a name that also gets
+ * a create only once those creates are confirmed; at most 200 per call). A
+ * batch rejected for a record-level reason falls back to one call per
+ * change, in the same order, where "already gone" and "already exists"
+ * count as done, and a create refused for its comment or tags is retried
+ * once without them.
  * Error messages carry only HTTP status and Cloudflare codes/messages.
  * @module
  */
@@ -15,13 +19,13 @@ import { type Logger, silentLogger } from "../observe/log.ts";
 import {
   type ApplyResult,
   type Change,
-  type ChangeOutcome,
   type DnsProvider,
   DnsProviderError,
   type DnsRecord,
 } from "./provider.ts";
 import type Cloudflare from "cloudflare";
 import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
+import { CloudflareWrites, fail } from "./cloudflare_writes.ts";
 import { nonEmpty, resolveCredentials } from "./cloudflare_credentials.ts";
 import { ZoneLookup } from "./cloudflare_zone.ts";
 
@@ -42,9 +46,6 @@ export interface CloudflareProviderOptions {
   readTextFile?: (path: string) => Promise<string>;
 }
 
-/** Codes meaning "the record is already gone" / "already exists". */
-const GONE_CODES = [81044];
-const EXISTS_CODES = [81057, 81058];
 /** Bound on pages read per name (100 × 100 records). */
 const MAX_PAGES = 100;
 /** Names listed at the same time. */
@@ -98,6 +99,7 @@ class CloudflareProvider implements DnsProvider {
   #zones: ZoneLookup;
   #perPage: number;
   #log: Logger;
+  #writes: CloudflareWrites;
 
   constructor(
     client: CfClient,
@@ -106,6 +108,10 @@ class CloudflareProvider implements DnsProvider {
   ) {
     this.#client = client;
     this.#log = (options.logger ?? silentLogger).child("dns");
+    this.#writes = new CloudflareWrites(
+      client.dns.records,
+      this.#log,
+    );
     this.#zones = new ZoneLookup(
       {
         list: (name) => client.zones.list({ name }),
@@ -171,115 +177,6 @@ class CloudflareProvider implements DnsProvider {
         requests: 0,
       };
     }
-    if (changes.length === 1) return await this.#applyEach(zoneId, changes);
-    try {
-      const res = await this.#client.dns.records.batch({
-        zone_id: zoneId,
-        deletes: changes.filter((c) => c.kind === "delete").map((c) => ({
-          id: c.record.id ?? "",
-        })),
-        posts: changes.filter((c) => c.kind === "create").map((c) =>
-          toCreateBody(c.record)
-        ),
-      });
-      const posted = (res.posts ?? []).map(toDnsRecord);
-      let i = 0;
-      const outcomes = changes.map((change): ChangeOutcome => {
-        if (change.kind === "delete") return { change, result: "done" };
-        const record = posted[i++] ?? undefined;
-        return { change, result: "done", ...(record ? { record } : {}) };
-      });
-      return { outcomes, requests: 1 };
-    } catch (e) {
-      const error = toProviderError(e, "batch");
-      if (error.kind !== "bad_request" && error.kind !== "conflict") {
-        return { outcomes: changes.map((c) => fail(c, error)), requests: 1 };
-      }
-      this.#log.debug("Batch rejected; applying changes one by one", {
-        status: error.status,
-        codes: error.codes.join(","),
-      });
-      const each = await this.#applyEach(zoneId, changes);
-      return { outcomes: each.outcomes, requests: each.requests + 1 };
-    }
+    return await this.#writes.apply(zoneId, changes);
   }
-
-  async #applyEach(
-    zoneId: string,
-    changes: readonly Change[],
-  ): Promise<ApplyResult> {
-    // Creates before deletes, so no name passes through empty.
-    const order = [
-      ...changes.filter((c) => c.kind === "create"),
-      ...changes.filter((c) => c.kind === "delete"),
-    ];
-    const done = new Map<Change, ChangeOutcome>();
-    let requests = 0;
-    let stop: DnsProviderError | undefined;
-    for (const change of order) {
-      if (stop) {
-        done.set(change, fail(change, stop));
-        continue;
-      }
-      requests++;
-      const outcome = await this.#applyOne(zoneId, change);
-      done.set(change, outcome);
-      if (outcome.result === "failed" && isGlobal(outcome.error)) {
-        stop = outcome.error;
-      }
-    }
-    return { outcomes: changes.map((c) => done.get(c)!), requests };
-  }
-
-  async #applyOne(zoneId: string, change: Change): Promise<ChangeOutcome> {
-    try {
-      if (change.kind === "delete") {
-        await this.#client.dns.records.delete(change.record.id ?? "", {
-          zone_id: zoneId,
-        });
-        return { change, result: "done" };
-      }
-      const created = await this.#client.dns.records.create({
-        zone_id: zoneId,
-        ...toCreateBody(change.record),
-      });
-      const record = toDnsRecord(created);
-      return { change, result: "done", ...(record ? { record } : {}) };
-    } catch (e) {
-      const error = toProviderError(
-        e,
-        change.kind === "delete" ? "delete" : "create",
-      );
-      const codes = change.kind === "delete" ? GONE_CODES : EXISTS_CODES;
-      if (
-        error.codes.some((c) => codes.includes(c)) ||
-        (change.kind === "delete" && error.status === 404)
-      ) {
-        return { change, result: "already" };
-      }
-      return fail(change, error);
-    }
-  }
-}
-
-function isGlobal(error: DnsProviderError): boolean {
-  return error.kind === "auth" || error.kind === "config" ||
-    error.kind === "rate_limited" ||
-    error.kind === "server";
-}
-
-function fail(change: Change, error: DnsProviderError): ChangeOutcome {
-  return { change, result: "failed", error };
-}
-
-function toCreateBody(record: DnsRecord) {
-  return {
-    type: record.type,
-    name: record.name,
-    content: record.content,
-    ttl: record.ttl,
-    proxied: record.proxied,
-    ...(record.comment !== null ? { comment: record.comment } : {}),
-    ...(record.tags.length > 0 ? { tags: [...record.tags] } : {}),
-  };
 }

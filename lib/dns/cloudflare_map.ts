@@ -41,7 +41,17 @@ export function toDnsRecord(raw: unknown): DnsRecord | null {
       ? r.comment
       : null,
     tags,
+    ...(isPlainObject(r.settings) && Object.keys(r.settings).length > 0
+      ? { settings: structuredClone(r.settings) }
+      : {}),
+    // Only a set flag is kept: false is the default, and a restore then
+    // sends nothing a zone without private routing could refuse.
+    ...(r.private_routing === true ? { privateRouting: true } : {}),
   };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

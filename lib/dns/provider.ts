@@ -33,6 +33,13 @@ export interface DnsRecord {
    * set's TTL is `ttl`). Absent for Cloudflare records.
    */
   recordSet?: RecordSetInfo;
+  /**
+   * Cloudflare record settings (`ipv4_only`, `ipv6_only`, …), kept as the
+   * API returned them; absent when the record has none.
+   */
+  settings?: Record<string, unknown>;
+  /** Cloudflare `private_routing`; absent unless the record has it set. */
+  privateRouting?: boolean;
 }
 
 /** A Route 53 record set as listed, kept with each of its values. */
@@ -41,6 +48,24 @@ export interface RecordSetInfo {
   zoneId: string;
   /** Every value of the set, in the order listed. */
   values: string[];
+}
+
+/**
+ * Checks the optional provider fields of a stored or received record:
+ * `settings` a plain object of at most 20 keys, `privateRouting` a boolean.
+ * Records saved before these fields existed have neither and pass.
+ * @param x the record as parsed from JSON
+ * @returns whether the optional fields are well formed
+ */
+export function validOptionalFields(x: Record<string, unknown>): boolean {
+  const s = x.settings;
+  if (
+    s !== undefined &&
+    (typeof s !== "object" || s === null || Array.isArray(s) ||
+      Object.keys(s).length > 20)
+  ) return false;
+  return x.privateRouting === undefined ||
+    typeof x.privateRouting === "boolean";
 }
 
 /** One write: remove a record, or create one (from a snapshot or defaults). */

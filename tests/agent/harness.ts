@@ -22,6 +22,7 @@ import type {
 import {
   type FakeCloudflare,
   type FakeCloudflareOptions,
+  type FakeRecordInput,
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
 
@@ -78,7 +79,7 @@ export class FakeProber implements Prober {
 }
 
 /** Zone records every harness starts with. */
-export const RECORDS = [
+export const RECORDS: FakeRecordInput[] = [
   {
     type: "A",
     name: "www.example.com",
@@ -152,6 +153,8 @@ export interface HarnessOptions {
   fetch?: typeof fetch;
   /** The state store the agent starts with. @default a new, empty one */
   store?: MemoryStateStore;
+  /** The zone's records at start. @default RECORDS */
+  records?: FakeRecordInput[];
   /** The token the agent sends. @default "test-token" (the fake's) */
   token?: string;
   /** Options of the fake API (zones, accepted credentials). */
@@ -164,7 +167,7 @@ export async function startHarness(
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const cf = startFakeCloudflare({
-    zones: [{ name: "example.com", records: RECORDS }],
+    zones: [{ name: "example.com", records: options.records ?? RECORDS }],
     ...options.fake,
   });
   const clock = new ManualClock(1_800_000_000_000);

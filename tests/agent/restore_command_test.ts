@@ -40,8 +40,9 @@ function rec(name: string, content: string, extra: Partial<DnsRecord> = {}) {
 }
 
 /** Withdrawn under an older config: 192.0.2.3 (IP since dropped) and a record of another zone. */
+// A proxied record's TTL is always automatic (1) in Cloudflare.
 const WITHDRAWN = rec("www.example.com", "192.0.2.3", {
-  ttl: 120,
+  ttl: 1,
   proxied: true,
   comment: "edge-3",
   tags: ["team:edge", "idx:3"],
@@ -137,7 +138,7 @@ Deno.test("runRestore() is a dry run by default: prints each record, calls no AP
     assertEquals(await saved(), ALL_KEYS);
     assert(
       out.includes(
-        'would restore A www.example.com 192.0.2.3 (ttl 120, proxied true, comment "edge-3", tags team:edge,idx:3) in zone example.com',
+        'would restore A www.example.com 192.0.2.3 (ttl auto, proxied true, comment "edge-3", tags team:edge,idx:3) in zone example.com',
       ),
       out.join("\n"),
     );

@@ -191,3 +191,25 @@ Deno.test("FileStateStore.putSnapshots() records when, by whom and in which zone
     assert.equal((await FileStateStore.open(dir)).snapshotInfo().size, 0);
   });
 });
+
+Deno.test("FileStateStore keeps a snapshot's settings and private_routing across reopen, and loads files without them", async () => {
+  await withDir(async (dir) => {
+    const withSettings: DnsRecord = {
+      ...RECORD,
+      settings: { ipv4_only: true },
+      privateRouting: true,
+    };
+    const a = await FileStateStore.open(dir);
+    await a.putSnapshot(withSettings);
+    const b = await FileStateStore.open(dir);
+    const got = b.snapshots().get(recordKey(RECORD));
+    assert.deepEqual(got?.settings, { ipv4_only: true });
+    assert.equal(got?.privateRouting, true);
+  });
+  const { id: _id, ...old } = RECORD;
+  const file = (record: unknown) =>
+    JSON.stringify({ version: 1, snapshots: { k: record }, verdicts: {} });
+  assert.ok(parseStateFile(file(old)).ok, "a file from before the fields");
+  assert.equal(parseStateFile(file({ ...old, settings: "x" })).ok, false);
+  assert.equal(parseStateFile(file({ ...old, privateRouting: 1 })).ok, false);
+});

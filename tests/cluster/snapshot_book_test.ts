@@ -181,3 +181,26 @@ Deno.test("parseBookEntries() accepts what a book sends and refuses the rest", (
     assert.equal(parseBookEntries(b).ok, false, JSON.stringify(b).slice(0, 80));
   }
 });
+
+Deno.test("parseBookEntries() carries settings and private_routing and refuses malformed ones", () => {
+  const a = new SnapshotBook();
+  const r = rec("192.0.2.1", {
+    settings: { ipv6_only: true },
+    privateRouting: true,
+  });
+  a.put([r], "a", NOW);
+  const wire = JSON.parse(JSON.stringify(a.entries(NOW)));
+  const ok = parseBookEntries(wire);
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.value[0]?.record, r);
+  const good = wire[0];
+  for (
+    const record of [
+      { ...good.record, settings: [1] },
+      { ...good.record, settings: "ipv6_only" },
+      { ...good.record, privateRouting: "yes" },
+    ]
+  ) {
+    assert.equal(parseBookEntries([{ ...good, record }]).ok, false);
+  }
+});

@@ -95,22 +95,26 @@ Deno.test("CloudflareProvider.list() follows pagination and keeps only A/AAAA of
 });
 
 Deno.test("CloudflareProvider.apply() sends several changes in one batch request", async () => {
-  await withFake([a("192.0.2.1"), a("192.0.2.2")], async (fake, provider) => {
-    const [first] = only(await provider.list([WWW]));
-    const result = await provider.apply([
-      { kind: "delete", record: first! },
-      create({ content: "192.0.2.3", comment: "new", tags: ["k:v"] }),
-    ]);
-    assert.equal(result.requests, 1);
-    assert.deepEqual(result.outcomes.map((o) => o.result), ["done", "done"]);
-    const created = result.outcomes[1];
-    assert.ok(created?.result === "done" && created.record?.id);
-    assert.equal(fake.writes().length, 1);
-    assert.match(fake.writes()[0]!.path, /\/dns_records\/batch$/);
-    const now = only(await provider.list([WWW])).map((r) => r.content).sort();
-    assert.deepEqual(now, ["192.0.2.2", "192.0.2.3"]);
-    fake.assertNeverEmpty();
-  });
+  const api = "api.example.com";
+  await withFake(
+    [a("192.0.2.1", { name: api }), a("192.0.2.2", { name: api })],
+    async (fake, provider) => {
+      const [first] = only(await provider.list([api]), api);
+      const result = await provider.apply([
+        { kind: "delete", record: first! },
+        create({ content: "192.0.2.3", comment: "new", tags: ["k:v"] }),
+      ]);
+      assert.equal(result.requests, 1);
+      assert.deepEqual(result.outcomes.map((o) => o.result), ["done", "done"]);
+      const created = result.outcomes[1];
+      assert.ok(created?.result === "done" && created.record?.id);
+      assert.equal(fake.writes().length, 1);
+      assert.match(fake.writes()[0]!.path, /\/dns_records\/batch$/);
+      const now = only(await provider.list([WWW])).map((r) => r.content);
+      assert.deepEqual(now, ["192.0.2.3"]);
+      fake.assertNeverEmpty();
+    },
+  );
 });
 
 Deno.test("CloudflareProvider.apply() treats a missing delete and a duplicate create as already done", async () => {
@@ -252,16 +256,23 @@ Deno.test("CloudflareProvider.apply() falls back to creates before deletes, so a
     const r = await provider.apply([
       { kind: "delete", record: only1! },
       create({ content: "192.0.2.2" }),
+      create({ content: "192.0.2.3" }),
     ]);
     assert.deepEqual(r.outcomes.map((o) => `${o.change.kind} ${o.result}`), [
       "delete done",
       "create done",
+      "create done",
     ]);
-    assert.deepEqual(fake.writes().map((w) => w.method), [
-      "POST",
-      "POST",
-      "DELETE",
-    ]);
+    assert.deepEqual(
+      fake.writes().map((w) => `${w.method} ${w.path.split("/").pop()}`),
+      [
+        "POST batch",
+        "POST dns_records",
+        "POST dns_records",
+        `DELETE ${only1!.id}`,
+      ],
+    );
     fake.assertNeverEmpty();
+    assert.equal(fake.minRecordsSeen(WWW, "A"), 1);
   });
 });

@@ -9,7 +9,8 @@
  * # prints {"url":"http://127.0.0.1:PORT/client/v4","port":PORT}
  * ```
  * `setup.json` holds {@linkcode FakeCloudflareOptions}. Admin endpoints:
- * `GET /__audit` ({audit, emptied}), `GET /__state`, `POST /__faults` (a
+ * `GET /__audit` ({audit, emptied}), `GET /__edge` ({edge}: the A/AAAA
+ * records after each single change), `GET /__state`, `POST /__faults` (a
  * {@linkcode Fault} or an array), `DELETE /__faults`.
  *
  * Faults: "status" replies with an error envelope (429 may carry
@@ -37,9 +38,12 @@ import {
 export { FakeState } from "./fake_cloudflare_state.ts";
 export type {
   ApiRecord,
+  EdgeRecord,
+  FakePlan,
   FakeRecordInput,
   FakeZoneInput,
 } from "./fake_cloudflare_state.ts";
+import type { EdgeRecord } from "./fake_cloudflare_state.ts";
 
 /** Options of {@linkcode startFakeCloudflare}. */
 export interface FakeCloudflareOptions extends FakeCredentials {
@@ -99,6 +103,13 @@ export interface FakeCloudflare {
   writes(): AuditEntry[];
   /** Throws if any of `names` (default: all) ever held no A/AAAA record. */
   assertNeverEmpty(names?: readonly string[]): void;
+  /**
+   * The A/AAAA records the edge served after each single change (a batch
+   * adds one state per operation), starting with the initial state.
+   */
+  edgeHistory(): EdgeRecord[][];
+  /** The fewest records `name` had of `type` at any edge state. */
+  minRecordsSeen(name: string, type: string): number;
   close(): Promise<void>;
 }
 
@@ -143,6 +154,8 @@ export function startFakeCloudflare(
         );
       }
     },
+    edgeHistory: () => state.edge.map((s) => s.map((r) => ({ ...r }))),
+    minRecordsSeen: (name, type) => state.minRecordsSeen(name, type),
     async close() {
       stop.abort();
       await server.finished;
@@ -164,6 +177,7 @@ function buildApp(ctx: AppContext): Hono {
     "/__audit",
     (c) => c.json({ audit: ctx.audit, emptied: ctx.state.emptied }),
   );
+  app.get("/__edge", (c) => c.json({ edge: ctx.state.edge }));
   app.get(
     "/__state",
     (c) =>
@@ -192,7 +206,10 @@ function buildApp(ctx: AppContext): Hono {
   );
   app.onError((e, c) => {
     if (e instanceof ApiFailure) {
-      return c.json(errorEnvelope(e.code, e.message), e.status as 400);
+      return c.json(
+        errorEnvelope(e.code, e.message, e.chain),
+        e.status as 400,
+      );
     }
     return c.json(errorEnvelope(1000, "Internal error"), 500);
   });

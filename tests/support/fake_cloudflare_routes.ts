@@ -6,9 +6,11 @@
 
 import type { Hono } from "hono";
 import {
+  ApiFailure,
   envelope,
   type FakeRecordInput,
   FakeState,
+  type FakeZone,
   filterRecords,
 } from "./fake_cloudflare_state.ts";
 import { zoneRoutes } from "./fake_cloudflare_zones.ts";
@@ -54,29 +56,77 @@ export function routes(api: Hono, state: FakeState): void {
   });
   api.post("/zones/:zone/dns_records/batch", async (c) => {
     const zone = state.zone(c.req.param("zone"));
-    const body = await c.req.json() as {
-      deletes?: { id: string }[];
-      posts?: Partial<FakeRecordInput>[];
-    };
-    const deletes = body.deletes ?? [];
-    const posts = body.posts ?? [];
-    // All or nothing, like Cloudflare: validate every operation first.
-    for (const d of deletes) state.get(zone, d.id);
-    const staged = new FakeState([{
-      id: zone.id,
-      name: zone.name,
-      records: [...zone.records.values()].filter((r) =>
-        !deletes.some((d) => d.id === r.id)
-      ),
-    }]);
-    for (const p of posts) staged.create(staged.zone(zone.id), p);
-    const deleted = deletes.map((d) => state.delete(zone, d.id));
-    const created = posts.map((p) => state.create(zone, p));
-    state.track([...deleted, ...created].map((r) => r.name));
-    return c.json(
-      envelope({ deletes: deleted, posts: created, patches: [], puts: [] }),
-    );
+    const body = await c.req.json() as BatchBody;
+    refuseOversized(zone, body);
+    // All or nothing: run the whole batch on a copy first, so the first
+    // error leaves the zone untouched ("If any of the individual action
+    // fails, no changes are applied and the API returns the first error it
+    // encountered").
+    runBatch(stagedCopy(zone), body);
+    const result = runBatch({ state, zone }, body);
+    state.track(result.names);
+    return c.json(envelope(result.reply));
   });
+}
+
+interface BatchBody {
+  deletes?: { id: string }[];
+  patches?: (Partial<FakeRecordInput> & { id: string })[];
+  puts?: (Partial<FakeRecordInput> & { id: string })[];
+  posts?: Partial<FakeRecordInput>[];
+}
+
+/**
+ * Operations per batch: "Free: 200 / Pro: 3,500 / Business: 3,500 /
+ * Enterprise: 3,500"
+ * (https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/#availability-and-limits).
+ * The refusal's code is not documented; the fake answers 400 with 1004
+ * "DNS Validation Error" and the limit in the message.
+ */
+function refuseOversized(zone: FakeZone, body: BatchBody): void {
+  const limit = zone.plan === "free" ? 200 : 3500;
+  const n = (body.deletes?.length ?? 0) + (body.patches?.length ?? 0) +
+    (body.puts?.length ?? 0) + (body.posts?.length ?? 0);
+  if (n > limit) {
+    throw new ApiFailure(
+      400,
+      1004,
+      `DNS Validation Error: a batch may hold at most ${limit} operations, got ${n}`,
+    );
+  }
+}
+
+function stagedCopy(zone: FakeZone): { state: FakeState; zone: FakeZone } {
+  const state = new FakeState([{
+    id: zone.id,
+    name: zone.name,
+    plan: zone.plan,
+    ...(zone.recordQuota !== undefined
+      ? { recordQuota: zone.recordQuota }
+      : {}),
+    records: [...zone.records.values()],
+  }]);
+  return { state, zone: state.zone(zone.id) };
+}
+
+/**
+ * Runs a batch in the API's order: "Deletes, Patches, Puts, Posts", each
+ * list in the order given
+ * (https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/).
+ * Every single change is its own edge state (FakeState.edge).
+ */
+function runBatch(
+  { state, zone }: { state: FakeState; zone: FakeZone },
+  body: BatchBody,
+): { reply: unknown; names: string[] } {
+  const deletes = (body.deletes ?? []).map((d) => state.delete(zone, d.id));
+  const patches = (body.patches ?? []).map((p) =>
+    state.edit(zone, p.id, p, false)
+  );
+  const puts = (body.puts ?? []).map((p) => state.edit(zone, p.id, p, true));
+  const posts = (body.posts ?? []).map((p) => state.create(zone, p));
+  const names = [...deletes, ...patches, ...puts, ...posts].map((r) => r.name);
+  return { reply: { deletes, patches, puts, posts }, names };
 }
 
 function page<T>(items: T[], query: Record<string, string>): unknown {

@@ -5,6 +5,11 @@
  */
 import { proxyRefusal } from "./fake_cloudflare_proxy.ts";
 
+import {
+  refuseTakenName,
+  validateRecordFields,
+} from "./fake_cloudflare_limits.ts";
+
 /** A record as a test sets it up. */
 export interface FakeRecordInput {
   id?: string;
@@ -15,17 +20,36 @@ export interface FakeRecordInput {
   proxied?: boolean;
   comment?: string | null;
   tags?: string[];
+  settings?: Record<string, unknown>;
+  private_routing?: boolean;
 }
+
+/**
+ * A zone's plan, for the limits that depend on it: comment length, tags and
+ * operations per batch.
+ */
+export type FakePlan = "free" | "pro" | "business" | "enterprise";
 
 /** A zone as a test sets it up. */
 export interface FakeZoneInput {
   id?: string;
   name: string;
   records?: FakeRecordInput[];
+  /** @default "enterprise" (the loosest limits) */
+  plan?: FakePlan;
+  /** Records the zone may hold; creates beyond it fail with 81045. */
+  recordQuota?: number;
   /** @default "active" */
   status?: ZoneStatus;
   /** The owning account. @default {@linkcode DEFAULT_ACCOUNT} */
   account?: { id: string; name: string };
+}
+
+/** One A/AAAA record as the edge serves it. */
+export interface EdgeRecord {
+  name: string;
+  type: string;
+  content: string;
 }
 
 /**
@@ -53,7 +77,8 @@ export interface ApiRecord {
   proxiable: boolean;
   comment: string | null;
   tags: string[];
-  settings: Record<string, never>;
+  settings: Record<string, unknown>;
+  private_routing: boolean;
   meta: Record<string, never>;
   created_on: string;
   modified_on: string;
@@ -66,6 +91,8 @@ export interface FakeZone {
   status: ZoneStatus;
   account: { id: string; name: string };
   records: Map<string, ApiRecord>;
+  plan: FakePlan;
+  recordQuota: number | undefined;
 }
 
 /** A Cloudflare-style API failure. */
@@ -74,7 +101,12 @@ export class ApiFailure extends Error {
    * @param status HTTP status
    * @param code Cloudflare error code
    */
-  constructor(readonly status: number, readonly code: number, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly chain: readonly { code: number; message: string }[] = [],
+  ) {
     super(message);
     this.name = "ApiFailure";
   }
@@ -92,10 +124,18 @@ export function envelope(result: unknown, resultInfo?: unknown): unknown {
 }
 
 /** The Cloudflare error envelope. */
-export function errorEnvelope(code: number, message: string): unknown {
+export function errorEnvelope(
+  code: number,
+  message: string,
+  chain: readonly { code: number; message: string }[] = [],
+): unknown {
   return {
     success: false,
-    errors: [{ code, message }],
+    errors: [{
+      code,
+      message,
+      ...(chain.length ? { error_chain: chain } : {}),
+    }],
     messages: [],
     result: null,
   };
@@ -112,6 +152,12 @@ export class FakeState {
   readonly zones = new Map<string, FakeZone>();
   /** Names that had A/AAAA records and then, after a mutation, had none. */
   readonly emptied: string[] = [];
+  /**
+   * The A/AAAA records the edge served after each single change, starting
+   * with the initial state. A batch adds one state per operation, because
+   * each change reaches the edge on its own.
+   */
+  readonly edge: EdgeRecord[][] = [];
 
   /** @param zones initial zones and records */
   constructor(zones: readonly FakeZoneInput[] = []) {
@@ -122,10 +168,36 @@ export class FakeState {
         status: z.status ?? "active",
         account: z.account ?? DEFAULT_ACCOUNT,
         records: new Map(),
+        plan: z.plan ?? "enterprise",
+        recordQuota: z.recordQuota,
       };
       this.zones.set(zone.id, zone);
       for (const r of z.records ?? []) this.#insert(zone, r);
     }
+    this.#recordEdge();
+  }
+
+  /**
+   * @returns the fewest records `name` had of `type` at any edge state
+   */
+  minRecordsSeen(name: string, type: string): number {
+    let min = Infinity;
+    for (const state of this.edge) {
+      const n = state.filter((r) => r.name === name && r.type === type).length;
+      min = Math.min(min, n);
+    }
+    return min === Infinity ? 0 : min;
+  }
+
+  #recordEdge(): void {
+    const state: EdgeRecord[] = [];
+    for (const z of this.zones.values()) {
+      for (const r of z.records.values()) {
+        if (r.type !== "A" && r.type !== "AAAA") continue;
+        state.push({ name: r.name, type: r.type, content: r.content });
+      }
+    }
+    this.edge.push(state);
   }
 
   /** @returns the zone, or a 404-style failure. */
@@ -188,7 +260,17 @@ export class FakeState {
   /** Creates a record (validated) and returns it. */
   create(zone: FakeZone, input: Partial<FakeRecordInput>): ApiRecord {
     this.validateCreate(zone, input);
-    return this.#insert(zone, input as FakeRecordInput);
+    validateRecordFields(zone, input);
+    refuseTakenName(zone, input as FakeRecordInput);
+    if (
+      zone.recordQuota !== undefined && zone.records.size >= zone.recordQuota
+    ) {
+      // https://github.com/js-org/js.org/issues/2873
+      throw new ApiFailure(400, 81045, "Record quota exceeded.");
+    }
+    const record = this.#insert(zone, input as FakeRecordInput);
+    this.#recordEdge();
+    return record;
   }
 
   /** @returns the record, or the 81044 failure. */
@@ -202,6 +284,7 @@ export class FakeState {
   delete(zone: FakeZone, id: string): ApiRecord {
     const r = this.get(zone, id);
     zone.records.delete(id);
+    this.#recordEdge();
     return r;
   }
 
@@ -213,6 +296,7 @@ export class FakeState {
     replace: boolean,
   ): ApiRecord {
     const r = this.get(zone, id);
+    validateRecordFields(zone, { ...r, ...definedOnly(input) });
     const next: ApiRecord = {
       ...r,
       ...(replace ? { comment: null, tags: [], ttl: 1, proxied: false } : {}),
@@ -222,6 +306,7 @@ export class FakeState {
     };
     next.name = next.name.toLowerCase();
     zone.records.set(id, next);
+    this.#recordEdge();
     return next;
   }
 
@@ -244,12 +329,14 @@ export class FakeState {
       type: input.type,
       name: input.name.toLowerCase(),
       content: input.content,
-      ttl: input.ttl ?? 1,
+      // A proxied record's TTL is always Auto (1): see validateRecordFields.
+      ttl: input.proxied ? 1 : input.ttl ?? 1,
       proxied: input.proxied ?? false,
       proxiable: true,
       comment: input.comment ?? null,
       tags: [...(input.tags ?? [])],
-      settings: {},
+      settings: structuredClone(input.settings ?? {}),
+      private_routing: input.private_routing ?? false,
       meta: {},
       created_on: now,
       modified_on: now,
@@ -270,6 +357,8 @@ function definedOnly(input: Partial<FakeRecordInput>): Partial<ApiRecord> {
       "proxied",
       "comment",
       "tags",
+      "settings",
+      "private_routing",
     ] as const
   ) {
     if (input[key] !== undefined) out[key] = input[key];

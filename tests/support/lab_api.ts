@@ -134,6 +134,22 @@ export class LabApi {
     return (await this.records()).map((r) => String(r.content)).sort();
   }
 
+  /**
+   * @returns the fewest A/AAAA records `name` had of `type` at any state the
+   *   fake's edge passed through (each single change of a batch is a state)
+   */
+  async minRecordsSeen(name: string, type: string): Promise<number> {
+    const { edge } = JSON.parse(await this.#curl("GET", "/__edge")) as {
+      edge: { name: string; type: string }[][];
+    };
+    let min = Infinity;
+    for (const state of edge) {
+      const n = state.filter((r) => r.name === name && r.type === type).length;
+      min = Math.min(min, n);
+    }
+    return min === Infinity ? 0 : min;
+  }
+
   /** Scripts faults at the fake API (see `Fault` in fake_cloudflare.ts). */
   async faults(faults: unknown): Promise<void> {
     await this.#curl("POST", "/__faults", JSON.stringify(faults));
