@@ -5,6 +5,7 @@
  * @module
  */
 import type {
+  ApplyOptions,
   ApplyResult,
   Change,
   DnsProvider,
@@ -70,8 +71,11 @@ export class WatchedProvider implements DnsProvider {
   }
 
   /** Applies through, logging each outcome. */
-  async apply(changes: readonly Change[]): Promise<ApplyResult> {
-    const result = await this.#inner.apply(changes);
+  async apply(
+    changes: readonly Change[],
+    options?: ApplyOptions,
+  ): Promise<ApplyResult> {
+    const result = await this.#inner.apply(changes, options);
     for (const outcome of result.outcomes) {
       const r = outcome.change.record;
       const removing = outcome.change.kind === "delete";

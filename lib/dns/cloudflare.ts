@@ -17,6 +17,7 @@
 import type { CloudflareConfig } from "../config/types.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
+  type ApplyOptions,
   type ApplyResult,
   type Change,
   type DnsProvider,
@@ -165,7 +166,10 @@ class CloudflareProvider implements DnsProvider {
     return out;
   }
 
-  async apply(changes: readonly Change[]): Promise<ApplyResult> {
+  async apply(
+    changes: readonly Change[],
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult> {
     if (changes.length === 0) return { outcomes: [], requests: 0 };
     let zoneId: string;
     try {
@@ -177,6 +181,6 @@ class CloudflareProvider implements DnsProvider {
         requests: 0,
       };
     }
-    return await this.#writes.apply(zoneId, changes);
+    return await this.#writes.apply(zoneId, changes, options.mayContinue);
   }
 }

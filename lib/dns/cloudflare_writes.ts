@@ -13,6 +13,7 @@ import {
   type Change,
   type ChangeOutcome,
   DnsProviderError,
+  notContinued,
 } from "./provider.ts";
 import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
 import { holdDeletes, planBatches } from "./batches.ts";
@@ -57,15 +58,19 @@ export class CloudflareWrites {
   /**
    * @param zoneId the zone
    * @param changes one pass's changes
+   * @param mayContinue asked before every request after the first; false
+   *   leaves the rest unsent (a lost writer role, a listing grown old)
    * @returns one outcome per change, in order, and the requests sent
    */
   async apply(
     zoneId: string,
     changes: readonly Change[],
+    mayContinue?: () => boolean,
   ): Promise<ApplyResult> {
     const done = new Map<Change, ChangeOutcome>();
     let requests = 0;
     let stop: DnsProviderError | undefined;
+    const gate = new RequestGate(mayContinue);
     for (const batch of planBatches(changes)) {
       const { send, held } = holdDeletes(batch, changes, done);
       for (const o of held) done.set(o.change, o);
@@ -74,7 +79,7 @@ export class CloudflareWrites {
         continue;
       }
       if (send.length === 0) continue;
-      const result = await this.#applyBatch(zoneId, send);
+      const result = await this.#applyBatch(zoneId, send, gate);
       requests += result.requests;
       for (const o of result.outcomes) {
         done.set(o.change, o);
@@ -88,8 +93,15 @@ export class CloudflareWrites {
   async #applyBatch(
     zoneId: string,
     changes: readonly Change[],
+    gate: RequestGate,
   ): Promise<ApplyResult> {
-    if (changes.length === 1) return await this.#applyEach(zoneId, changes);
+    if (changes.length === 1) {
+      return await this.#applyEach(zoneId, changes, gate);
+    }
+    if (!gate.open()) {
+      const error = notContinued();
+      return { outcomes: changes.map((c) => fail(c, error)), requests: 0 };
+    }
     const deletes = changes.filter((c) => c.kind === "delete");
     const creates = changes.filter((c) => c.kind === "create");
     try {
@@ -113,7 +125,7 @@ export class CloudflareWrites {
         status: error.status,
         codes: error.codes.join(","),
       });
-      const each = await this.#applyEach(zoneId, changes);
+      const each = await this.#applyEach(zoneId, changes, gate);
       return { outcomes: each.outcomes, requests: each.requests + 1 };
     }
   }
@@ -125,6 +137,7 @@ export class CloudflareWrites {
   async #applyEach(
     zoneId: string,
     changes: readonly Change[],
+    gate: RequestGate,
   ): Promise<ApplyResult> {
     const done = new Map<Change, ChangeOutcome>();
     let requests = 0;
@@ -133,6 +146,7 @@ export class CloudflareWrites {
     const deletes = changes.filter((c) => c.kind === "delete");
     const run = async (list: readonly Change[]) => {
       for (const change of list) {
+        if (!stop && !gate.open()) stop = notContinued();
         if (stop) {
           done.set(change, fail(change, stop));
           continue;
@@ -221,4 +235,26 @@ function isGlobal(error: DnsProviderError): boolean {
 /** @returns a failed outcome of `change`. */
 export function fail(change: Change, error: DnsProviderError): ChangeOutcome {
   return { change, result: "failed", error };
+}
+
+/**
+ * Lets the first request of an apply through (the caller asked just before)
+ * and asks `mayContinue()` before each later one.
+ */
+class RequestGate {
+  #first = true;
+  #mayContinue: (() => boolean) | undefined;
+
+  constructor(mayContinue: (() => boolean) | undefined) {
+    this.#mayContinue = mayContinue;
+  }
+
+  /** @returns whether the next request may be sent */
+  open(): boolean {
+    if (this.#first) {
+      this.#first = false;
+      return true;
+    }
+    return this.#mayContinue?.() ?? true;
+  }
 }

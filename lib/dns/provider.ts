@@ -106,8 +106,32 @@ export interface DnsProvider {
    * Applies changes, idempotently: deleting a missing record or creating an
    * existing one counts as "already". Never throws for API failures: they
    * come back as "failed" outcomes.
+   * @param changes the changes
+   * @param options asked between requests whether to go on
    */
-  apply(changes: readonly Change[]): Promise<ApplyResult>;
+  apply(
+    changes: readonly Change[],
+    options?: ApplyOptions,
+  ): Promise<ApplyResult>;
+}
+
+/** Options of {@linkcode DnsProvider.apply}. */
+export interface ApplyOptions {
+  /**
+   * Asked before every request after the first one (a provider may need
+   * several: creates confirmed before deletes, chunks, one call per
+   * change): false leaves the rest unsent, as "failed" outcomes. The caller
+   * checks it before the first request itself.
+   */
+  mayContinue?: () => boolean;
+}
+
+/** @returns the error of changes left unsent because `mayContinue()` said no. */
+export function notContinued(): DnsProviderError {
+  return new DnsProviderError(
+    "conflict",
+    "Not sent: this agent is no longer the writer, or its listing grew too old; the next pass reads again",
+  );
 }
 
 /**

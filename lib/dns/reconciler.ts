@@ -348,7 +348,12 @@ export class DnsReconciler {
       return "stale";
     }
     const groups = perName ? groupByName(ready) : [ready];
-    const error = await this.#applyAll(groups, report, mayWrite);
+    // Between the requests of one apply (creates, then deletes; chunks):
+    // still the writer, and the listing still fresh enough to act on.
+    const mayContinue = () =>
+      (!mayWrite || mayWrite()) &&
+      this.#clock.now() - listedAt <= this.#opt.maxPlanAgeMs;
+    const error = await this.#applyAll(groups, report, mayWrite, mayContinue);
     return error ?? (unsaved > 0 ? "unsaved" : undefined);
   }
 
@@ -360,6 +365,7 @@ export class DnsReconciler {
     groups: readonly Change[][],
     report: ReconcileReport,
     mayWrite: (() => boolean) | undefined,
+    mayContinue: () => boolean,
   ): Promise<DnsProviderError | "lost_role" | undefined> {
     let worst: DnsProviderError | undefined;
     for (const group of groups) {
@@ -370,7 +376,7 @@ export class DnsReconciler {
         );
         return "lost_role";
       }
-      const result = await this.#provider.apply(group);
+      const result = await this.#provider.apply(group, { mayContinue });
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();
       for (const outcome of result.outcomes) {

@@ -22,12 +22,14 @@
 import type { Route53Config } from "../config/types.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
+  type ApplyOptions,
   type ApplyResult,
   type Change,
   type ChangeOutcome,
   type DnsProvider,
   DnsProviderError,
   type DnsRecord,
+  notContinued,
 } from "./provider.ts";
 import type {
   Change as SdkChange,
@@ -286,7 +288,10 @@ class Route53Provider implements DnsProvider {
     return out;
   }
 
-  async apply(changes: readonly Change[]): Promise<ApplyResult> {
+  async apply(
+    changes: readonly Change[],
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult> {
     if (changes.length === 0) return { outcomes: [], requests: 0 };
     const done = new Map<Change, ChangeOutcome>();
     const failAll = (error: DnsProviderError, which: readonly Change[]) => {
@@ -310,6 +315,11 @@ class Route53Provider implements DnsProvider {
       for (let i = 0; i < toSend.length; i += MAX_CHANGES) {
         const chunk = toSend.slice(i, i + MAX_CHANGES);
         const sent = chunk.flatMap((p) => p.sent);
+        // The fresh listing took a request: still the writer, still fresh?
+        if (options.mayContinue && !options.mayContinue()) {
+          failAll(notContinued(), sent);
+          continue;
+        }
         requests++;
         try {
           await this.#change(zoneId, chunk.map((p) => p.change!), sent);

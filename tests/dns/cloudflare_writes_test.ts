@@ -105,6 +105,25 @@ Deno.test("CloudflareProvider.apply() sends the create batch first and the same-
   );
 });
 
+Deno.test("CloudflareProvider.apply() asks mayContinue() before each request after the first and stops when it says no", async () => {
+  await withFake([a("192.0.2.1")], async (fake, provider) => {
+    const [y] = only(await provider.list([WWW]));
+    let asked = 0;
+    const r = await provider.apply([
+      { kind: "delete", record: y! },
+      restore("192.0.2.2"),
+    ], { mayContinue: () => (asked++, false) });
+    assert.equal(asked, 1, "asked before the second request only");
+    assert.deepEqual(r.outcomes.map((o) => o.result), ["failed", "done"]);
+    const held = r.outcomes[0]!;
+    assert.ok(
+      held.result === "failed" &&
+        /no longer the writer/.test(held.error.message),
+    );
+    assert.deepEqual(writes(fake), ["POST dns_records"], "the delete went out");
+  });
+});
+
 Deno.test("CloudflareProvider.apply() does not send the deletes of a name whose create batch failed", async () => {
   await withFake([a("192.0.2.1")], async (fake, provider) => {
     const [y] = only(await provider.list([WWW]));

@@ -318,3 +318,37 @@ Deno.test("DnsReconciler with Cloudflare: another agent restores a record exactl
     ]);
   });
 });
+
+Deno.test("DnsReconciler sends no delete batch after the create batch once the writer role is gone", async () => {
+  await withEnv(async ({ fake, rec }) => {
+    const want = (absent: string) =>
+      new Map<string, Intent>(
+        IPS.map((ip) => [ip, ip === absent ? "absent" : "present"]),
+      );
+    assert.equal(
+      (await rec.reconcile(want("192.0.2.10"), new Set(["192.0.2.10"])))
+        .status,
+      "ok",
+    );
+    const before = fake.writes().length;
+    // .10 comes back and .11 dies on the same names: creates, then deletes
+    // in a second request. The role is lost between the two.
+    let asked = 0;
+    const report = await rec.reconcile(
+      want("192.0.2.11"),
+      new Set(["192.0.2.11"]),
+      { mayWrite: () => asked++ === 0 },
+    );
+    assert.notEqual(report.status, "ok");
+    const sent = fake.writes().slice(before);
+    assert.equal(sent.length, 1, "one request: the creates");
+    assert.match(sent[0]!.body, /"posts":\[\{/);
+    assert.doesNotMatch(sent[0]!.body, /"deletes":\[\{/);
+    for (const name of [WWW, APEX]) {
+      assert.ok(
+        fake.state.recordsOf(name).some((r) => r.content === "192.0.2.11"),
+        `${name} kept .11: nothing deleted without the role`,
+      );
+    }
+  });
+});
