@@ -90,7 +90,7 @@ function writesPaused(agent: Agent): string | null {
     }${codes}); the error log says what to check`;
   }
   return agent.lastReport?.status === "rate_limited"
-    ? "DNS writes paused: Cloudflare rate limit"
+    ? "DNS writes paused: the DNS API's rate limit"
     : null;
 }
 

@@ -156,6 +156,8 @@ export interface DnsProviderErrorOptions {
   status?: number;
   /** Provider error codes from the reply. */
   codes?: number[];
+  /** For "auth": what the operator should check (no secrets). */
+  hint?: string;
   cause?: unknown;
 }
 
@@ -169,6 +171,8 @@ export class DnsProviderError extends Error {
   readonly status: number | undefined;
   /** Provider error codes (e.g. Cloudflare 81044). */
   readonly codes: number[];
+  /** For "auth": what the operator should check, when the provider says. */
+  readonly hint: string | undefined;
 
   /**
    * @param kind failure class
@@ -186,6 +190,7 @@ export class DnsProviderError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
     this.codes = options.codes ?? [];
+    this.hint = options.hint;
   }
 }
 

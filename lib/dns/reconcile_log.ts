@@ -83,9 +83,12 @@ export class ReconcileLog {
       );
       return;
     }
-    const hint = credentialHint(error?.codes ?? []);
+    const who = error?.hint
+      ? "The DNS provider rejected the credentials"
+      : "Cloudflare rejected the API token/key";
+    const hint = error?.hint ?? credentialHint(error?.codes ?? []);
     this.#log.error(
-      `Cloudflare rejected the API token/key; DNS writes are blocked, monitoring continues: ${hint}. Fix it and reload (SIGHUP)`,
+      `${who}; DNS writes are blocked, monitoring continues: ${hint}. Fix it and reload (SIGHUP)`,
       error
         ? {
           error: error.message,

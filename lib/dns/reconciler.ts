@@ -237,7 +237,7 @@ export class DnsReconciler {
       await this.#provider.list(names);
       report.requests++;
       if (this.#rejected) {
-        this.#log.info("Cloudflare accepts the credentials again");
+        this.#log.info("The DNS provider accepts the credentials again");
       }
       this.#rejected = null;
       this.#authBlockedUntil = 0;
@@ -262,7 +262,7 @@ export class DnsReconciler {
     if (error.kind === "rate_limited") {
       this.#notBefore = this.#clock.now() + (error.retryAfterMs ?? 0);
       this.#log.warn(
-        "Cloudflare rate limit hit; sending nothing until it ends",
+        "DNS API rate limit hit; sending nothing until it ends",
         {
           retry_after_ms: error.retryAfterMs,
         },

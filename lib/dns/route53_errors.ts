@@ -74,7 +74,11 @@ export function toRoute53Error(
     });
   }
   if (AUTH.has(code) || status === 403 || status === 401) {
-    return new DnsProviderError("auth", base, options);
+    return new DnsProviderError("auth", base, {
+      ...options,
+      hint:
+        "check the credentials the AWS SDK finds (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the shared files, or the instance or container role) and that its IAM policy allows route53:ListResourceRecordSets, route53:ChangeResourceRecordSets and route53:GetChange on the zone",
+    });
   }
   // A 2xx that still threw: the reply broke off or could not be read, so
   // whether the call took effect is unknown (re-read, then retry).

@@ -100,6 +100,8 @@ Deno.test("Route53Provider maps refused credentials to auth", async () => {
     await assert.rejects(() => provider.list([WWW]), (e: DnsProviderError) => {
       assert.equal(e.kind, "auth");
       assert.match(e.message, /InvalidClientTokenId/);
+      assert.match(e.hint ?? "", /AWS_ACCESS_KEY_ID.*IAM policy/);
+      assert.doesNotMatch(e.hint ?? "", /canarySecretKey/);
       return true;
     });
   }, {
