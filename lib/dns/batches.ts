@@ -91,7 +91,10 @@ export interface HeldDeletes {
 /**
  * Keeps back every delete of a name whose create in this pass was not
  * confirmed ("done" or "already"). A create that failed, or that was not
- * sent at all, holds the deletes of its name and type.
+ * sent at all, holds the deletes of its name and type — unless the plan
+ * marked the delete `needsCreates: false` (the listed records that stay
+ * keep the name within min_records), so a restore that keeps failing does
+ * not keep a dead record published.
  * @param batch the batch about to be sent
  * @param pass every change of the pass (to find the creates of each name)
  * @param outcomes outcomes known so far, by change
@@ -114,7 +117,9 @@ export function holdDeletes(
   const held: ChangeOutcome[] = [];
   for (const c of batch) {
     const key = nameTypeKey(c);
-    if (c.kind !== "delete" || !unconfirmed.has(key)) {
+    if (
+      c.kind !== "delete" || c.needsCreates === false || !unconfirmed.has(key)
+    ) {
       send.push(c);
       continue;
     }

@@ -70,7 +70,17 @@ export function validOptionalFields(x: Record<string, unknown>): boolean {
 
 /** One write: remove a record, or create one (from a snapshot or defaults). */
 export type Change =
-  | { kind: "delete"; record: DnsRecord }
+  | {
+    kind: "delete";
+    record: DnsRecord;
+    /**
+     * False when the name keeps `min_records` (and at least one) of the
+     * records listed, without this pass's creates: the delete may then go
+     * out even if a create of the name fails. Absent or true: it waits
+     * until every create of the name in the pass was confirmed.
+     */
+    needsCreates?: boolean;
+  }
   | { kind: "create"; record: DnsRecord; fromSnapshot: boolean };
 
 /** How one change ended. */

@@ -130,11 +130,19 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
   }, input.guards);
   plan.notes.push(...notes);
   const deletes: Change[] = [];
+  // Do the deletes rely on this pass's creates to keep the name within
+  // min_records? Not when enough listed records stay.
+  const stay = [...present].filter((ip) => !absent.has(ip)).length;
+  const keep = Math.max(
+    1,
+    Math.min(ctx.family.length, input.guards.minRecords),
+  );
+  const needsCreates = stay < keep;
   for (const ip of ctx.family) {
     const key = recordKey({ name: ctx.name, type: ctx.type, content: ip });
     if (absent.has(ip)) {
       for (const record of byIp.get(ip) ?? []) {
-        deletes.push({ kind: "delete", record });
+        deletes.push({ kind: "delete", record, needsCreates });
       }
     } else if (!present.has(ip)) {
       plan.changes.push(createChange(ctx, ip, input.snapshots.get(key), input));

@@ -174,6 +174,25 @@ for (const row of HOLD) {
   });
 }
 
+Deno.test("holdDeletes() sends a delete the plan marked needsCreates: false even when the name's create failed", () => {
+  const create = ch("+www 192.0.2.2");
+  const del: Change = {
+    ...ch("-www 192.0.2.1"),
+    needsCreates: false,
+  } as Change;
+  const known = new Map<Change, ChangeOutcome>([
+    [create, outcome(create, "failed")],
+  ]);
+  const { send, held } = holdDeletes([del], [create, del], known);
+  assert.deepEqual([send, held], [[del], []]);
+  const needs: Change = { ...del, needsCreates: true } as Change;
+  assert.deepEqual(
+    holdDeletes([needs], [create, needs], known).send,
+    [],
+    "needsCreates: true waits",
+  );
+});
+
 Deno.test("matchPosts() pairs created records by name, type and content, not position", () => {
   const creates = [ch("+www 192.0.2.1"), ch("+www 2001:db8::1")];
   const reply = [

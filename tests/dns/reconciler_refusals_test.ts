@@ -18,6 +18,7 @@ import { a, cfConfig, TOKEN, WWW } from "./fixtures.ts";
 
 const X = "192.0.2.1";
 const Y = "192.0.2.2";
+const Z = "192.0.2.3";
 
 interface Pass {
   status: string;
@@ -30,7 +31,7 @@ interface Pass {
 async function pass(
   records: FakeRecordInput[],
   zone: { recordQuota?: number } = {},
-  options: { down?: string[]; faults?: Fault[] } = {},
+  options: { down?: string[]; faults?: Fault[]; ips?: string[] } = {},
 ): Promise<Pass> {
   const fake = startFakeCloudflare({
     token: TOKEN,
@@ -47,7 +48,7 @@ async function pass(
     const rec = new DnsReconciler(provider, new MemoryStateStore(), {
       zone: "example.com",
       hostnames: ["www"],
-      ips: [X, Y],
+      ips: options.ips ?? [X, Y],
       minRecords: 1,
       maxRemovalsFraction: 0.5,
       ttl: 1,
@@ -55,7 +56,9 @@ async function pass(
     }, { logger, backoffMs: 1, maxAttempts: 2 });
     const down = new Set(options.down ?? []);
     const intents = new Map(
-      [X, Y].map((ip) => [ip, down.has(ip) ? "absent" : "present"] as const),
+      (options.ips ?? [X, Y]).map((ip) =>
+        [ip, down.has(ip) ? "absent" : "present"] as const
+      ),
     );
     const report = await rec.reconcile(intents, down);
     return {
@@ -112,4 +115,26 @@ Deno.test("DnsReconciler with Cloudflare: a failed restore keeps the same-name d
       /Not removing A www\.example\.com 192\.0\.2\.2/.test(l)
     ),
   );
+});
+
+Deno.test("DnsReconciler with Cloudflare: a refused restore does not hold back a dead record's removal when a live one stays", async () => {
+  // The zone's quota is full, so X cannot come back while dead Y is there;
+  // Z is live and stays, so Y's removal does not need X. Held back, as it
+  // once was, Y would keep the quota full and X out forever.
+  const r = await pass([a(Y), a(Z)], { recordQuota: 2 }, {
+    down: [Y],
+    ips: [X, Y, Z],
+  });
+  assert.ok(
+    r.lines.some((l) =>
+      /Cannot restore A www\.example\.com 192\.0\.2\.1/.test(l)
+    ),
+    r.lines.join("\n"),
+  );
+  assert.equal(r.status, "ok", "converged on the retry");
+  assert.deepEqual(
+    r.fake.state.recordsOf(WWW).map((x) => x.content).sort(),
+    [X, Z],
+  );
+  assert.equal(r.fake.minRecordsSeen(WWW, "A"), 1);
 });

@@ -252,3 +252,64 @@ Deno.test("planChanges() lists creates before deletes on a name", () => {
     `delete A ${WWW} 192.0.2.1`,
   ]);
 });
+
+/** Which deletes wait for the pass's creates: a table over listings. */
+const NEEDS_CREATES: {
+  name: string;
+  ips: string[];
+  listed: string[];
+  absent: string[];
+  minRecords?: number;
+  want: boolean;
+}[] = [
+  {
+    name: "X back, Y dead, nothing else listed: Y's delete needs X",
+    ips: ["192.0.2.1", "192.0.2.2"],
+    listed: ["192.0.2.2"],
+    absent: ["192.0.2.2"],
+    want: true,
+  },
+  {
+    name: "X back, Y dead, Z listed and staying: Y's delete stands alone",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"],
+    listed: ["192.0.2.2", "192.0.2.3"],
+    absent: ["192.0.2.2"],
+    want: false,
+  },
+  {
+    name: "min_records 2 with one listed record staying: needs X",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"],
+    listed: ["192.0.2.2", "192.0.2.3"],
+    absent: ["192.0.2.2"],
+    minRecords: 2,
+    want: true,
+  },
+  {
+    name: "no create in the pass, two staying: stands alone",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    listed: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    absent: ["192.0.2.1"],
+    want: false,
+  },
+];
+
+for (const row of NEEDS_CREATES) {
+  Deno.test(`planChanges() marks needsCreates: ${row.name}`, () => {
+    const intents: Record<string, Intent> = {};
+    for (const ip of row.ips) {
+      intents[ip] = row.absent.includes(ip) ? "absent" : "present";
+    }
+    const p = planChanges(input({
+      ips: row.ips,
+      intents,
+      down: new Set(row.absent),
+      current: new Map([[WWW, row.listed.map((ip) => rec(WWW, ip))]]),
+      guards: { minRecords: row.minRecords ?? 1, maxRemovalsFraction: 1 },
+    }));
+    const deletes = p.changes.filter((c) => c.kind === "delete");
+    assert.equal(deletes.length, row.absent.length, summary(p).join("; "));
+    for (const d of deletes) {
+      assert.equal(d.kind === "delete" && d.needsCreates, row.want);
+    }
+  });
+}
