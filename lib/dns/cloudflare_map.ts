@@ -14,9 +14,6 @@ import {
   proxyHint,
 } from "./cloudflare_errors.ts";
 
-/** Used when a 429 carries no usable `retry-after`. */
-export const DEFAULT_RETRY_AFTER_MS = 5000;
-
 /**
  * Parses one record from an API reply.
  * @param raw a record object from the API
@@ -113,10 +110,11 @@ export function toProviderError(e: unknown, op: string): DnsProviderError {
   }`;
   const options = { status, codes, cause: e };
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(err.headers) ?? DEFAULT_RETRY_AFTER_MS;
+    // Without a usable retry-after the reconciler backs off on its own.
+    const retryAfterMs = parseRetryAfter(err.headers);
     return new DnsProviderError("rate_limited", message, {
       ...options,
-      retryAfterMs,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
   }
   if (isCredentialError(status, codes)) {

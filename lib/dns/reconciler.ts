@@ -48,6 +48,11 @@ import {
 
 export * from "./reconcile_report.ts";
 
+/** First wait after a 429 that gives no `retry-after`. */
+export const BLIND_LIMIT_FIRST_MS = 30_000;
+/** Longest wait after 429s that give no `retry-after`: Cloudflare's block. */
+export const BLIND_LIMIT_MAX_MS = 300_000;
+
 /** Level-triggered DNS executor; calls are serialized. */
 export class DnsReconciler {
   #provider: DnsProvider;
@@ -57,6 +62,8 @@ export class DnsReconciler {
   #log: Logger;
   #opt: RetryTuning;
   #notBefore = 0;
+  /** 429s in a row that said nothing of when to come back. */
+  #blindLimits = 0;
   #authBlockedUntil = 0;
   #rejected: DnsProviderError | null = null;
   /** A read has worked with the current provider. */
@@ -253,6 +260,24 @@ export class DnsReconciler {
     }
   }
 
+  /**
+   * The wait after a 429 without `retry-after`: 30 s, doubling up to 5
+   * minutes. Cloudflare blocks every call of the user for five minutes once
+   * the budget (1,200 calls per 5 minutes, shared by everything on the
+   * account) is exceeded: "If you exceed this limit, all API calls for the
+   * next five minutes will be blocked, receiving a HTTP 429 response"
+   * (https://developers.cloudflare.com/fundamentals/api/reference/limits/),
+   * so retrying every few seconds only spends calls that fail.
+   */
+  #blindLimitWait(): number {
+    const ms = Math.min(
+      BLIND_LIMIT_MAX_MS,
+      BLIND_LIMIT_FIRST_MS * 2 ** this.#blindLimits,
+    );
+    this.#blindLimits++;
+    return ms;
+  }
+
   /** 429 → set the gate; anything else → back off before the next pass. */
   async #afterError(
     error: DnsProviderError,
@@ -260,7 +285,8 @@ export class DnsReconciler {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     if (error.kind === "rate_limited") {
-      this.#notBefore = this.#clock.now() + (error.retryAfterMs ?? 0);
+      this.#notBefore = this.#clock.now() +
+        (error.retryAfterMs ?? this.#blindLimitWait());
       this.#log.warn(
         "DNS API rate limit hit; sending nothing until it ends",
         {
@@ -312,6 +338,7 @@ export class DnsReconciler {
     }
     this.#rejected = null;
     this.#verified = true;
+    this.#blindLimits = 0;
     const listedAt = this.#clock.now();
     const saved = this.#store.snapshots();
     const snapshots = new Map([

@@ -81,7 +81,11 @@ Deno.test("toProviderError() classifies by status and keeps Cloudflare codes", (
     return toProviderError(x, "delete");
   };
   assert.equal(e(429).kind, "rate_limited");
-  assert.equal(e(429).retryAfterMs, 5000);
+  assert.equal(
+    e(429).retryAfterMs,
+    undefined,
+    "no retry-after: left to the reconciler",
+  );
   assert.equal(e(401).kind, "auth");
   assert.equal(e(403).kind, "auth");
   assert.equal(e(409).kind, "conflict");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DnsReconciler } from "../../lib/dns/reconciler.ts";
+import { DnsProviderError } from "../../lib/dns/provider.ts";
 import { ManualClock } from "../../lib/observe/clock.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import {
@@ -242,4 +243,33 @@ Deno.test("DnsReconciler.reconcile() reports rate_limited when every attempt mee
   assert.equal(report.attempts, 4);
   assert.equal(report.retryAtMs, clock.now() + 2000);
   assert.equal(rec.notBefore, report.retryAtMs);
+});
+
+Deno.test("DnsReconciler backs off 30 s, 60 s, … up to Cloudflare's 5-minute block after 429s without retry-after", async () => {
+  const { clock, provider, rec } = setup({ maxInlineWaitMs: 0 });
+  const limited = () =>
+    new DnsProviderError("rate_limited", "HTTP 429", { status: 429 });
+  provider.listErrors = Array.from({ length: 6 }, limited);
+  const waits: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const before = clock.now();
+    const r = await rec.reconcile(
+      intents(["192.0.2.1"]),
+      new Set(["192.0.2.1"]),
+    );
+    assert.equal(r.status, "rate_limited");
+    waits.push(r.retryAtMs! - before);
+    clock.advance(r.retryAtMs! - before);
+  }
+  assert.deepEqual(waits, [30_000, 60_000, 120_000, 240_000, 300_000, 300_000]);
+  // A pass that lists again resets the back-off.
+  const ok = await rec.reconcile(
+    intents(["192.0.2.1"]),
+    new Set(["192.0.2.1"]),
+  );
+  assert.equal(ok.status, "ok");
+  provider.listErrors = [limited()];
+  const before = clock.now();
+  const again = await rec.reconcile(intents([]), new Set());
+  assert.equal(again.retryAtMs! - before, 30_000);
 });
