@@ -21,6 +21,7 @@ import {
 import { Notifier } from "../observe/notify.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Observation, Prober } from "../probe/types.ts";
+import type { Heartbeat } from "../cluster/types.ts";
 import type { Intent } from "../write/types.ts";
 import { VERSION } from "../version.ts";
 import { AgentEvents } from "./agent_events.ts";
@@ -85,6 +86,9 @@ export class Agent {
   /** Last verdict change per IP. */
   readonly lastChange: Map<string, { at: number; reason: string }> = new Map();
   #wasBlocked = false;
+  #lastNudgeAt = -Infinity;
+  #nudgePending = false;
+  #nudgeStop = new AbortController();
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #events: AgentEvents;
@@ -179,6 +183,7 @@ export class Agent {
       transport: deps.peerTransport,
       localState: () => this.#localState(),
       onHeartbeat: async (hb) => {
+        this.#confirmPeers(hb);
         try {
           await this.snapshots.merge(hb.snapshots);
         } catch (e) {
@@ -264,6 +269,7 @@ export class Agent {
     if (!this.#running) return;
     this.#running = false;
     this.#tickStop?.abort();
+    this.#nudgeStop.abort();
     // Once probing has stopped the verdicts are final: flush them (which
     // also waits for verdict writes in flight) without waiting for a DNS
     // call that may hang past the stop deadline.
@@ -303,6 +309,7 @@ export class Agent {
       this.deps.logger.child("probe").debug("observation", { ...o });
     }
     const t = this.health.observe(o);
+    this.#confirm(o);
     // A send that failed here says nothing about the target: it is no
     // fresh evidence for the verdict.
     const trusted = o.fault !== "local" && this.trust.observed(o.ip);
@@ -311,6 +318,60 @@ export class Agent {
     // verdict can act: re-evaluate.
     else if (trusted || this.health.get(o.ip)?.last !== lastBefore) {
       this.driver.kick();
+    }
+  }
+
+  /**
+   * With `retry_interval`: a miss of an IP that is still up (or, with
+   * `recovery_retry`, a reply from one that is down) asks the prober for a
+   * confirming probe soon, until the streak reaches its threshold.
+   */
+  #confirm(o: Observation): void {
+    const c = this.config;
+    if (c.retryInterval === null || o.fault === "local") return;
+    const h = this.health.get(o.ip);
+    if (!h) return;
+    const confirming = o.ok
+      ? c.recoveryRetry && h.verdict === "down" && h.replies > 0 &&
+        h.replies < c.recoveryThreshold
+      : h.verdict === "up" && h.misses > 0 && h.misses < c.failureThreshold;
+    if (!confirming) return;
+    this.prober.retry(o.ip);
+    // A first miss: tell the peers now (its view says up with no reply in
+    // a row), so they confirm too and the quorum forms in one retry round.
+    if (!o.ok && h.misses === 1) this.#nudgeSoon(c.retryInterval * 500);
+  }
+
+  /**
+   * Sends a heartbeat now, or, when one went out less than `spacingMs` ago,
+   * once that much time has passed (one pending at most), so a burst of
+   * suspicions costs a few heartbeats, not one each.
+   */
+  #nudgeSoon(spacingMs: number): void {
+    if (this.#nudgePending) return;
+    const wait = this.#lastNudgeAt + spacingMs - this.deps.clock.now();
+    const send = () => {
+      this.#nudgePending = false;
+      if (this.#nudgeStop.signal.aborted) return;
+      this.#lastNudgeAt = this.deps.clock.now();
+      this.cluster.nudge();
+    };
+    if (wait <= 0) return send();
+    this.#nudgePending = true;
+    this.deps.clock.sleep(wait, this.#nudgeStop.signal).then(send);
+  }
+
+  /**
+   * With `retry_interval`: a peer whose view says up with no reply in a
+   * row has just missed an IP; if this agent still sees it up, it confirms
+   * with a probe of its own.
+   */
+  #confirmPeers(hb: Heartbeat): void {
+    if (this.config.retryInterval === null) return;
+    for (const [ip, e] of Object.entries(hb.view)) {
+      if (e.verdict !== "up" || e.consecutive !== 0) continue;
+      const h = this.health.get(ip);
+      if (h?.verdict === "up" && h.replies > 0) this.prober.retry(ip);
     }
   }
 

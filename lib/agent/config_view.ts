@@ -37,5 +37,6 @@ export function timingOf(config: Config): ProbeTiming {
   return {
     intervalMs: config.interval * 1000,
     timeoutMs: config.probeTimeout * 1000,
+    retryMs: config.retryInterval === null ? null : config.retryInterval * 1000,
   };
 }

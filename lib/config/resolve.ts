@@ -38,6 +38,18 @@ export function resolve(
 
   const interval = get(top, "interval", 1);
   const failureThreshold = get(top, "failure_threshold", 3);
+  const retryInterval = get<number | null>(top, "retry_interval", null);
+  if (retryInterval !== null && retryInterval >= interval) {
+    fail(
+      "retry_interval",
+      `must be shorter than "interval" (${interval} s), got ${retryInterval}`,
+    );
+  }
+  if (retryInterval === null && get(top, "recovery_retry", false)) {
+    warnings.push(
+      `"${pathOf("recovery_retry")}" has no effect without "retry_interval"`,
+    );
+  }
   const ports = get<number[]>(top, "ports", []);
   if (ports.length > 1 && !("port" in top)) {
     warnings.push(
@@ -112,6 +124,8 @@ export function resolve(
     probeType: get<ProbeType>(top, "probe_type", "icmp"),
     port: get(top, "port", ports[0] ?? 80),
     probeTimeout: get(top, "probe_timeout", Math.min(interval, 1)),
+    retryInterval,
+    recoveryRetry: get(top, "recovery_retry", false),
     stateDir: get(top, "state_dir", DEFAULT_STATE_DIR),
     minRecords,
     maxRemovalsFraction: get(top, "max_removals_fraction", 0.5),

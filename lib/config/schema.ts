@@ -40,6 +40,8 @@ export const TOP: SectionSpec = {
   recovery_threshold: integer(1, 1000),
   interval: number(0.1, 3600, " seconds"),
   probe_timeout: number(0.01, 60, " seconds"),
+  retry_interval: number(0.01, 3600, " seconds"),
+  recovery_retry: boolean,
   probe_type: oneOf(["icmp", "tcp"] as const, { ip: "icmp" }),
   port: integer(1, 65535),
   ports: list(integer(1, 65535), { nonEmpty: true }),

@@ -116,6 +116,14 @@ export interface Config {
   port: number;
   /** Seconds a probe waits for its reply. @default min(interval, 1) */
   probeTimeout: number;
+  /**
+   * Seconds after a miss (of an IP that is still up) to probe it again,
+   * until it reaches `failure_threshold` misses or answers; null: off.
+   * @default null
+   */
+  retryInterval: number | null;
+  /** Retry the same way while a down IP recovers. @default false */
+  recoveryRetry: boolean;
   /** Where snapshots and verdicts are kept. @default "/var/lib/goavail" */
   stateDir: string;
   /** Records a hostname always keeps. @default 1 */

@@ -64,16 +64,28 @@ const BACKPRESSURE = new Set(["EAGAIN", "EWOULDBLOCK", "ENOBUFS"]);
  */
 const CLOCK_SLACK_MICROS = 2_000;
 
+/**
+ * One numbering of probes: regular probes and confirming retries each have
+ * their own cookie, probe numbers and in-flight table, so each table's
+ * deadlines stay in send order (retries wait less than regular probes).
+ */
+interface Lane {
+  codec: ProbeCodec;
+  inflight: InflightTable<Target>;
+  next: number;
+}
+
 /** ICMP echo prober implementing {@linkcode Prober}. */
 export class Pinger implements Prober {
   #sockets: IcmpSockets;
   #opts: PingerOptions;
   #timing: ProbeTiming;
-  #codec: ProbeCodec;
-  #nextProbe: number;
+  #regular: Lane;
+  #retry: Lane;
   #schedule: SpreadSchedule<Target>;
   #targets = new Map<string, Target>();
-  #inflight = new InflightTable<Target>();
+  /** Confirming probes asked for, by target: monotonic µs they are due. */
+  #retries = new Map<Target, number>();
   #stats: ProbeStats = {
     sent: 0,
     received: 0,
@@ -99,12 +111,15 @@ export class Pinger implements Prober {
     this.#opts = options;
     this.#timing = options.timing ?? { intervalMs: 1000, timeoutMs: 1000 };
     const random = options.random ?? Math.random;
-    this.#codec = new ProbeCodec(
-      options.identifier ?? Math.floor(random() * 0x10000),
-      Math.floor(random() * 0x1_0000_0000),
-      options.payloadBytes ?? 16,
-    );
-    this.#nextProbe = Math.floor(random() * 0x1_0000_0000) >>> 0;
+    const id = options.identifier ?? Math.floor(random() * 0x10000);
+    const cookie = Math.floor(random() * 0x1_0000_0000);
+    const lane = (c: number): Lane => ({
+      codec: new ProbeCodec(id, c, options.payloadBytes ?? 16),
+      inflight: new InflightTable<Target>(),
+      next: Math.floor(random() * 0x1_0000_0000) >>> 0,
+    });
+    this.#regular = lane(cookie);
+    this.#retry = lane((cookie ^ 0x9e37_79b9) >>> 0);
     this.#schedule = new SpreadSchedule(
       this.#timing.intervalMs * 1000,
       options.spread ?? true,
@@ -139,6 +154,17 @@ export class Pinger implements Prober {
     this.#wake();
   }
 
+  /** @inheritdoc */
+  retry(ip: string): void {
+    const retryMs = this.#timing.retryMs;
+    const target = this.#targets.get(ip);
+    if (!retryMs || !target || !this.#running || this.#retries.has(target)) {
+      return;
+    }
+    this.#retries.set(target, this.#now() + retryMs * 1000);
+    this.#wake();
+  }
+
   /** Starts the send loop and one receive loop per socket. */
   start(): void {
     if (this.#running) return;
@@ -159,8 +185,10 @@ export class Pinger implements Prober {
     this.#kick.abort();
     await Promise.all(this.#loops);
     this.#loops = [];
-    this.#inflight.clear();
+    this.#regular.inflight.clear();
+    this.#retry.inflight.clear();
     this.#backlog.clear();
+    this.#retries.clear();
   }
 
   /** @returns a copy of the counters. */
@@ -198,10 +226,20 @@ export class Pinger implements Prober {
       for (const target of this.#schedule.takeDue(now)) {
         if (!this.#backlog.has(target)) this.#send(target, now);
       }
+      let nextRetry = Infinity;
+      for (const [target, due] of this.#retries) {
+        if (due > now) {
+          nextRetry = Math.min(nextRetry, due);
+          continue;
+        }
+        this.#retries.delete(target);
+        if (!target.removed) this.#send(target, now, this.#retry);
+      }
       const quantum = (this.#opts.sendQuantumMs ?? 5) * 1000;
       const next = Math.min(
         this.#schedule.nextDueMicros(),
         this.#nextDeadline(),
+        nextRetry,
         this.#backlog.size > 0 ? now + quantum : Infinity,
       );
       if (next <= this.#now()) continue;
@@ -218,7 +256,10 @@ export class Pinger implements Prober {
   }
 
   #nextDeadline(): number {
-    return this.#inflight.nextDeadline();
+    return Math.min(
+      this.#regular.inflight.nextDeadline(),
+      this.#retry.inflight.nextDeadline(),
+    );
   }
 
   /**
@@ -244,9 +285,11 @@ export class Pinger implements Prober {
    * Sends one probe.
    * @param target the target
    * @param since monotonic µs of the first try (a retried send keeps it)
+   * @param lane regular probes, or confirming retries (which wait at most
+   *   `retry_interval` and are dropped, not put off, on a full buffer)
    * @returns false when the buffer was full and the send was put off
    */
-  #send(target: Target, since: number): boolean {
+  #send(target: Target, since: number, lane = this.#regular): boolean {
     const socket = target.family === 4
       ? this.#sockets.v4
       : target.family === 6
@@ -260,11 +303,15 @@ export class Pinger implements Prober {
       );
       return true;
     }
-    const probe = this.#nextProbe; // only consumed when the send succeeds
-    const packet = this.#codec.encode(socket.family, probe);
+    const probe = lane.next; // only consumed when the send succeeds
+    const packet = lane.codec.encode(socket.family, probe);
     const result = socket.send(target.key, packet);
     if (!result.ok) {
       const waited = this.#now() - since;
+      if (lane === this.#retry && BACKPRESSURE.has(result.code)) {
+        this.#stats.deferred!++;
+        return true;
+      }
       if (
         BACKPRESSURE.has(result.code) &&
         waited < this.#timing.timeoutMs * 1000
@@ -277,13 +324,13 @@ export class Pinger implements Prober {
       return true;
     }
     this.#stats.sent++;
-    this.#nextProbe = (probe + 1) >>> 0;
+    lane.next = (probe + 1) >>> 0;
     const sentMono = this.#now();
-    this.#inflight.add(
+    lane.inflight.add(
       probe,
       target,
       result.sentMicros,
-      sentMono + this.#timing.timeoutMs * 1000,
+      sentMono + this.#timeoutMs(lane) * 1000,
       result.token ?? -1,
       sentMono,
     );
@@ -308,7 +355,17 @@ export class Pinger implements Prober {
   }
 
   #expire(now: number): void {
-    this.#inflight.expire(now, (e) => this.#timeout(e.target!));
+    for (const lane of [this.#regular, this.#retry]) {
+      lane.inflight.expire(now, (e) => this.#timeout(e.target!));
+    }
+  }
+
+  /** @returns ms a probe of `lane` waits: at most `retry_interval` for retries. */
+  #timeoutMs(lane: Lane): number {
+    const t = this.#timing;
+    return lane === this.#retry && t.retryMs
+      ? Math.min(t.timeoutMs, t.retryMs)
+      : t.timeoutMs;
   }
 
   #timeout(target: Target): void {
@@ -346,9 +403,14 @@ export class Pinger implements Prober {
     source: string,
     receivedMicros: number,
   ): void {
-    const probe = this.#codec.decode(socket, data);
+    let lane = this.#regular;
+    let probe = lane.codec.decode(socket, data);
+    if (probe === null) {
+      lane = this.#retry;
+      probe = lane.codec.decode(socket, data);
+    }
     if (probe === null) return;
-    const taken = this.#inflight.take(probe, (e) => e.target?.key === source);
+    const taken = lane.inflight.take(probe, (e) => e.target?.key === source);
     if (taken.kind === "late") this.#stats.late++;
     if (taken.kind !== "match") return;
     const { target, sentMicros, token, sentMono } = taken.entry;
@@ -367,7 +429,7 @@ export class Pinger implements Prober {
       this.#stats.clockSteps!++;
       rtt = elapsed;
     }
-    if (rtt > this.#timing.timeoutMs * 1000) {
+    if (rtt > this.#timeoutMs(lane) * 1000) {
       this.#stats.late++;
       return this.#timeout(target);
     }

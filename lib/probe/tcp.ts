@@ -46,6 +46,8 @@ export class TcpProber implements Prober {
   #kick = new AbortController();
   #loop: Promise<void> | null = null;
   #inflight = new Set<Promise<void>>();
+  /** Confirming probes asked for: monotonic µs they are due, by IP. */
+  #retries = new Map<string, number>();
   #controllers = new Set<AbortController>();
   #warnedNoLookup = false;
 
@@ -77,6 +79,15 @@ export class TcpProber implements Prober {
     this.#kick.abort();
   }
 
+  /** @inheritdoc */
+  retry(ip: string): void {
+    const retryMs = this.#timing.retryMs;
+    if (!retryMs || !this.#running || !this.#targets.has(ip)) return;
+    if (this.#retries.has(ip)) return;
+    this.#retries.set(ip, this.#opts.clock.monotonicMicros() + retryMs * 1000);
+    this.#kick.abort();
+  }
+
   /** Starts probing. */
   start(): void {
     if (this.#running) return;
@@ -93,6 +104,7 @@ export class TcpProber implements Prober {
     this.#abort.abort();
     this.#kick.abort();
     for (const ctl of this.#controllers) ctl.abort();
+    this.#retries.clear();
     await this.#loop;
     await Promise.all([...this.#inflight]);
   }
@@ -106,11 +118,25 @@ export class TcpProber implements Prober {
     const signal = this.#abort.signal;
     const clock = this.#opts.clock;
     while (!signal.aborted) {
-      for (const ip of this.#schedule.takeDue(clock.monotonicMicros())) {
+      const now = clock.monotonicMicros();
+      for (const ip of this.#schedule.takeDue(now)) {
         const p = this.#probe(ip).finally(() => this.#inflight.delete(p));
         this.#inflight.add(p);
       }
-      const next = this.#schedule.nextDueMicros();
+      let next = this.#schedule.nextDueMicros();
+      for (const [ip, due] of this.#retries) {
+        if (due > now) {
+          next = Math.min(next, due);
+          continue;
+        }
+        this.#retries.delete(ip);
+        const retryMs = this.#timing.retryMs ?? this.#timing.timeoutMs;
+        const timeoutMs = Math.min(this.#timing.timeoutMs, retryMs);
+        const p = this.#probe(ip, timeoutMs).finally(() =>
+          this.#inflight.delete(p)
+        );
+        this.#inflight.add(p);
+      }
       this.#kick = new AbortController();
       const ms = Number.isFinite(next)
         ? Math.max(1, Math.ceil((next - clock.monotonicMicros()) / 1000))
@@ -119,14 +145,17 @@ export class TcpProber implements Prober {
     }
   }
 
-  async #probe(ip: string): Promise<void> {
+  async #probe(
+    ip: string,
+    timeoutMs = this.#timing.timeoutMs,
+  ): Promise<void> {
     const clock = this.#opts.clock;
     const connect = this.#opts.connect ?? Deno.connect;
     const ctl = new AbortController();
     this.#controllers.add(ctl);
     const signal = ctl.signal;
     let timedOut = false;
-    const timer = clock.sleep(this.#timing.timeoutMs, signal).then(() => {
+    const timer = clock.sleep(timeoutMs, signal).then(() => {
       if (signal.aborted) return;
       timedOut = true;
       ctl.abort();

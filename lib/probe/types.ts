@@ -54,6 +54,11 @@ export interface ProbeTiming {
   intervalMs: number;
   /** Milliseconds a probe waits for its reply. */
   timeoutMs: number;
+  /**
+   * `retry_interval` in ms: how soon {@linkcode Prober.retry} probes again
+   * (its timeout is at most this); null or absent: retries are off.
+   */
+  retryMs?: number | null;
 }
 
 /** What every probe kind (ICMP, TCP) implements. */
@@ -62,6 +67,13 @@ export interface Prober {
   setTargets(ips: string[]): void;
   /** Changes cadence; takes effect from the next probe. */
   setTiming(t: ProbeTiming): void;
+  /**
+   * Probes `ip` once more `retryMs` from now, besides its regular probes,
+   * waiting at most `min(timeoutMs, retryMs)` for the reply (a confirming
+   * probe, as Nagios' `retry_interval`). A no-op without `retryMs`, for an
+   * unknown IP, or when a retry of it is already pending.
+   */
+  retry(ip: string): void;
   /** Starts probing; a no-op when already running. */
   start(): void;
   /** Stops probing; resolves once every loop and timer has finished. */

@@ -50,6 +50,11 @@ export class FakeProber implements Prober {
   setTiming(t: ProbeTiming): void {
     this.timing = { ...t };
   }
+  /** IPs the agent asked to confirm, in order. */
+  retries: string[] = [];
+  retry(ip: string): void {
+    this.retries.push(ip);
+  }
   start(): void {
     this.running = true;
   }

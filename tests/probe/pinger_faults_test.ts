@@ -90,3 +90,48 @@ Deno.test("Pinger() reports a local fault when the buffer stays full for the who
     await t.pinger.stop();
   }
 });
+
+Deno.test("Pinger.retry() probes again after retry_interval and waits at most that long", async () => {
+  const t = setup({
+    pinger: { timing: { intervalMs: 1000, timeoutMs: 500, retryMs: 100 } },
+  });
+  try {
+    t.pinger.setTargets(["192.0.2.1"]);
+    t.pinger.start();
+    await t.advance(1);
+    assert.equal(t.v4.sent.length, 1);
+    t.pinger.retry("192.0.2.1");
+    t.pinger.retry("192.0.2.1"); // one pending at most
+    await t.advance(98, 14);
+    assert.equal(t.v4.sent.length, 1, "sent before retry_interval");
+    await t.advance(10, 2);
+    assert.equal(t.v4.sent.length, 2, "the confirming probe");
+    // Its timeout is retry_interval (100 ms), not probe_timeout (500 ms);
+    // the regular probe's own timeout (500 ms) has not passed yet.
+    await t.advance(105, 15);
+    assert.deepEqual(t.obs.map((o) => o.fault), ["timeout"]);
+    // A reply to the next confirming probe is matched like any other.
+    t.pinger.retry("192.0.2.1");
+    await t.advance(110, 11);
+    const last = t.v4.sent.length - 1;
+    t.v4.reply(last, { rttMicros: 2_000 });
+    await t.advance(5, 5);
+    assert.deepEqual(t.obs.map((o) => o.ok), [false, true]);
+  } finally {
+    await t.pinger.stop();
+  }
+});
+
+Deno.test("Pinger.retry() does nothing without retry_interval", async () => {
+  const t = setup();
+  try {
+    t.pinger.setTargets(["192.0.2.1"]);
+    t.pinger.start();
+    await t.advance(1);
+    t.pinger.retry("192.0.2.1");
+    await t.advance(400, 40);
+    assert.equal(t.v4.sent.length, 1);
+  } finally {
+    await t.pinger.stop();
+  }
+});

@@ -207,3 +207,31 @@ Deno.test("TcpProber() stop() aborts connects in flight and reports nothing more
   assert.equal(obs.length, 0);
   assert.equal(prober.stats().sent, 1);
 });
+
+Deno.test("TcpProber.retry() connects again after retry_interval and waits at most that long", async () => {
+  const clock = new ManualClock();
+  const obs: Observation[] = [];
+  let connects = 0;
+  const prober = new TcpProber(80, {
+    clock,
+    logger: silentLogger,
+    onObservation: (o) => obs.push(o),
+    timing: { intervalMs: 1000, timeoutMs: 500, retryMs: 100 },
+    connect: (o) => (connects++, hangingConnect(o)),
+  });
+  try {
+    prober.setTargets(["192.0.2.10"]);
+    prober.start();
+    await settle();
+    assert.equal(connects, 1);
+    prober.retry("192.0.2.10");
+    clock.advance(100);
+    await settle();
+    assert.equal(connects, 2, "the confirming connect");
+    clock.advance(100);
+    await settle();
+    assert.deepEqual(obs.map((o) => o.fault), ["timeout"], "after 100 ms");
+  } finally {
+    await prober.stop();
+  }
+});
