@@ -46,6 +46,8 @@ interface Target {
   key: string;
   family: 4 | 6 | null;
   removed: boolean;
+  /** Monotonic µs of the last probe sent to it (either lane). */
+  lastSent: number;
 }
 
 /** Largest number of replies read in one wake. */
@@ -139,7 +141,13 @@ export class Pinger implements Prober {
       const parsed = parseIp(ip);
       if (!parsed) this.#opts.logger.warn("Not an IP address", { ip });
       const key = canonicalIp(ip) ?? ip;
-      next.set(ip, { ip, key, family: parsed?.family ?? null, removed: false });
+      next.set(ip, {
+        ip,
+        key,
+        family: parsed?.family ?? null,
+        removed: false,
+        lastSent: -Infinity,
+      });
     }
     for (const [ip, t] of this.#targets) if (!next.has(ip)) t.removed = true;
     this.#targets = next;
@@ -161,7 +169,10 @@ export class Pinger implements Prober {
     if (!retryMs || !target || !this.#running || this.#retries.has(target)) {
       return;
     }
-    this.#retries.set(target, this.#now() + retryMs * 1000);
+    // Confirming probes go out retry_interval apart (send to send), or at
+    // once when the miss took longer than that to be known.
+    const due = Math.max(this.#now(), target.lastSent + retryMs * 1000);
+    this.#retries.set(target, due);
     this.#wake();
   }
 
@@ -326,6 +337,7 @@ export class Pinger implements Prober {
     this.#stats.sent++;
     lane.next = (probe + 1) >>> 0;
     const sentMono = this.#now();
+    target.lastSent = sentMono;
     lane.inflight.add(
       probe,
       target,

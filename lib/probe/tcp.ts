@@ -48,6 +48,8 @@ export class TcpProber implements Prober {
   #inflight = new Set<Promise<void>>();
   /** Confirming probes asked for: monotonic µs they are due, by IP. */
   #retries = new Map<string, number>();
+  /** Monotonic µs of the last connect started, by IP. */
+  #lastSent = new Map<string, number>();
   #controllers = new Set<AbortController>();
   #warnedNoLookup = false;
 
@@ -84,7 +86,9 @@ export class TcpProber implements Prober {
     const retryMs = this.#timing.retryMs;
     if (!retryMs || !this.#running || !this.#targets.has(ip)) return;
     if (this.#retries.has(ip)) return;
-    this.#retries.set(ip, this.#opts.clock.monotonicMicros() + retryMs * 1000);
+    const now = this.#opts.clock.monotonicMicros();
+    const last = this.#lastSent.get(ip) ?? -Infinity;
+    this.#retries.set(ip, Math.max(now, last + retryMs * 1000));
     this.#kick.abort();
   }
 
@@ -161,6 +165,7 @@ export class TcpProber implements Prober {
       ctl.abort();
     });
     const started = clock.monotonicMicros();
+    this.#lastSent.set(ip, started);
     this.#stats.sent++;
     try {
       const hostname = canonicalIp(ip) ?? ip;

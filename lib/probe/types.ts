@@ -68,9 +68,10 @@ export interface Prober {
   /** Changes cadence; takes effect from the next probe. */
   setTiming(t: ProbeTiming): void;
   /**
-   * Probes `ip` once more `retryMs` from now, besides its regular probes,
-   * waiting at most `min(timeoutMs, retryMs)` for the reply (a confirming
-   * probe, as Nagios' `retry_interval`). A no-op without `retryMs`, for an
+   * Probes `ip` once more, `retryMs` after its last probe was sent (at once
+   * when that has passed), besides its regular probes, waiting at most
+   * `min(timeoutMs, retryMs)` for the reply (a confirming probe, as Nagios'
+   * `retry_interval`). A no-op without `retryMs`, for an
    * unknown IP, or when a retry of it is already pending.
    */
   retry(ip: string): void;
