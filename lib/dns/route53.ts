@@ -312,11 +312,17 @@ class Route53Provider implements DnsProvider {
         }
       }
       const toSend = plans.filter((p) => p.change !== null);
+      let stopped = false;
       for (let i = 0; i < toSend.length; i += MAX_CHANGES) {
         const chunk = toSend.slice(i, i + MAX_CHANGES);
         const sent = chunk.flatMap((p) => p.sent);
         // The fresh listing took a request: still the writer, still fresh?
-        if (options.mayContinue && !options.mayContinue()) {
+        // Once no, no for the rest: a role regained meanwhile has not
+        // waited out its handover.
+        if (
+          stopped || (options.mayContinue && !options.mayContinue())
+        ) {
+          stopped = true;
           failAll(notContinued(), sent);
           continue;
         }
