@@ -245,8 +245,13 @@ export class DnsReconciler {
     } catch (e) {
       const error = toProviderError(e, "list");
       countError(report, error);
-      this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
-      if (error.kind === "auth" || error.kind === "config") {
+      const refused = error.kind === "auth" || error.kind === "config";
+      // Another failure (a timeout, a 5xx) only moves a standing refusal's
+      // next check; it blocks nothing by itself.
+      if (refused || this.#rejected !== null) {
+        this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
+      }
+      if (refused) {
         this.#rejected = error;
         this.#out.blocked(error);
       }
