@@ -371,8 +371,9 @@ export class DnsReconciler {
     report: ReconcileReport,
     mayWrite: (() => boolean) | undefined,
     mayContinue: () => boolean,
-  ): Promise<DnsProviderError | "lost_role" | undefined> {
+  ): Promise<DnsProviderError | "lost_role" | "stale" | undefined> {
     let worst: DnsProviderError | undefined;
+    let first = true;
     for (const group of groups) {
       if (mayWrite && !mayWrite()) {
         this.#log.info(
@@ -381,6 +382,15 @@ export class DnsReconciler {
         );
         return "lost_role";
       }
+      // A provider sends an apply's first request unasked: for every group
+      // after the first, the listing must still be fresh enough.
+      if (!first && !mayContinue()) {
+        this.#log.warn("DNS plan went stale before it was sent; re-reading", {
+          changes: group.length,
+        });
+        return "stale";
+      }
+      first = false;
       const result = await this.#provider.apply(group, { mayContinue });
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();
