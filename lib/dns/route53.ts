@@ -186,12 +186,25 @@ class Route53Provider implements DnsProvider {
     if (this.#zoneId) return this.#zoneId;
     const sdk = this.#sdk;
     const id = await findZone(this.#domain, this.#zoneIdConfigured, {
-      getZone: async (Id) =>
-        (await this.#send(
-          "GetHostedZone",
-          (o) => this.#client.send(new sdk.GetHostedZoneCommand({ Id }), o),
-        )).HostedZone ??
-          {},
+      getZone: async (Id) => {
+        try {
+          return (await this.#send(
+            "GetHostedZone",
+            (o) => this.#client.send(new sdk.GetHostedZoneCommand({ Id }), o),
+          )).HostedZone ?? {};
+        } catch (e) {
+          // NoSuchHostedZone: a setup no retry fixes, like a zone of
+          // another name.
+          if (e instanceof DnsProviderError && e.status === 404) {
+            throw new DnsProviderError(
+              "config",
+              `Route 53 hosted zone "${Id}" ("route53.aws_zoneid") not found: check it and the credentials' account (${e.message})`,
+              { status: 404, cause: e },
+            );
+          }
+          throw e;
+        }
+      },
       listByName: async (DNSName, HostedZoneId) => {
         const out = await this.#send(
           "ListHostedZonesByName",
