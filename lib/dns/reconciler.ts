@@ -61,6 +61,11 @@ export class DnsReconciler {
   #rejected: DnsProviderError | null = null;
   /** A read has worked with the current provider. */
   #verified = false;
+  /**
+   * Bumped by every new provider: what a call on an older one returns
+   * (a refusal, a listing to plan from) says nothing about the new one.
+   */
+  #generation = 0;
   #out: ReconcileLog;
   #seen = new SeenRecords();
   #chain: Promise<unknown> = Promise.resolve();
@@ -138,6 +143,7 @@ export class DnsReconciler {
       this.#authBlockedUntil = 0;
       this.#rejected = null;
       this.#verified = false;
+      this.#generation++;
     }
   }
 
@@ -201,6 +207,7 @@ export class DnsReconciler {
       const inputs = options.refresh?.() ?? first;
       if (inputs.abstain) return { ...report, status: "abstained" };
       report.attempts++;
+      const gen = this.#generation;
       const error = await this.#pass(inputs, report, perName, options.mayWrite);
       if (!error) return { ...report, status: "ok" };
       if (error === "stale") continue;
@@ -211,6 +218,9 @@ export class DnsReconciler {
       if (error === "unsaved") return { ...report, status: "failed" };
       perName = true;
       if (error.kind === "auth" || error.kind === "config") {
+        // The provider was replaced while the pass ran: its refusal is
+        // not the new one's. Read again with the new provider.
+        if (gen !== this.#generation) continue;
         this.#rejected = error;
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
         this.#out.blocked(error);
@@ -233,9 +243,12 @@ export class DnsReconciler {
   async #recheck(report: ReconcileReport): Promise<void> {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
+    const gen = this.#generation;
     try {
       await this.#provider.list(names);
       report.requests++;
+      // A new provider came in meanwhile: it gets its own check.
+      if (gen !== this.#generation) return;
       if (this.#rejected) {
         this.#log.info("The DNS provider accepts the credentials again");
       }
@@ -245,6 +258,7 @@ export class DnsReconciler {
     } catch (e) {
       const error = toProviderError(e, "list");
       countError(report, error);
+      if (gen !== this.#generation) return;
       const refused = error.kind === "auth" || error.kind === "config";
       // Another failure (a timeout, a 5xx) only moves a standing refusal's
       // next check; it blocks nothing by itself.
@@ -308,6 +322,7 @@ export class DnsReconciler {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
     let current: Map<string, DnsRecord[]>;
+    const gen = this.#generation;
     try {
       current = await this.#provider.list(names);
     } catch (e) {
@@ -315,6 +330,8 @@ export class DnsReconciler {
       countError(report, error);
       return error;
     }
+    // Listed by a provider a reload has replaced since: plan from the new one.
+    if (gen !== this.#generation) return "stale";
     this.#rejected = null;
     this.#verified = true;
     const listedAt = this.#clock.now();
@@ -352,11 +369,13 @@ export class DnsReconciler {
       });
       return "stale";
     }
+    // The snapshots took time: a reload may have brought another provider.
+    if (gen !== this.#generation) return "stale";
     const groups = perName ? groupByName(ready) : [ready];
     // Between the requests of one apply (creates, then deletes; chunks):
     // still the writer, and the listing still fresh enough to act on.
     const mayContinue = () =>
-      (!mayWrite || mayWrite()) &&
+      gen === this.#generation && (!mayWrite || mayWrite()) &&
       this.#clock.now() - listedAt <= this.#opt.maxPlanAgeMs;
     const error = await this.#applyAll(groups, report, mayWrite, mayContinue);
     return error ?? (unsaved > 0 ? "unsaved" : undefined);
