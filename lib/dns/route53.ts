@@ -173,7 +173,11 @@ class Route53Provider implements DnsProvider {
       throw new DnsProviderError(
         "auth",
         "Route 53: no AWS credentials found (environment, shared config or credentials file, container or instance role)",
-        { cause: e },
+        {
+          cause: e,
+          hint:
+            "give the AWS SDK credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the shared files, or an instance or container role",
+        },
       );
     }
     for (const s of [creds.secretAccessKey, creds.sessionToken]) {
