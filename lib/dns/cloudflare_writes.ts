@@ -243,6 +243,9 @@ export function fail(change: Change, error: DnsProviderError): ChangeOutcome {
  */
 class RequestGate {
   #first = true;
+  /** Once closed, closed for the rest of the apply (a role regained
+   * between two requests has not waited out its handover). */
+  #closed = false;
   #mayContinue: (() => boolean) | undefined;
 
   constructor(mayContinue: (() => boolean) | undefined) {
@@ -255,6 +258,9 @@ class RequestGate {
       this.#first = false;
       return true;
     }
-    return this.#mayContinue?.() ?? true;
+    if (this.#closed) return false;
+    if (this.#mayContinue?.() ?? true) return true;
+    this.#closed = true;
+    return false;
   }
 }

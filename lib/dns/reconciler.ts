@@ -68,6 +68,11 @@ export class DnsReconciler {
   #rejected: DnsProviderError | null = null;
   /** A read has worked with the current provider. */
   #verified = false;
+  /**
+   * Bumped by every new provider: what a call on an older one returns
+   * (a refusal, a listing to plan from) says nothing about the new one.
+   */
+  #generation = 0;
   #out: ReconcileLog;
   #seen = new SeenRecords();
   #chain: Promise<unknown> = Promise.resolve();
@@ -145,6 +150,7 @@ export class DnsReconciler {
       this.#authBlockedUntil = 0;
       this.#rejected = null;
       this.#verified = false;
+      this.#generation++;
     }
   }
 
@@ -208,6 +214,7 @@ export class DnsReconciler {
       const inputs = options.refresh?.() ?? first;
       if (inputs.abstain) return { ...report, status: "abstained" };
       report.attempts++;
+      const gen = this.#generation;
       const error = await this.#pass(inputs, report, perName, options.mayWrite);
       if (!error) return { ...report, status: "ok" };
       if (error === "stale") continue;
@@ -218,6 +225,9 @@ export class DnsReconciler {
       if (error === "unsaved") return { ...report, status: "failed" };
       perName = true;
       if (error.kind === "auth" || error.kind === "config") {
+        // The provider was replaced while the pass ran: its refusal is
+        // not the new one's. Read again with the new provider.
+        if (gen !== this.#generation) continue;
         this.#rejected = error;
         this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
         this.#out.blocked(error);
@@ -240,9 +250,12 @@ export class DnsReconciler {
   async #recheck(report: ReconcileReport): Promise<void> {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
+    const gen = this.#generation;
     try {
       await this.#provider.list(names);
       report.requests++;
+      // A new provider came in meanwhile: it gets its own check.
+      if (gen !== this.#generation) return;
       if (this.#rejected) {
         this.#log.info("The DNS provider accepts the credentials again");
       }
@@ -252,8 +265,14 @@ export class DnsReconciler {
     } catch (e) {
       const error = toProviderError(e, "list");
       countError(report, error);
-      this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
-      if (error.kind === "auth" || error.kind === "config") {
+      if (gen !== this.#generation) return;
+      const refused = error.kind === "auth" || error.kind === "config";
+      // Another failure (a timeout, a 5xx) only moves a standing refusal's
+      // next check; it blocks nothing by itself.
+      if (refused || this.#rejected !== null) {
+        this.#authBlockedUntil = this.#clock.now() + this.#opt.authRetryMs;
+      }
+      if (refused) {
         this.#rejected = error;
         this.#out.blocked(error);
       }
@@ -329,6 +348,7 @@ export class DnsReconciler {
     const s = this.#settings;
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
     let current: Map<string, DnsRecord[]>;
+    const gen = this.#generation;
     try {
       current = await this.#provider.list(names);
     } catch (e) {
@@ -336,6 +356,8 @@ export class DnsReconciler {
       countError(report, error);
       return error;
     }
+    // Listed by a provider a reload has replaced since: plan from the new one.
+    if (gen !== this.#generation) return "stale";
     this.#rejected = null;
     this.#verified = true;
     this.#blindLimits = 0;
@@ -374,11 +396,13 @@ export class DnsReconciler {
       });
       return "stale";
     }
+    // The snapshots took time: a reload may have brought another provider.
+    if (gen !== this.#generation) return "stale";
     const groups = perName ? groupByName(ready) : [ready];
     // Between the requests of one apply (creates, then deletes; chunks):
     // still the writer, and the listing still fresh enough to act on.
     const mayContinue = () =>
-      (!mayWrite || mayWrite()) &&
+      gen === this.#generation && (!mayWrite || mayWrite()) &&
       this.#clock.now() - listedAt <= this.#opt.maxPlanAgeMs;
     const error = await this.#applyAll(groups, report, mayWrite, mayContinue);
     return error ?? (unsaved > 0 ? "unsaved" : undefined);
@@ -393,8 +417,9 @@ export class DnsReconciler {
     report: ReconcileReport,
     mayWrite: (() => boolean) | undefined,
     mayContinue: () => boolean,
-  ): Promise<DnsProviderError | "lost_role" | undefined> {
+  ): Promise<DnsProviderError | "lost_role" | "stale" | undefined> {
     let worst: DnsProviderError | undefined;
+    let first = true;
     for (const group of groups) {
       if (mayWrite && !mayWrite()) {
         this.#log.info(
@@ -403,6 +428,15 @@ export class DnsReconciler {
         );
         return "lost_role";
       }
+      // A provider sends an apply's first request unasked: for every group
+      // after the first, the listing must still be fresh enough.
+      if (!first && !mayContinue()) {
+        this.#log.warn("DNS plan went stale before it was sent; re-reading", {
+          changes: group.length,
+        });
+        return "stale";
+      }
+      first = false;
       const result = await this.#provider.apply(group, { mayContinue });
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();

@@ -173,7 +173,11 @@ class Route53Provider implements DnsProvider {
       throw new DnsProviderError(
         "auth",
         "Route 53: no AWS credentials found (environment, shared config or credentials file, container or instance role)",
-        { cause: e },
+        {
+          cause: e,
+          hint:
+            "give the AWS SDK credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the shared files, or an instance or container role",
+        },
       );
     }
     for (const s of [creds.secretAccessKey, creds.sessionToken]) {
@@ -186,12 +190,25 @@ class Route53Provider implements DnsProvider {
     if (this.#zoneId) return this.#zoneId;
     const sdk = this.#sdk;
     const id = await findZone(this.#domain, this.#zoneIdConfigured, {
-      getZone: async (Id) =>
-        (await this.#send(
-          "GetHostedZone",
-          (o) => this.#client.send(new sdk.GetHostedZoneCommand({ Id }), o),
-        )).HostedZone ??
-          {},
+      getZone: async (Id) => {
+        try {
+          return (await this.#send(
+            "GetHostedZone",
+            (o) => this.#client.send(new sdk.GetHostedZoneCommand({ Id }), o),
+          )).HostedZone ?? {};
+        } catch (e) {
+          // NoSuchHostedZone: a setup no retry fixes, like a zone of
+          // another name.
+          if (e instanceof DnsProviderError && e.status === 404) {
+            throw new DnsProviderError(
+              "config",
+              `Route 53 hosted zone "${Id}" ("route53.aws_zoneid") not found: check it and the credentials' account (${e.message})`,
+              { status: 404, cause: e },
+            );
+          }
+          throw e;
+        }
+      },
       listByName: async (DNSName, HostedZoneId) => {
         const out = await this.#send(
           "ListHostedZonesByName",
@@ -312,11 +329,17 @@ class Route53Provider implements DnsProvider {
         }
       }
       const toSend = plans.filter((p) => p.change !== null);
+      let stopped = false;
       for (let i = 0; i < toSend.length; i += MAX_CHANGES) {
         const chunk = toSend.slice(i, i + MAX_CHANGES);
         const sent = chunk.flatMap((p) => p.sent);
         // The fresh listing took a request: still the writer, still fresh?
-        if (options.mayContinue && !options.mayContinue()) {
+        // Once no, no for the rest: a role regained meanwhile has not
+        // waited out its handover.
+        if (
+          stopped || (options.mayContinue && !options.mayContinue())
+        ) {
+          stopped = true;
           failAll(notContinued(), sent);
           continue;
         }

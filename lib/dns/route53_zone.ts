@@ -40,7 +40,7 @@ export function bareZoneId(id: string): string {
  * @param zoneId `aws_zoneid`, or null to look it up
  * @param calls GetHostedZone and ListHostedZonesByName
  * @returns the hosted zone id
- * @throws {DnsProviderError} "bad_request" naming the key when no zone,
+ * @throws {DnsProviderError} "config" naming the key when no zone,
  *   several zones, or a zone of another name matches
  */
 export async function findZone(
@@ -53,7 +53,7 @@ export async function findZone(
     const name = normalName(zone.Name ?? "");
     if (name !== domain) {
       throw new DnsProviderError(
-        "bad_request",
+        "config",
         `Route 53 hosted zone "${zoneId}" ("route53.aws_zoneid") is "${name}", not "${domain}" ("route53.aws_domain")`,
       );
     }
@@ -74,7 +74,7 @@ export async function findZone(
   }
   if (found.length === 1) return found[0]!;
   throw new DnsProviderError(
-    "bad_request",
+    "config",
     found.length === 0
       ? `Route 53 has no public hosted zone "${domain}" ("route53.aws_domain"): check the name and the credentials' account`
       : `Route 53 has ${found.length} public hosted zones "${domain}" (${
