@@ -244,9 +244,17 @@ Deno.test("Agent.reload() keeps the old config on errors and applies a valid one
             .replace("failure_threshold = 3", "failure_threshold = 5")
             .replace("interval = 1", "interval = 2\nprobe_timeout = 0.5"),
         );
-        assertEquals(h.prober().timing, { intervalMs: 1000, timeoutMs: 1000 });
+        assertEquals(h.prober().timing, {
+          intervalMs: 1000,
+          timeoutMs: 1000,
+          retryMs: null,
+        });
         assertEquals(await h.agent.reload(), true);
-        assertEquals(h.prober().timing, { intervalMs: 2000, timeoutMs: 500 });
+        assertEquals(h.prober().timing, {
+          intervalMs: 2000,
+          timeoutMs: 500,
+          retryMs: null,
+        });
         assertEquals(h.prober().targets, [
           "192.0.2.1",
           "192.0.2.2",

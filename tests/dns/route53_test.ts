@@ -216,3 +216,35 @@ Deno.test("Route53Provider.apply() creates a missing set with CREATE and the sna
     },
   );
 });
+
+Deno.test("Route53Provider lists many names in one walk over the zone, page by page", async () => {
+  const hosts = Array.from({ length: 6 }, (_, i) => `h${i}.example.com`);
+  const sets = [
+    ...hosts.map((Name) => ({
+      Name,
+      Type: "A" as const,
+      TTL: 60,
+      ResourceRecords: ["192.0.2.10"],
+    })),
+    {
+      Name: "other.example.com",
+      Type: "A",
+      TTL: 60,
+      ResourceRecords: ["192.0.2.99"],
+    },
+    { Name: "h0.example.com", Type: "TXT", TTL: 60, ResourceRecords: ['"x"'] },
+  ];
+  await withRoute53(sets, async (fake, provider) => {
+    await provider.list([hosts[0]!]); // warms the zone lookup
+    const before = fake.audit.filter((x) => x.path.endsWith("/rrset")).length;
+    const listed = await provider.list(hosts);
+    const pages = fake.audit.filter((x) => x.path.endsWith("/rrset")).length -
+      before;
+    // 8 sets at 3 a page, with no name filter: 3 requests for 6 names.
+    assert.equal(pages, 3);
+    for (const h of hosts) {
+      assert.deepEqual(listed.get(h)?.map((r) => r.content), ["192.0.2.10"]);
+    }
+    assert.equal(listed.has("other.example.com"), false);
+  }, { perPage: 3 });
+});
