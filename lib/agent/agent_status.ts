@@ -51,7 +51,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       lastSeen: p.lastSeenAgoMs === null ? null : iso(now - p.lastSeenAgoMs),
     })),
     dns: {
-      provider: agent.dns.dryRun ? "dry-run" : "cloudflare",
+      provider: agent.dns.dryRun ? "dry-run" : c.dnsProvider,
       lastActions: agent.dns.actions().map((a) => ({
         at: iso(a.at),
         action: a.action,

@@ -152,7 +152,7 @@ export class CloudflareWrites {
           continue;
         }
         requests++;
-        const outcome = await this.#applyOne(zoneId, change);
+        const outcome = await this.#applyOne(zoneId, change, gate);
         done.set(change, outcome);
         if (outcome.result === "failed" && isGlobal(outcome.error)) {
           stop = outcome.error;
@@ -166,7 +166,11 @@ export class CloudflareWrites {
     return { outcomes: changes.map((c) => done.get(c)!), requests };
   }
 
-  async #applyOne(zoneId: string, change: Change): Promise<ChangeOutcome> {
+  async #applyOne(
+    zoneId: string,
+    change: Change,
+    gate: RequestGate,
+  ): Promise<ChangeOutcome> {
     if (change.kind === "delete") return await this.#deleteOne(zoneId, change);
     const record = change.record;
     const first = await this.#createOne(zoneId, change, true);
@@ -185,6 +189,8 @@ export class CloudflareWrites {
         error: first.error.message,
       },
     );
+    // A second request: still the writer, listing still fresh?
+    if (!gate.open()) return fail(change, notContinued());
     return await this.#createOne(zoneId, change, false);
   }
 

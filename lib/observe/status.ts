@@ -110,7 +110,7 @@ export interface StatusSnapshot {
   /** One entry per configured peer; empty on a single node. */
   peers: PeerStatus[];
   dns: {
-    provider: "dry-run" | "cloudflare";
+    provider: "dry-run" | "cloudflare" | "route53";
     /** Most recent DNS actions, newest first (bounded by the agent). */
     lastActions: DnsAction[];
     /**
