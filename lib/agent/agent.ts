@@ -37,6 +37,7 @@ import {
 } from "./config_view.ts";
 import type { AgentDeps } from "./deps.ts";
 import { DnsDriver, type DnsWish } from "./dns_driver.ts";
+import { ApiCallWindow } from "./api_calls.ts";
 import { WatchedProvider } from "./dns_watch.ts";
 import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
@@ -85,6 +86,8 @@ export class Agent {
   lastPlan: WritePlan | null = null;
   /** Last verdict change per IP. */
   readonly lastChange: Map<string, { at: number; reason: string }> = new Map();
+  /** DNS API requests of the last five minutes. */
+  readonly apiCalls: ApiCallWindow = new ApiCallWindow();
   #wasBlocked = false;
   #lastNudgeAt = -Infinity;
   #nudgePending = false;
@@ -177,6 +180,10 @@ export class Agent {
     });
     this.#events = new AgentEvents(this.log, this.metrics, this.notifier);
     provider.onAction = (a) => this.#events.action(a);
+    provider.onRequest = (kind) => {
+      this.apiCalls.record(deps.clock.now());
+      this.metrics.dnsApiCalls.inc({ kind });
+    };
     this.cluster = new ClusterLink({
       clock: deps.clock,
       logger: deps.logger,

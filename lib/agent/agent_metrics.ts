@@ -53,6 +53,7 @@ export function collectMetrics(agent: Agent): void {
   m.guardIsolated.set(agent.isolation.isolated ? 1 : 0);
   m.writerActive.set(agent.decided?.role.active ? 1 : 0);
   m.dnsCredentialsRejected.set(agent.reconciler.credentialsRejected ? 1 : 0);
+  m.dnsApiCalls5m.set(agent.apiCalls.count(agent.deps.clock.now()));
   collectHolds(agent);
 }
 

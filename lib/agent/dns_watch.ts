@@ -5,6 +5,7 @@
  * @module
  */
 import type {
+  ApiCallKind,
   ApplyOptions,
   ApplyResult,
   Change,
@@ -30,6 +31,8 @@ export class WatchedProvider implements DnsProvider {
   #actions: WatchedAction[] = [];
   /** Called for each finished change (set by the agent). */
   onAction: (a: WatchedAction) => void;
+  /** Called for each API request of the wrapped provider (set by the agent). */
+  onRequest: (kind: ApiCallKind) => void = () => {};
   #limit: number;
 
   /**
@@ -46,6 +49,7 @@ export class WatchedProvider implements DnsProvider {
     },
   ) {
     this.#inner = inner;
+    inner.onRequest = (k) => this.onRequest(k);
     this.#now = options.now;
     this.onAction = options.onAction ?? (() => {});
     this.#limit = options.limit ?? 50;
@@ -53,6 +57,8 @@ export class WatchedProvider implements DnsProvider {
 
   /** Swaps the wrapped provider (reload), keeping what was seen. */
   setInner(inner: DnsProvider): void {
+    this.#inner.onRequest = undefined;
+    inner.onRequest = (k) => this.onRequest(k);
     this.#inner = inner;
   }
 

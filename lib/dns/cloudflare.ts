@@ -17,6 +17,7 @@
 import type { CloudflareConfig } from "../config/types.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
+  type ApiCallKind,
   type ApplyOptions,
   type ApplyResult,
   type Change,
@@ -91,7 +92,16 @@ export async function createCloudflareProvider(
   const { default: Cloudflare } = await import("cloudflare");
   const baseURL = nonEmpty(env.CLOUDFLARE_BASE_URL) ?? config.apiUrl ??
     undefined;
+  // Every HTTP request the SDK sends passes here, so each one is counted.
+  let provider: CloudflareProvider | null = null;
+  const counted: typeof fetch = (input, init) => {
+    const method = (init?.method ??
+      (input instanceof Request ? input.method : "GET")).toUpperCase();
+    provider?.onRequest?.(method === "GET" ? "read" : "write");
+    return fetch(input, init);
+  };
   const client = new Cloudflare({
+    fetch: counted,
     apiToken: creds.apiToken ?? null,
     apiKey: creds.apiKey ?? null,
     apiEmail: creds.apiEmail ?? null,
@@ -102,11 +112,14 @@ export async function createCloudflareProvider(
     maxRetries: 0,
     logLevel: "off",
   });
-  return new CloudflareProvider(client, config, options);
+  provider = new CloudflareProvider(client, config, options);
+  return provider;
 }
 
 /** {@linkcode DnsProvider} backed by the Cloudflare API. */
 class CloudflareProvider implements DnsProvider {
+  /** @inheritdoc */
+  onRequest?: (kind: ApiCallKind) => void;
   #client: CfClient;
   #zones: ZoneLookup;
   #perPage: number;

@@ -106,6 +106,11 @@ export interface DnsProvider {
   /** True for providers that only pretend (dry-run). */
   readonly dryRun?: boolean;
   /**
+   * Called for each API request the provider sends, by kind (a read lists,
+   * a write changes), so the agent can count them against the budget.
+   */
+  onRequest?: (kind: ApiCallKind) => void;
+  /**
    * Reads the A/AAAA records of each name.
    * @param names fully qualified names
    * @returns every A/AAAA record per name (managed or not); each name is a key
@@ -124,6 +129,9 @@ export interface DnsProvider {
     options?: ApplyOptions,
   ): Promise<ApplyResult>;
 }
+
+/** What an API request does. */
+export type ApiCallKind = "read" | "write";
 
 /** Options of {@linkcode DnsProvider.apply}. */
 export interface ApplyOptions {

@@ -22,6 +22,7 @@
 import type { Route53Config } from "../config/types.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
+  type ApiCallKind,
   type ApplyOptions,
   type ApplyResult,
   type Change,
@@ -109,6 +110,8 @@ export async function createRoute53Provider(
 
 /** {@linkcode DnsProvider} backed by Route 53. */
 class Route53Provider implements DnsProvider {
+  /** @inheritdoc */
+  onRequest?: (kind: ApiCallKind) => void;
   #sdk: Sdk;
   #client: Route53Client;
   #domain: string;
@@ -151,6 +154,7 @@ class Route53Provider implements DnsProvider {
     call: (options: { abortSignal: AbortSignal }) => Promise<T>,
   ): Promise<T> {
     await this.#maskCredentials();
+    this.onRequest?.(op.startsWith("Change") ? "write" : "read");
     const throttled = this.#throttles.get(op) ?? 0;
     try {
       const out = await call({

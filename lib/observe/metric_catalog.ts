@@ -28,6 +28,8 @@ export const AGENT_METRICS = {
   writerActive: ["gauge", "writer_active", "1 while this agent is the cluster's DNS writer and may write."],
   dnsWrites: ["counter", "dns_writes", "DNS record writes by result (ok, error, dry_run).", ["result"]],
   dnsCredentialsRejected: ["gauge", "dns_credentials_rejected", "1 while Cloudflare refuses this agent's API token/key: DNS writes are blocked until a call succeeds or a reload brings new credentials."],
+  dnsApiCalls: ["counter", "dns_api_calls", "DNS API requests sent, by kind (read, write).", ["kind"]],
+  dnsApiCalls5m: ["gauge", "dns_api_calls_5m", "DNS API requests this agent sent in the last 5 minutes (Cloudflare allows 1,200 per user in that window, shared by everything on the account)."],
   dnsApiErrors: ["counter", "dns_api_errors", "DNS API errors by kind (auth, config, rate_limited, server, conflict, bad_request).", ["kind"]],
   configReloads: ["counter", "config_reloads", "Configuration reloads by result (ok, error).", ["result"]],
   peerMessagesRejected: ["counter", "peer_messages_rejected", "Peer messages rejected by reason.", ["reason"]],
@@ -77,6 +79,7 @@ export function createAgentMetrics(
     m.dnsWrites.inc({ result }, 0);
   }
   for (const result of ["ok", "error"]) m.configReloads.inc({ result }, 0);
+  for (const kind of ["read", "write"]) m.dnsApiCalls.inc({ kind }, 0);
   const deno = build.deno ?? Deno.version.deno;
   m.buildInfo.set({ version: build.version, deno }, 1);
   m.startTimeSeconds.set(startedAtMs / 1000);
