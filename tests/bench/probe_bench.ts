@@ -272,6 +272,10 @@ export async function run(args: string[] = Deno.args): Promise<void> {
       await sustained(lab, dir, 10_000, 10);
       return;
     }
+    if (args.includes("--1k-only")) {
+      await sustained(lab, dir, 1000, 10);
+      return;
+    }
     const k1 = await sustained(lab, dir, 1000, 10);
     const k10 = await sustained(lab, dir, 10_000, 10);
     const b = await burst(lab, dir);
