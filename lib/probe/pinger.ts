@@ -35,6 +35,13 @@ export interface PingerOptions extends ProberOptions {
    * which bounds wake-ups (and CPU) at small target counts. @default 5
    */
   sendQuantumMs?: number;
+  /**
+   * After the socket wakes, wait this long before reading, so replies that
+   * arrive close together are read in one wake-up (RTTs come from kernel
+   * stamps and the send loop reads every queued reply before it expires a
+   * probe, so waiting changes no outcome). @default 5
+   */
+  receiveQuantumMs?: number;
   /** Spread sends over the interval; false sends each round as one burst. @default true */
   spread?: boolean;
   /** Random source for the identifier, cookie and first probe number. @default Math.random */
@@ -395,8 +402,12 @@ export class Pinger implements Prober {
   async #receiveLoop(socket: IcmpSocket): Promise<void> {
     const signal = this.#abort.signal;
     const pollMs = this.#opts.pollMs ?? 250;
+    const quantum = this.#opts.receiveQuantumMs ?? 5;
     while (!signal.aborted) {
       await socket.wait(pollMs, signal);
+      if (quantum > 0 && !signal.aborted) {
+        await this.#opts.clock.sleep(quantum, signal);
+      }
       this.#drain(socket);
     }
   }

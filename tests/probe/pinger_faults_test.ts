@@ -138,3 +138,22 @@ Deno.test("Pinger.retry() does nothing without retry_interval", async () => {
     await t.pinger.stop();
   }
 });
+
+Deno.test("Pinger() reads replies that arrive close together in one wake-up, with their own RTTs", async () => {
+  const t = setup({ pinger: { receiveQuantumMs: 5, spread: false } });
+  try {
+    t.pinger.setTargets(["192.0.2.1", "192.0.2.2", "192.0.2.3"]);
+    t.pinger.start();
+    await t.advance(0.1);
+    assert.equal(t.v4.sent.length, 3);
+    t.v4.reply(0, { rttMicros: 1_000 });
+    t.v4.reply(1, { rttMicros: 2_000 });
+    t.v4.reply(2, { rttMicros: 3_000 });
+    await t.advance(1, 1);
+    assert.equal(t.obs.length, 0, "read before the quantum ended");
+    await t.advance(10, 10);
+    assert.deepEqual(t.obs.map((o) => o.rttMicros), [1_000, 2_000, 3_000]);
+  } finally {
+    await t.pinger.stop();
+  }
+});

@@ -36,6 +36,8 @@ export function setup(
     onObservation: (x) => obs.push(x),
     timing: { intervalMs: 1000, timeoutMs: 500 },
     identifier: 0x4242,
+    // Replies are read at once: these tests step the clock finely.
+    receiveQuantumMs: 0,
     ...o.pinger,
   });
   /** Advances time in `steps` equal slices, settling after each. */
