@@ -1,0 +1,218 @@
+/**
+ * An in-memory Cloudflare zone and the provider each simulated agent talks
+ * to. Modelled on the real API and on lib/dns/cloudflare.ts:
+ *
+ * - a call with several changes is one `POST /dns_records/batch`, which
+ *   Cloudflare executes "always in the following order: deletes, patches,
+ *   puts, posts", in one transaction but propagated "as a single key-value
+ *   pair" per record, so not atomically
+ *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/batch);
+ *   the zone reports every single change to `onEdge`, so the invariants see
+ *   each intermediate state;
+ * - one change is one call (`DELETE /dns_records/{id}` or `POST
+ *   /dns_records`); deleting a missing record is a 404, which the provider
+ *   counts as "already" (lib/dns/cloudflare.ts `#applyOne`);
+ * - injected faults: 429 with `retry-after`, 5xx, 403 (credentials
+ *   rejected), and lost replies: the change is applied but the caller sees
+ *   an error (a reply that never arrived).
+ * @module
+ */
+import {
+  type ApplyResult,
+  type Change,
+  type ChangeOutcome,
+  type DnsProvider,
+  DnsProviderError,
+  type DnsRecord,
+} from "../../lib/dns/provider.ts";
+import type { Prng } from "./prng.ts";
+
+/** A record as the zone holds it (any type). */
+export interface ZoneRecord extends Omit<DnsRecord, "type"> {
+  id: string;
+  type: string;
+}
+
+/** One change as it reaches the edge. */
+export interface EdgeChange {
+  kind: "delete" | "create";
+  record: ZoneRecord;
+  /** The agent whose call made it. */
+  by: string;
+}
+
+/** Fault rates of the API, per call. */
+export interface ApiFaults {
+  rateLimited: number;
+  server: number;
+  lostReply: number;
+}
+
+/** No faults. */
+export const NO_FAULTS: ApiFaults = { rateLimited: 0, server: 0, lostReply: 0 };
+
+/** The zone: every record, and the hook that sees each change. */
+export class SimZone {
+  readonly records = new Map<string, ZoneRecord>();
+  faults: ApiFaults = NO_FAULTS;
+  #nextId = 1;
+  readonly #rng: Prng;
+  readonly #onEdge: (c: EdgeChange) => void;
+
+  /**
+   * @param rng fault draws
+   * @param onEdge called after every single change, in commit order
+   */
+  constructor(rng: Prng, onEdge: (c: EdgeChange) => void) {
+    this.#rng = rng;
+    this.#onEdge = onEdge;
+  }
+
+  /** Adds a record without reporting it (the starting state). */
+  seed(r: Omit<ZoneRecord, "id">): ZoneRecord {
+    const rec = { ...r, tags: [...r.tags], id: `r${this.#nextId++}` };
+    this.records.set(rec.id, rec);
+    return rec;
+  }
+
+  /** @returns A/AAAA records by name, as a list call returns them. */
+  list(names: readonly string[]): Map<string, DnsRecord[]> {
+    const out = new Map<string, DnsRecord[]>();
+    for (const n of names) out.set(n, []);
+    for (const r of this.records.values()) {
+      if (r.type !== "A" && r.type !== "AAAA") continue;
+      out.get(r.name)?.push({ ...r, type: r.type, tags: [...r.tags] });
+    }
+    return out;
+  }
+
+  /** @returns the fault this call meets, if any (drawn per call). */
+  drawFault(): "rate_limited" | "server" | "lost" | null {
+    const f = this.faults;
+    const x = this.#rng.next();
+    if (x < f.rateLimited) return "rate_limited";
+    if (x < f.rateLimited + f.server) return "server";
+    if (x < f.rateLimited + f.server + f.lostReply) return "lost";
+    return null;
+  }
+
+  /** Commits one delete; false when the id is unknown (a 404). */
+  delete(id: string, by: string): boolean {
+    const r = this.records.get(id);
+    if (!r) return false;
+    this.records.delete(id);
+    this.#onEdge({ kind: "delete", record: r, by });
+    return true;
+  }
+
+  /** Commits one create. */
+  create(rec: DnsRecord, by: string): ZoneRecord {
+    const { id: _id, ...rest } = rec;
+    const r: ZoneRecord = { ...rest, tags: [...rest.tags], id: `r${this.#nextId++}` };
+    this.records.set(r.id, r);
+    this.#onEdge({ kind: "create", record: r, by });
+    return r;
+  }
+}
+
+function apiError(kind: "rate_limited" | "server" | "lost"): DnsProviderError {
+  if (kind === "rate_limited") {
+    return new DnsProviderError("rate_limited", "HTTP 429", {
+      status: 429,
+      retryAfterMs: 1000,
+    });
+  }
+  if (kind === "server") {
+    return new DnsProviderError("server", "HTTP 503", { status: 503 });
+  }
+  return new DnsProviderError("server", "no reply (connection reset)");
+}
+
+/** One agent's provider over the shared zone. */
+export class SimProvider implements DnsProvider {
+  /** Credentials rejected: every call is a 403. */
+  authRejected = false;
+  readonly #zone: SimZone;
+  readonly #by: string;
+
+  /** @param zone the shared zone @param by the agent's name (for traces) */
+  constructor(zone: SimZone, by: string) {
+    this.#zone = zone;
+    this.#by = by;
+  }
+
+  /** @inheritdoc */
+  list(names: readonly string[]): Promise<Map<string, DnsRecord[]>> {
+    const fault = this.#fault();
+    if (fault) return Promise.reject(fault);
+    return Promise.resolve(this.#zone.list(names));
+  }
+
+  /** @inheritdoc */
+  apply(changes: readonly Change[]): Promise<ApplyResult> {
+    if (changes.length === 0) {
+      return Promise.resolve({ outcomes: [], requests: 0 });
+    }
+    if (changes.length === 1) return Promise.resolve(this.#applyOne(changes[0]!));
+    return Promise.resolve(this.#batch(changes));
+  }
+
+  #fault(): DnsProviderError | null {
+    if (this.authRejected) {
+      return new DnsProviderError("auth", "HTTP 403", { status: 403 });
+    }
+    const f = this.#zone.drawFault();
+    return f === null || f === "lost" ? null : apiError(f);
+  }
+
+  #applyOne(change: Change): ApplyResult {
+    const pre = this.#fault();
+    if (pre) return { outcomes: [fail(change, pre)], requests: 1 };
+    const lost = this.#zone.drawFault() === "lost";
+    let outcome: ChangeOutcome;
+    if (change.kind === "delete") {
+      const ok = this.#zone.delete(change.record.id ?? "", this.#by);
+      outcome = { change, result: ok ? "done" : "already" };
+    } else {
+      const r = this.#zone.create(change.record, this.#by);
+      outcome = { change, result: "done", record: { ...r, type: change.record.type } };
+    }
+    if (lost) outcome = fail(change, apiError("lost"));
+    return { outcomes: [outcome], requests: 1 };
+  }
+
+  #batch(changes: readonly Change[]): ApplyResult {
+    const pre = this.#fault();
+    if (pre) return { outcomes: changes.map((c) => fail(c, pre)), requests: 1 };
+    const lost = this.#zone.drawFault() === "lost";
+    const deletes = changes.filter((c) => c.kind === "delete");
+    // One transaction: an unknown id rejects the whole batch (nothing
+    // applied); the provider then falls back to one call per change.
+    if (deletes.some((c) => !this.#zone.records.has(c.record.id ?? ""))) {
+      const each = [
+        ...changes.filter((c) => c.kind === "create"),
+        ...deletes,
+      ].map((c) => this.#applyOne(c).outcomes[0]!);
+      const byChange = new Map(each.map((o) => [o.change, o]));
+      return {
+        outcomes: changes.map((c) => byChange.get(c)!),
+        requests: 1 + each.length,
+      };
+    }
+    for (const c of deletes) this.#zone.delete(c.record.id ?? "", this.#by);
+    const outcomes = changes.map((change): ChangeOutcome => {
+      if (change.kind === "delete") return { change, result: "done" };
+      const r = this.#zone.create(change.record, this.#by);
+      return { change, result: "done", record: { ...r, type: change.record.type } };
+    });
+    if (lost) {
+      const e = apiError("lost");
+      return { outcomes: changes.map((c) => fail(c, e)), requests: 1 };
+    }
+    return { outcomes, requests: 1 };
+  }
+}
+
+function fail(change: Change, error: DnsProviderError): ChangeOutcome {
+  return { change, result: "failed", error };
+}
