@@ -59,6 +59,8 @@ interface Slot {
   /** Targets this agent cannot reach while they are up. */
   blind: Set<string>;
   hbPhase: number;
+  /** The clock's offset when it agrees with the others. */
+  baseOffsetMs: number;
 }
 
 function configFor(i: number, ids: string[], mpa: number): Config {
@@ -122,8 +124,8 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   const targetUp = new Map(IPS.map((ip) => [ip, true]));
   const flapping = new Set<string>();
   const slots: Slot[] = ids.map((id, i) => {
-    const skew = rng.chance(0.05) ? 35_000 : rng.int(-10_000, 10_000);
-    const clock = new SimClock(world, 1_700_000_000_000 + skew, rng.int(-200, 200));
+    const base = 1_700_000_000_000 + rng.int(-10_000, 10_000);
+    const clock = new SimClock(world, base + (rng.chance(0.05) ? 35_000 : 0), rng.int(-200, 200));
     return {
       id,
       config: configFor(i, ids, mpa),
@@ -138,6 +140,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       localFault: false,
       blind: new Set(),
       hbPhase: rng.int(0, 1),
+      baseOffsetMs: base,
     };
   });
   const start = (i: number) => {
@@ -194,6 +197,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       }
       if (step % 2 === s.hbPhase) {
         a.observe(IPS.map((ip) => probe(rng, s, ip, targetUp, flapping)));
+        truth.observe(i, world.nowMs, settled(a));
         await a.heartbeat();
       }
       await a.dnsPass();
@@ -205,6 +209,9 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   if (truth.violations.length === 0) {
     const up = new Set(IPS.filter((ip) => targetUp.get(ip)));
     truth.converged(zone.records.values(), up, world.nowMs);
+    if (truth.violations.length > 0) {
+      slots.forEach((s, i) => ev(`a${i} at the end: ${describe(s.agent)}`));
+    }
   }
   for (const s of slots) await s.agent?.stop(false);
   return {
@@ -215,11 +222,24 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   };
 }
 
+function describe(a: SimAgent | null): string {
+  const d = a?.decided;
+  if (!a || !d) return "not running";
+  const holds = [...d.ips.values()].map((x) =>
+    `${x.ip}:${x.intent}/${x.hold ?? "act"}(${x.downVotes}d${x.upVotes}u)`
+  );
+  const rej = a.membership
+    ? Object.entries(a.membership.rejections.snapshot()).filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r}=${n}`).join(",")
+    : "no link";
+  const live = a.membership?.liveIds().join(",") ?? "";
+  return `clock=${a.clock.now() - 1_700_000_000_000} live=[${live}] rejected=[${rej}] writer=${d.role.writer} active=${d.role.active} reason=${d.role.reason} ${holds.join(" ")}`;
+}
+
 /** @returns the agent's settled verdicts, or null when it is isolated. */
 function settled(a: SimAgent): Map<string, "up" | "down"> | null {
   if (a.isolatedNow()) return null;
   const input = a.input();
-  if (input.cluster && !input.cluster.linked) return null;
   const out = new Map<string, "up" | "down">();
   for (const [ip, e] of Object.entries(input.self.view)) {
     if (input.self.unsettled.has(ip)) continue;
@@ -377,12 +397,17 @@ async function heal(
   zone.faults = NO_FAULTS;
   for (const ip of flapping) targetUp.set(ip, rng.chance(0.5));
   flapping.clear();
+  // Every target down makes every agent suspect itself (by design): keep
+  // one up so the cluster is healthy.
+  if (![...targetUp.values()].some(Boolean)) targetUp.set(rng.pick(IPS), true);
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     s.pausedUntil = 0;
     s.localFault = false;
     s.blind.clear();
     s.provider.authRejected = false;
+    // Clocks agree within 30 s again (an NTP step).
+    s.clock.offsetMs = s.baseOffsetMs;
     if (!s.agent) {
       s.restartAt = null;
       s.keepState = true;

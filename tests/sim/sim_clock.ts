@@ -15,7 +15,8 @@ export interface WorldTime {
 /** A clock with an offset and a drift over the world's time. */
 export class SimClock implements Clock {
   readonly #world: WorldTime;
-  readonly #offsetMs: number;
+  /** Added to the wall clock (an NTP step changes it). */
+  offsetMs: number;
   readonly #drift: number;
 
   /**
@@ -25,13 +26,13 @@ export class SimClock implements Clock {
    */
   constructor(world: WorldTime, offsetMs: number, driftPpm: number) {
     this.#world = world;
-    this.#offsetMs = offsetMs;
+    this.offsetMs = offsetMs;
     this.#drift = 1 + driftPpm / 1e6;
   }
 
   /** @inheritdoc */
   now(): number {
-    return Math.floor(this.#world.nowMs * this.#drift + this.#offsetMs);
+    return Math.floor(this.#world.nowMs * this.#drift + this.offsetMs);
   }
 
   /** @inheritdoc */
