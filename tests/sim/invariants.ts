@@ -67,7 +67,11 @@ export class Truth {
    * Notes what agent `i` sees now: its settled verdicts when it runs and
    * is not isolated, nothing otherwise.
    */
-  observe(i: number, now: number, verdicts: Map<string, "up" | "down"> | null): void {
+  observe(
+    i: number,
+    now: number,
+    verdicts: Map<string, "up" | "down"> | null,
+  ): void {
     for (const ip of this.#s.ips) {
       const s = this.#seen[i]!.get(ip) ??
         { downSince: null, upSince: null, lastDownAt: null, lastUpAt: null };
@@ -155,7 +159,9 @@ export class Truth {
   /** Whether a guard may keep `r`: too few IPs of its family are up. */
   #familyDown(r: ZoneRecord, now: number): boolean {
     const q = this.#s.minPeersAgree + 1;
-    const family = this.#s.ips.filter((ip) => ip.includes(":") === r.content.includes(":"));
+    const family = this.#s.ips.filter((ip) =>
+      ip.includes(":") === r.content.includes(":")
+    );
     const up = family.filter((ip) => this.recentDown(ip, now) < q);
     return up.length < Math.max(1, this.#s.minRecords);
   }
@@ -178,7 +184,11 @@ export class Truth {
   }
 
   /** I5: after the calm, each name holds exactly the IPs that are up. */
-  converged(zone: Iterable<ZoneRecord>, up: ReadonlySet<string>, now: number): void {
+  converged(
+    zone: Iterable<ZoneRecord>,
+    up: ReadonlySet<string>,
+    now: number,
+  ): void {
     const held = new Map<string, Set<string>>();
     for (const r of zone) {
       if (!this.#isManaged(r)) continue;
@@ -188,16 +198,21 @@ export class Truth {
     }
     for (const name of this.#s.names) {
       for (const type of ["A", "AAAA"]) {
-        const family = this.#s.ips.filter((ip) => (ip.includes(":") ? "AAAA" : "A") === type);
+        const family = this.#s.ips.filter((ip) =>
+          (ip.includes(":") ? "AAAA" : "A") === type
+        );
         if (family.length === 0) continue;
         const live = family.filter((ip) => up.has(ip));
         const want = new Set(live.length >= this.#s.minRecords ? live : family);
         const got = held.get(`${name}|${type}`) ?? new Set();
-        const same = want.size === got.size && [...want].every((ip) => got.has(ip));
+        const same = want.size === got.size &&
+          [...want].every((ip) => got.has(ip));
         if (!same) {
           this.violations.push({
             invariant: "I5",
-            detail: `${name} ${type} holds [${[...got].sort()}], expected [${[...want].sort()}] after the calm`,
+            detail: `${name} ${type} holds [${[...got].sort()}], expected [${
+              [...want].sort()
+            }] after the calm`,
             atMs: now,
           });
         }
@@ -208,9 +223,12 @@ export class Truth {
 
 function sameRecord(a: ZoneRecord, b: ZoneRecord): boolean {
   return a.ttl === b.ttl && a.proxied === b.proxied &&
-    a.comment === b.comment && JSON.stringify(a.tags) === JSON.stringify(b.tags);
+    a.comment === b.comment &&
+    JSON.stringify(a.tags) === JSON.stringify(b.tags);
 }
 
 function show(r: ZoneRecord): string {
-  return `ttl=${r.ttl} proxied=${r.proxied} comment=${JSON.stringify(r.comment)} tags=${JSON.stringify(r.tags)}`;
+  return `ttl=${r.ttl} proxied=${r.proxied} comment=${
+    JSON.stringify(r.comment)
+  } tags=${JSON.stringify(r.tags)}`;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type Policy, RULES, type RuleName } from "./policy.ts";
+import { type Policy, type RuleName, RULES } from "./policy.ts";
 import { runSeed } from "./run.ts";
 
 const { values } = parseArgs({
@@ -27,7 +27,9 @@ const { values } = parseArgs({
 function int(key: string, v: string, lo: number): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < lo) {
-    throw new RangeError(`--${key} must be an integer ≥ ${lo}, got ${JSON.stringify(v)}`);
+    throw new RangeError(
+      `--${key} must be an integer ≥ ${lo}, got ${JSON.stringify(v)}`,
+    );
   }
   return n;
 }
@@ -35,12 +37,16 @@ function int(key: string, v: string, lo: number): number {
 const disabled = new Set<RuleName>();
 for (const r of values.disable) {
   if (!(RULES as readonly string[]).includes(r)) {
-    throw new RangeError(`--disable ${JSON.stringify(r)}: not a rule (one of ${RULES.join(", ")})`);
+    throw new RangeError(
+      `--disable ${JSON.stringify(r)}: not a rule (one of ${RULES.join(", ")})`,
+    );
   }
   disabled.add(r as RuleName);
 }
 if (values.policy !== "default" && values.policy !== "legacy") {
-  throw new RangeError(`--policy must be "legacy", got ${JSON.stringify(values.policy)}`);
+  throw new RangeError(
+    `--policy must be "legacy", got ${JSON.stringify(values.policy)}`,
+  );
 }
 const policy: Policy = { disabled, legacy: values.policy === "legacy" };
 const seeds = int("seeds", values.seeds, 1);
@@ -51,7 +57,8 @@ if (agents !== 0 && (agents < 3 || agents > 5)) {
   throw new RangeError(`--agents must be 3, 4 or 5, got ${agents}`);
 }
 
-const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
+const out = (s: string) =>
+  Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 const flags = [
   agents ? `--agents ${agents}` : "",
   ...[...disabled].map((r) => `--disable ${r}`),
@@ -66,7 +73,11 @@ for (let seed = first; seed < first + seeds; seed++) {
   if (r.violations.length === 0) continue;
   bad++;
   const v = r.violations[0]!;
-  out(`seed ${seed}: ${v.invariant} at t=${(v.atMs / 1000).toFixed(1)}s: ${v.detail}`);
+  out(
+    `seed ${seed}: ${v.invariant} at t=${
+      (v.atMs / 1000).toFixed(1)
+    }s: ${v.detail}`,
+  );
   for (const line of r.trace) out(`  ${line}`);
   out(`  replay: deno task sim --first ${seed} --seeds 1 ${flags}`);
   if (values["stop-at-first"]) break;

@@ -36,7 +36,7 @@ export interface RunResult {
 }
 
 const STEP_MS = 500;
-const CALM_STEPS = 100;
+const CALM_STEPS = 80;
 const TRACE = 30;
 const ZONE = "example.com";
 const NAMES = ["www", "api"];
@@ -112,9 +112,14 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     minRecords: 1,
     voteMs: (3 + 2) * 1000,
   });
-  let zone: SimZone;
-  zone = new SimZone(rng, (c) => {
-    ev(`edge ${c.kind} ${c.record.name} ${c.record.content} by ${c.by}`);
+  // deno-lint-ignore prefer-const
+  let slots: Slot[];
+  const zone: SimZone = new SimZone(rng, (c) => {
+    ev(
+      `edge ${c.kind} ${c.record.name} ${c.record.content} by ${c.by}${
+        votersOf(slots, c.by, c.record.content)
+      }`,
+    );
     truth.edge(c, world.nowMs, zone.records.values());
   });
   seedZone(zone, rng, names);
@@ -123,9 +128,13 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   // Targets: really up or down, and flapping ones.
   const targetUp = new Map(IPS.map((ip) => [ip, true]));
   const flapping = new Set<string>();
-  const slots: Slot[] = ids.map((id, i) => {
+  slots = ids.map((id, i) => {
     const base = 1_700_000_000_000 + rng.int(-10_000, 10_000);
-    const clock = new SimClock(world, base + (rng.chance(0.05) ? 35_000 : 0), rng.int(-200, 200));
+    const clock = new SimClock(
+      world,
+      base + (rng.chance(0.05) ? 35_000 : 0),
+      rng.int(-200, 200),
+    );
     return {
       id,
       config: configFor(i, ids, mpa),
@@ -170,7 +179,11 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     duplicate: rng.next() * 0.1,
     api: rng.next() * 0.15,
   };
-  net.faults = { loss: faults.loss, delay: faults.delay, duplicate: faults.duplicate };
+  net.faults = {
+    loss: faults.loss,
+    delay: faults.delay,
+    duplicate: faults.duplicate,
+  };
   zone.faults = {
     rateLimited: faults.api / 3,
     server: faults.api / 3,
@@ -184,7 +197,9 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     if (step === o.steps) {
       await heal(slots, net, zone, targetUp, flapping, rng, ev, start);
     }
-    if (!calm) await chaos(rng, slots, net, targetUp, flapping, ev, k);
+    if (!calm) {
+      await chaos(rng, slots, net, targetUp, flapping, ev, k, world.nowMs);
+    }
     await lifecycle(slots, world.nowMs, ev, start);
     await net.flush();
     const order = shuffled(rng, slots.map((_, i) => i));
@@ -222,6 +237,20 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   };
 }
 
+/** @returns who the writer counts as seeing `ip` down, for the trace. */
+function votersOf(slots: Slot[], by: string, ip: string): string {
+  const a = slots[Number(by.slice(1))]?.agent;
+  if (!a) return "";
+  const input = a.input();
+  const own = input.self.unsettled.has(ip)
+    ? undefined
+    : input.self.view[ip]?.verdict;
+  const live = input.cluster?.live ?? [];
+  const down = live.filter((v) => !v.isolated && v.view[ip]?.verdict === "down")
+    .map((v) => `a${slots.findIndex((s) => s.id === v.nodeId)}`);
+  return ` (own ${own}, peers down: ${down.join(",") || "none"})`;
+}
+
 function describe(a: SimAgent | null): string {
   const d = a?.decided;
   if (!a || !d) return "not running";
@@ -229,16 +258,22 @@ function describe(a: SimAgent | null): string {
     `${x.ip}:${x.intent}/${x.hold ?? "act"}(${x.downVotes}d${x.upVotes}u)`
   );
   const rej = a.membership
-    ? Object.entries(a.membership.rejections.snapshot()).filter(([, n]) => n > 0)
+    ? Object.entries(a.membership.rejections.snapshot()).filter(([, n]) =>
+      n > 0
+    )
       .map(([r, n]) => `${r}=${n}`).join(",")
     : "no link";
   const live = a.membership?.liveIds().join(",") ?? "";
-  return `clock=${a.clock.now() - 1_700_000_000_000} live=[${live}] rejected=[${rej}] writer=${d.role.writer} active=${d.role.active} reason=${d.role.reason} ${holds.join(" ")}`;
+  return `clock=${
+    a.clock.now() - 1_700_000_000_000
+  } live=[${live}] rejected=[${rej}] writer=${d.role.writer} active=${d.role.active} reason=${d.role.reason} ${
+    holds.join(" ")
+  }`;
 }
 
 /** @returns the agent's settled verdicts, or null when it is isolated. */
 function settled(a: SimAgent): Map<string, "up" | "down"> | null {
-  if (a.isolatedNow()) return null;
+  if (a.targetsSuspect()) return null;
   const input = a.input();
   const out = new Map<string, "up" | "down">();
   for (const [ip, e] of Object.entries(input.self.view)) {
@@ -263,10 +298,34 @@ function seedZone(zone: SimZone, rng: Prng, names: string[]): void {
       });
     }
     // Records outside the managed set: another IP, another type.
-    zone.seed({ type: "A", name, content: "203.0.113.9", ttl: 1, proxied: false, comment: null, tags: [] });
-    zone.seed({ type: "TXT", name, content: "v=spf1 -all", ttl: 1, proxied: false, comment: null, tags: [] });
+    zone.seed({
+      type: "A",
+      name,
+      content: "203.0.113.9",
+      ttl: 1,
+      proxied: false,
+      comment: null,
+      tags: [],
+    });
+    zone.seed({
+      type: "TXT",
+      name,
+      content: "v=spf1 -all",
+      ttl: 1,
+      proxied: false,
+      comment: null,
+      tags: [],
+    });
   }
-  zone.seed({ type: "A", name: `other.${ZONE}`, content: IPS[0]!, ttl: 1, proxied: false, comment: null, tags: [] });
+  zone.seed({
+    type: "A",
+    name: `other.${ZONE}`,
+    content: IPS[0]!,
+    ttl: 1,
+    proxied: false,
+    comment: null,
+    tags: [],
+  });
 }
 
 function probe(
@@ -291,9 +350,8 @@ async function chaos(
   flapping: Set<string>,
   ev: (s: string) => void,
   k: number,
+  nowMs: number,
 ): Promise<void> {
-  const now = slots[0]!.clock;
-  void now;
   for (const ip of IPS) {
     if (rng.chance(0.01)) {
       targetUp.set(ip, !targetUp.get(ip));
@@ -316,7 +374,13 @@ async function chaos(
     }
     if (rng.chance(0.002)) {
       s.localFault = !s.localFault;
-      ev(`a${i} ${s.localFault ? "loses its route (local send errors)" : "has its route back"}`);
+      ev(
+        `a${i} ${
+          s.localFault
+            ? "loses its route (local send errors)"
+            : "has its route back"
+        }`,
+      );
     }
     for (let j = 0; j < k; j++) {
       if (i !== j && rng.chance(0.006)) {
@@ -325,40 +389,42 @@ async function chaos(
       }
     }
     if (!s.agent) continue;
-    const t = s.clock.now();
-    void t;
-    if (rng.chance(0.002)) {
-      s.pausedUntil = Math.max(s.pausedUntil, worldOf(slots)) + rng.int(2, 20) * 1000;
+    const x = rng.next();
+    if (x < 0.002) {
+      s.pausedUntil = Math.max(s.pausedUntil, nowMs) + rng.int(2, 20) * 1000;
       ev(`a${i} paused until t=${(s.pausedUntil / 1000).toFixed(1)}s`);
-    } else if (rng.chance(0.002)) {
+    } else if (x < 0.004) {
       const clean = rng.chance(0.5);
       await s.agent.stop(clean);
       s.agent = null;
       net.setSink(i, null);
       s.keepState = rng.chance(0.6);
-      s.restartAt = worldOf(slots) + rng.int(1, 15) * 1000;
+      s.restartAt = nowMs + rng.int(1, 15) * 1000;
       ev(`a${i} ${clean ? "stopped" : "killed"}`);
-    } else if (rng.chance(0.002) && s.agent.membership) {
+    } else if (x < 0.006 && s.agent.membership) {
       await s.agent.dropLink();
-      s.relinkAt = worldOf(slots) + rng.int(2, 15) * 1000;
+      s.relinkAt = nowMs + rng.int(2, 15) * 1000;
       ev(`a${i} reload cannot bind: no cluster link`);
-    } else if (rng.chance(0.001)) {
+    } else if (x < 0.007) {
       s.provider.authRejected = !s.provider.authRejected;
-      ev(`a${i} API token ${s.provider.authRejected ? "rejected" : "accepted"}`);
+      ev(
+        `a${i} API token ${s.provider.authRejected ? "rejected" : "accepted"}`,
+      );
     }
   }
   if (rng.chance(0.003)) {
     const side = slots.map(() => rng.chance(0.5));
     for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) if (i !== j) net.setLink(i, j, side[i] === side[j]);
+      for (let j = 0; j < k; j++) {
+        if (i !== j) net.setLink(i, j, side[i] === side[j]);
+      }
     }
-    ev(`partition [${side.map((x, i) => x ? `a${i}` : "").filter(Boolean)}] | rest`);
+    ev(
+      `partition [${
+        side.map((x, i) => x ? `a${i}` : "").filter(Boolean)
+      }] | rest`,
+    );
   }
-}
-
-let worldNow = 0;
-function worldOf(_slots: Slot[]): number {
-  return worldNow;
 }
 
 async function lifecycle(
@@ -367,7 +433,6 @@ async function lifecycle(
   ev: (s: string) => void,
   start: (i: number) => void,
 ): Promise<void> {
-  worldNow = now;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (s.restartAt !== null && now >= s.restartAt) {
@@ -418,7 +483,11 @@ async function heal(
       s.agent?.restoreLink();
     }
   }
-  ev(`calm: every fault healed; up: ${IPS.filter((ip) => targetUp.get(ip)).join(" ")}`);
+  ev(
+    `calm: every fault healed; up: ${
+      IPS.filter((ip) => targetUp.get(ip)).join(" ")
+    }`,
+  );
   await Promise.resolve();
 }
 

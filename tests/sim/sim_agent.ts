@@ -228,9 +228,14 @@ export class SimAgent {
     );
   }
 
-  /** @returns whether this agent's own facts make it isolated now. */
-  isolatedNow(): boolean {
-    return checkIsolation(this.input().self.isolation).isolated;
+  /**
+   * @returns whether what this agent sees of its targets makes it suspect
+   *   itself now (local send errors, every target failing); losing its
+   *   peers says nothing about what it saw of the targets
+   */
+  targetsSuspect(): boolean {
+    const i = this.input().self.isolation;
+    return checkIsolation({ ...i, lostAllPeers: false }).isolated;
   }
 
   #unsettled(): Set<string> {

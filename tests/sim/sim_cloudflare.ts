@@ -108,7 +108,11 @@ export class SimZone {
   /** Commits one create. */
   create(rec: DnsRecord, by: string): ZoneRecord {
     const { id: _id, ...rest } = rec;
-    const r: ZoneRecord = { ...rest, tags: [...rest.tags], id: `r${this.#nextId++}` };
+    const r: ZoneRecord = {
+      ...rest,
+      tags: [...rest.tags],
+      id: `r${this.#nextId++}`,
+    };
     this.records.set(r.id, r);
     this.#onEdge({ kind: "create", record: r, by });
     return r;
@@ -153,7 +157,9 @@ export class SimProvider implements DnsProvider {
     if (changes.length === 0) {
       return Promise.resolve({ outcomes: [], requests: 0 });
     }
-    if (changes.length === 1) return Promise.resolve(this.#applyOne(changes[0]!));
+    if (changes.length === 1) {
+      return Promise.resolve(this.#applyOne(changes[0]!));
+    }
     return Promise.resolve(this.#batch(changes));
   }
 
@@ -175,7 +181,11 @@ export class SimProvider implements DnsProvider {
       outcome = { change, result: ok ? "done" : "already" };
     } else {
       const r = this.#zone.create(change.record, this.#by);
-      outcome = { change, result: "done", record: { ...r, type: change.record.type } };
+      outcome = {
+        change,
+        result: "done",
+        record: { ...r, type: change.record.type },
+      };
     }
     if (lost) outcome = fail(change, apiError("lost"));
     return { outcomes: [outcome], requests: 1 };
@@ -203,7 +213,11 @@ export class SimProvider implements DnsProvider {
     const outcomes = changes.map((change): ChangeOutcome => {
       if (change.kind === "delete") return { change, result: "done" };
       const r = this.#zone.create(change.record, this.#by);
-      return { change, result: "done", record: { ...r, type: change.record.type } };
+      return {
+        change,
+        result: "done",
+        record: { ...r, type: change.record.type },
+      };
     });
     if (lost) {
       const e = apiError("lost");

@@ -8,7 +8,10 @@
  * @module
  */
 import type { PeerAddr } from "../../lib/cluster/addr.ts";
-import type { PeerTransport, SendOutcome } from "../../lib/cluster/transport.ts";
+import type {
+  PeerTransport,
+  SendOutcome,
+} from "../../lib/cluster/transport.ts";
 import type { Prng } from "./prng.ts";
 
 /** A receiver of frames (a running agent). */
