@@ -106,6 +106,16 @@ export class Truth {
     return n;
   }
 
+  /** @returns each agent's last settled down of `ip`, seconds ago. */
+  #ages(ip: string, now: number): string {
+    return this.#seen.map((m, i) => {
+      const t = m.get(ip)?.lastDownAt;
+      return `a${i} ${
+        t === null || t === undefined ? "never" : `${(now - t) / 1000}s ago`
+      }`;
+    }).join(", ");
+  }
+
   /** Agents whose down vote for `ip` may still count at `now`. */
   recentDown(ip: string, now: number): number {
     return this.#count(
@@ -139,7 +149,12 @@ export class Truth {
     }
     if (c.kind === "delete") {
       const backed = this.recentDown(r.content, now);
-      if (backed < q) fail("I2", `backed by ${backed} of ${q} agents`);
+      if (backed < q) {
+        fail(
+          "I2",
+          `backed by ${backed} of ${q} agents (${this.#ages(r.content, now)})`,
+        );
+      }
       const up = this.stable(r.content, now, "up");
       if (up >= q) fail("I3", `deleted while ${up} agents see it up`);
       this.#checkCounts(zone, fail);

@@ -16,6 +16,7 @@ import { storedVerdicts, thresholdsOf } from "../../lib/agent/config_view.ts";
 import { DnsHealth } from "../../lib/agent/dns_health.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import { VerdictTrust } from "../../lib/agent/trust.ts";
+import { heartbeatState } from "../../lib/agent/heartbeat_state.ts";
 import { writeInput } from "../../lib/agent/write_facts.ts";
 import {
   DnsReconciler,
@@ -293,14 +294,13 @@ export class SimAgent {
   /** What heartbeats carry, as the agent's `#localState` builds it. */
   #localState() {
     this.trust.checkFreeze();
-    const view = this.health.view();
-    for (const ip of this.#unsettled()) delete view[ip];
-    return {
-      view,
-      isolated: this.isolation.isolated,
-      writable: this.decided?.writable ?? false,
-      acked: this.decided?.acked ?? false,
+    return heartbeatState({
+      view: this.health.view(),
+      unsettled: this.#unsettled(),
+      noted: this.isolation,
+      current: checkIsolation(this.input().self.isolation),
+      decided: this.decided,
       snapshots: this.snapshots.entries(),
-    };
+    });
   }
 }
