@@ -198,12 +198,17 @@ export class Truth {
     }
   }
 
-  /** I5: after the calm, each name holds exactly the IPs that are up. */
-  converged(
+  /**
+   * I5: each name holds exactly the IPs that are up (all of them when
+   * fewer than `min_records` are up).
+   * @returns what does not match yet
+   */
+  unconverged(
     zone: Iterable<ZoneRecord>,
     up: ReadonlySet<string>,
     now: number,
-  ): void {
+  ): Violation[] {
+    const out: Violation[] = [];
     const held = new Map<string, Set<string>>();
     for (const r of zone) {
       if (!this.#isManaged(r)) continue;
@@ -223,7 +228,7 @@ export class Truth {
         const same = want.size === got.size &&
           [...want].every((ip) => got.has(ip));
         if (!same) {
-          this.violations.push({
+          out.push({
             invariant: "I5",
             detail: `${name} ${type} holds [${[...got].sort()}], expected [${
               [...want].sort()
@@ -233,6 +238,7 @@ export class Truth {
         }
       }
     }
+    return out;
   }
 }
 

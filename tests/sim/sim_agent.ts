@@ -230,13 +230,21 @@ export class SimAgent {
   }
 
   /**
-   * @returns whether what this agent sees of its targets makes it suspect
-   *   itself now (local send errors, every target failing); losing its
-   *   peers says nothing about what it saw of the targets
+   * @returns this agent's settled verdicts now, or null when what it sees
+   *   of its targets makes it suspect itself (local send errors, every
+   *   target failing); losing its peers says nothing about the targets
    */
-  targetsSuspect(): boolean {
-    const i = this.input().self.isolation;
-    return checkIsolation({ ...i, lostAllPeers: false }).isolated;
+  seen(): Map<string, "up" | "down"> | null {
+    const { self } = this.input();
+    if (checkIsolation({ ...self.isolation, lostAllPeers: false }).isolated) {
+      return null;
+    }
+    const out = new Map<string, "up" | "down">();
+    for (const [ip, e] of Object.entries(self.view)) {
+      if (self.unsettled.has(ip)) continue;
+      if (e.verdict === "up" || e.verdict === "down") out.set(ip, e.verdict);
+    }
+    return out;
   }
 
   #unsettled(): Set<string> {
