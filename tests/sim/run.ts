@@ -215,6 +215,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     }
     await lifecycle(slots, world.nowMs, ev, start);
     await net.flush();
+    zone.beginStep();
     const order = shuffled(rng, slots.map((_, i) => i));
     for (const i of order) {
       const s = slots[i]!;
@@ -421,6 +422,21 @@ async function chaos(
         `a${i} API token ${s.provider.authRejected ? "rejected" : "accepted"}`,
       );
     }
+  }
+  if (rng.chance(0.003)) {
+    // Split blindness: each agent cannot reach a random part of the IPv4
+    // targets while they are up.
+    const v4 = IPS.filter((ip) => !ip.includes(":"));
+    for (let i = 0; i < k; i++) {
+      slots[i]!.blind = new Set(v4.filter(() => rng.chance(0.4)));
+    }
+    ev(
+      `blindness ${
+        slots.map((s, i) =>
+          `a${i}:[${[...s.blind].map((ip) => ip.split(".")[3])}]`
+        ).join(" ")
+      }`,
+    );
   }
   if (rng.chance(0.003)) {
     const side = slots.map(() => rng.chance(0.5));

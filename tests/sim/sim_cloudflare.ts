@@ -10,8 +10,15 @@
  *   the zone reports every single change to `onEdge`, so the invariants see
  *   each intermediate state;
  * - one change is one call (`DELETE /dns_records/{id}` or `POST
- *   /dns_records`); deleting a missing record is a 404, which the provider
- *   counts as "already" (lib/dns/cloudflare.ts `#applyOne`);
+ *   /dns_records`); deleting a missing record is a 404 and creating an
+ *   identical one a 400 with code 81058 ("An identical record already
+ *   exists.", as reported in https://github.com/jeessy2/ddns-go/issues/1378),
+ *   which the provider counts as "already" (lib/dns/cloudflare.ts
+ *   `#applyOne`); in a batch either rejects the whole transaction, and the
+ *   provider falls back to one call per change, creates first;
+ * - agents' passes overlap: a listing shows the zone as it was at the start
+ *   of the step ({@linkcode SimZone.beginStep}), so two agents in one step
+ *   plan from the same listing, as two agents listing at once would;
  * - injected faults: 429 with `retry-after`, 5xx, 403 (credentials
  *   rejected), and lost replies: the change is applied but the caller sees
  *   an error (a reply that never arrived).
@@ -54,6 +61,7 @@ export const NO_FAULTS: ApiFaults = { rateLimited: 0, server: 0, lostReply: 0 };
 /** The zone: every record, and the hook that sees each change. */
 export class SimZone {
   readonly records = new Map<string, ZoneRecord>();
+  #listed: ZoneRecord[] = [];
   faults: ApiFaults = NO_FAULTS;
   #nextId = 1;
   readonly #rng: Prng;
@@ -75,11 +83,26 @@ export class SimZone {
     return rec;
   }
 
+  /** Takes the zone as listings this step show it. */
+  beginStep(): void {
+    this.#listed = [...this.records.values()];
+  }
+
+  /** @returns whether a record of that type, name and content exists. */
+  hasIdentical(r: { type: string; name: string; content: string }): boolean {
+    for (const x of this.records.values()) {
+      if (x.type === r.type && x.name === r.name && x.content === r.content) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** @returns A/AAAA records by name, as a list call returns them. */
   list(names: readonly string[]): Map<string, DnsRecord[]> {
     const out = new Map<string, DnsRecord[]>();
     for (const n of names) out.set(n, []);
-    for (const r of this.records.values()) {
+    for (const r of this.#listed) {
       if (r.type !== "A" && r.type !== "AAAA") continue;
       out.get(r.name)?.push({ ...r, type: r.type, tags: [...r.tags] });
     }
@@ -179,6 +202,8 @@ export class SimProvider implements DnsProvider {
     if (change.kind === "delete") {
       const ok = this.#zone.delete(change.record.id ?? "", this.#by);
       outcome = { change, result: ok ? "done" : "already" };
+    } else if (this.#zone.hasIdentical(change.record)) {
+      outcome = { change, result: "already" };
     } else {
       const r = this.#zone.create(change.record, this.#by);
       outcome = {
@@ -196,9 +221,15 @@ export class SimProvider implements DnsProvider {
     if (pre) return { outcomes: changes.map((c) => fail(c, pre)), requests: 1 };
     const lost = this.#zone.drawFault() === "lost";
     const deletes = changes.filter((c) => c.kind === "delete");
-    // One transaction: an unknown id rejects the whole batch (nothing
-    // applied); the provider then falls back to one call per change.
-    if (deletes.some((c) => !this.#zone.records.has(c.record.id ?? ""))) {
+    // One transaction: an unknown id or an identical record rejects the
+    // whole batch (nothing applied); the provider then falls back to one
+    // call per change.
+    if (
+      deletes.some((c) => !this.#zone.records.has(c.record.id ?? "")) ||
+      changes.some((c) =>
+        c.kind === "create" && this.#zone.hasIdentical(c.record)
+      )
+    ) {
       const each = [
         ...changes.filter((c) => c.kind === "create"),
         ...deletes,
