@@ -7,11 +7,7 @@
  * @module
  */
 import type { DnsRecord } from "../../lib/dns/provider.ts";
-import type {
-  IntentDecision,
-  WriteInput,
-  WritePlan,
-} from "../../lib/write/types.ts";
+import type { IntentDecision, WriteInput } from "../../lib/write/types.ts";
 
 /** Rule names of SAFETY.md, in order. */
 export const RULES = [
@@ -122,12 +118,4 @@ export function policySnapshots(
   policy: Policy,
 ): ReadonlyMap<string, DnsRecord> {
   return off(policy, "exact_restore") ? new Map() : snapshots;
-}
-
-/** @returns the plan as sent under `policy` (plan_order off: deletes first). */
-export function policyPlan(plan: WritePlan, policy: Policy): WritePlan {
-  if (!off(policy, "plan_order")) return plan;
-  const deletes = plan.changes.filter((c) => c.kind === "delete");
-  const creates = plan.changes.filter((c) => c.kind === "create");
-  return { ...plan, changes: [...deletes, ...creates] };
 }

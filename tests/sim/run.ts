@@ -8,7 +8,7 @@ import { loadConfigText } from "../../lib/config/load.ts";
 import type { Config } from "../../lib/config/types.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import { Truth, type Violation } from "./invariants.ts";
-import type { Policy } from "./policy.ts";
+import { off, type Policy } from "./policy.ts";
 import { Prng } from "./prng.ts";
 import { SimAgent } from "./sim_agent.ts";
 import { NO_FAULTS, SimProvider, SimZone } from "./sim_cloudflare.ts";
@@ -154,7 +154,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       config: configFor(i, ids, mpa, IPS),
       clock,
       store: new MemoryStateStore({ clock }),
-      provider: new SimProvider(zone, `a${i}`),
+      provider: new SimProvider(zone, `a${i}`, !off(o.policy, "plan_order")),
       agent: null,
       pausedUntil: 0,
       restartAt: null,
@@ -307,16 +307,19 @@ function seedZone(
         tags: rng.chance(0.5) ? ["team:edge"] : [],
       });
     }
-    // Records outside the managed set: another IP, another type.
-    zone.seed({
-      type: "A",
-      name,
-      content: "203.0.113.9",
-      ttl: 1,
-      proxied: false,
-      comment: null,
-      tags: [],
-    });
+    // Records outside the managed set: another IP (on the second name
+    // only, so the first can be emptied), another type.
+    if (name !== names[0]) {
+      zone.seed({
+        type: "A",
+        name,
+        content: "203.0.113.9",
+        ttl: 1,
+        proxied: false,
+        comment: null,
+        tags: [],
+      });
+    }
     zone.seed({
       type: "TXT",
       name,
@@ -421,6 +424,18 @@ async function chaos(
       ev(
         `a${i} API token ${s.provider.authRejected ? "rejected" : "accepted"}`,
       );
+    }
+  }
+  if (rng.chance(0.003)) {
+    // A swap: one target fails as another recovers.
+    const down = IPS.filter((ip) => !targetUp.get(ip));
+    const up = IPS.filter((ip) => targetUp.get(ip));
+    if (down.length > 0 && up.length > 0) {
+      const back = rng.pick(down);
+      const gone = rng.pick(up);
+      targetUp.set(back, true);
+      targetUp.set(gone, false);
+      ev(`target ${back} up and ${gone} down for all`);
     }
   }
   if (rng.chance(0.003)) {

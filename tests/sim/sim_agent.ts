@@ -38,7 +38,6 @@ import {
   type Policy,
   policyDecided,
   policyInput,
-  policyPlan,
   policySnapshots,
 } from "./policy.ts";
 import type { SimProvider } from "./sim_cloudflare.ts";
@@ -277,14 +276,11 @@ export class SimAgent {
       abstain: !decided.role.active,
       mayWrite: () => this.#decide().decided.role.active,
       planner: (listing, snapshots) =>
-        policyPlan(
-          planWrites(
-            planned,
-            input,
-            listing,
-            policySnapshots(snapshots, this.#policy),
-          ),
-          this.#policy,
+        planWrites(
+          planned,
+          input,
+          listing,
+          policySnapshots(snapshots, this.#policy),
         ),
     });
     this.dnsHealth.note(report, this.clock.now());

@@ -155,17 +155,32 @@ function apiError(kind: "rate_limited" | "server" | "lost"): DnsProviderError {
   return new DnsProviderError("server", "no reply (connection reset)");
 }
 
-/** One agent's provider over the shared zone. */
+/**
+ * One agent's provider over the shared zone.
+ *
+ * Rule 10 of lib/write/SAFETY.md (a delete and a create on one name never
+ * share a batch) is applied here, as the provider's batching is specified:
+ * creates (and deletes of names that get no create) first, then, once that
+ * batch is confirmed, the deletes of names that also got a create. With
+ * `splitBatches` off, every call is one batch, as lib/dns/cloudflare.ts
+ * sends it today.
+ */
 export class SimProvider implements DnsProvider {
   /** Credentials rejected: every call is a 403. */
   authRejected = false;
   readonly #zone: SimZone;
   readonly #by: string;
+  readonly #split: boolean;
 
-  /** @param zone the shared zone @param by the agent's name (for traces) */
-  constructor(zone: SimZone, by: string) {
+  /**
+   * @param zone the shared zone
+   * @param by the agent's name (for traces)
+   * @param splitBatches apply rule 10's batching
+   */
+  constructor(zone: SimZone, by: string, splitBatches: boolean) {
     this.#zone = zone;
     this.#by = by;
+    this.#split = splitBatches;
   }
 
   /** @inheritdoc */
@@ -177,13 +192,41 @@ export class SimProvider implements DnsProvider {
 
   /** @inheritdoc */
   apply(changes: readonly Change[]): Promise<ApplyResult> {
-    if (changes.length === 0) {
-      return Promise.resolve({ outcomes: [], requests: 0 });
-    }
-    if (changes.length === 1) {
-      return Promise.resolve(this.#applyOne(changes[0]!));
-    }
-    return Promise.resolve(this.#batch(changes));
+    if (!this.#split) return Promise.resolve(this.#call(changes));
+    const created = new Set(
+      changes.filter((c) => c.kind === "create").map((c) => groupOf(c)),
+    );
+    const later = changes.filter((c) =>
+      c.kind === "delete" && created.has(groupOf(c))
+    );
+    const first = changes.filter((c) => !later.includes(c));
+    const a = this.#call(first);
+    const confirmed = a.outcomes.every((o) => o.result !== "failed");
+    const b = confirmed ? this.#call(later) : {
+      outcomes: later.map((c) =>
+        fail(
+          c,
+          new DnsProviderError(
+            "server",
+            "not sent: the creates of its name were not confirmed",
+          ),
+        )
+      ),
+      requests: 0,
+    };
+    const byChange = new Map(
+      [...a.outcomes, ...b.outcomes].map((o) => [o.change, o]),
+    );
+    return Promise.resolve({
+      outcomes: changes.map((c) => byChange.get(c)!),
+      requests: a.requests + b.requests,
+    });
+  }
+
+  #call(changes: readonly Change[]): ApplyResult {
+    if (changes.length === 0) return { outcomes: [], requests: 0 };
+    if (changes.length === 1) return this.#applyOne(changes[0]!);
+    return this.#batch(changes);
   }
 
   #fault(): DnsProviderError | null {
@@ -256,6 +299,10 @@ export class SimProvider implements DnsProvider {
     }
     return { outcomes, requests: 1 };
   }
+}
+
+function groupOf(c: Change): string {
+  return `${c.record.name}|${c.record.type}`;
 }
 
 function fail(change: Change, error: DnsProviderError): ChangeOutcome {
