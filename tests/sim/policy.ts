@@ -96,20 +96,46 @@ export function policyInput(input: WriteInput, policy: Policy): WriteInput {
 /**
  * @returns the first stage as the planner reads it: with the guards off no
  *   IP counts as down for never-empty; under legacy the guards read this
- *   agent's own verdicts instead of the cluster's
+ *   agent's own verdicts instead of the cluster's, and each IP has its own
+ *   preferred writer (the lowest id among the agents whose votes make its
+ *   intent), which acts on the listing it read (check-then-act)
  */
 export function policyDecided(
   decided: IntentDecision,
+  input: WriteInput,
   policy: Policy,
 ): IntentDecision {
   if (!off(policy, "guards") && !policy.legacy) return decided;
   const ips = new Map(
     [...decided.ips].map(([ip, d]) => {
       const down = policy.legacy ? d.self === "down" : false;
-      return [ip, { ...d, downVotes: down ? d.needed : 0 }];
+      const preferred = !policy.legacy || d.hold !== null ||
+        preferredWriter(ip, d.intent, input) === input.self.nodeId;
+      return [ip, {
+        ...d,
+        downVotes: down ? d.needed : 0,
+        hold: preferred ? d.hold : "not_writer" as const,
+      }];
     }),
   );
   return { ...decided, ips };
+}
+
+/** @returns the lowest id among the agents voting for `intent` on `ip`. */
+function preferredWriter(
+  ip: string,
+  intent: string,
+  input: WriteInput,
+): string | null {
+  const want = intent === "absent" ? "down" : "up";
+  const ids = (input.cluster?.live ?? [])
+    .filter((v) => !v.isolated && v.view[ip]?.verdict === want)
+    .map((v) => v.nodeId);
+  const own = input.self.view[ip];
+  if (own?.verdict === want && !input.self.unsettled.has(ip)) {
+    ids.push(input.self.nodeId);
+  }
+  return ids.sort()[0] ?? null;
 }
 
 /** @returns the snapshots the planner reads under `policy`. */

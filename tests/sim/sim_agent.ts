@@ -265,7 +265,7 @@ export class SimAgent {
     }
     this.#memory = decided.memory;
     this.decided = decided;
-    const planned = policyDecided(decided, this.#policy);
+    const planned = policyDecided(decided, input, this.#policy);
     const intents = new Map<string, Intent>();
     const down = new Set<string>();
     for (const [ip, d] of planned.ips) {
