@@ -20,8 +20,34 @@ const CI_SEEDS = 1000;
 
 const LEGACY: Policy = { disabled: new Set(), legacy: true };
 
-/** Seeds that reproduce each defect class under the legacy policy. */
-export const DEFECT_SEEDS: Record<string, { seed: number; steps: number }> = {};
+/**
+ * Seeds that reproduce each defect class of the old code under the legacy
+ * policy (three agents, 60 steps; `deno task sim --first S --seeds 1
+ * --agents 3 --steps 60 --policy legacy` shows the trace).
+ */
+export const DEFECT_SEEDS: Record<string, { seed: number; breaks: string }> = {
+  // An agent whose own verdicts say "all down" re-creates a dead IP.
+  "class 1, a dead IP restored by one agent's own guards (I3)": {
+    seed: 1,
+    breaks: "I3",
+  },
+  // a0 and a1 each remove the one IP their own guards allow, from one
+  // listing: the name is left with no A record.
+  "class 2, two writers empty a name (I1)": { seed: 440, breaks: "I1" },
+  // A reload that cannot bind: a2 alone deletes with no peers.
+  "class 3, an unappliable reload makes a lone writer (I2)": {
+    seed: 35,
+    breaks: "I2",
+  },
+  // The snapshot stayed on the deleting agent; a restarted agent restores
+  // from defaults.
+  "class 4, a restore without the deleter's snapshot (I4)": {
+    seed: 14,
+    breaks: "I4",
+  },
+};
+
+const DEFECT_STEPS = 60;
 
 Deno.test("prng: the same seed gives the same sequence", () => {
   const a = new Prng(42);
@@ -58,16 +84,12 @@ Deno.test(`sim: ${CI_SEEDS} fixed seeds break no invariant`, async () => {
   assertEquals(bad, []);
 });
 
-for (const [name, { seed, steps }] of Object.entries(DEFECT_SEEDS)) {
-  Deno.test(`sim: ${name} (seed ${seed}) fails under legacy, passes now`, async () => {
-    const legacy = await runSeed({ seed, agents: 0, steps, policy: LEGACY });
-    assert(legacy.violations.length > 0, "legacy policy broke no invariant");
-    const now = await runSeed({
-      seed,
-      agents: 0,
-      steps,
-      policy: DEFAULT_POLICY,
-    });
-    assertEquals(now.violations, []);
+for (const [name, { seed, breaks }] of Object.entries(DEFECT_SEEDS)) {
+  Deno.test(`sim: ${name}, seed ${seed}: legacy fails, now passes`, async () => {
+    const run = (policy: Policy) =>
+      runSeed({ seed, agents: 3, steps: DEFECT_STEPS, policy });
+    const legacy = await run(LEGACY);
+    assertEquals(legacy.violations[0]?.invariant, breaks);
+    assertEquals((await run(DEFAULT_POLICY)).violations, []);
   });
 }
