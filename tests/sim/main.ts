@@ -19,7 +19,7 @@ const { values } = parseArgs({
     agents: { type: "string", default: "0" },
     disable: { type: "string", multiple: true, default: [] },
     policy: { type: "string", default: "default" },
-    steps: { type: "string", default: "240" },
+    steps: { type: "string", default: "120" },
     "stop-at-first": { type: "boolean", default: false },
   },
 });
@@ -70,6 +70,11 @@ let ran = 0;
 for (let seed = first; seed < first + seeds; seed++) {
   const r = await runSeed({ seed, agents, steps, policy });
   ran++;
+  if (ran % 1000 === 0) {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`… ${ran} seeds, ${bad} violations\n`),
+    );
+  }
   if (r.violations.length === 0) continue;
   bad++;
   const v = r.violations[0]!;
