@@ -147,15 +147,18 @@ export class Truth {
       fail("I6", "record outside the managed set");
       return;
     }
+    // Backing is judged when the call was sent (a late commit lands up to
+    // the call bound later); emptiness at the state the edge reaches.
+    const sent = c.sentAt;
     if (c.kind === "delete") {
-      const backed = this.recentDown(r.content, now);
+      const backed = this.recentDown(r.content, sent);
       if (backed < q) {
         fail(
           "I2",
-          `backed by ${backed} of ${q} agents (${this.#ages(r.content, now)})`,
+          `backed by ${backed} of ${q} agents (${this.#ages(r.content, sent)})`,
         );
       }
-      const up = this.stable(r.content, now, "up");
+      const up = this.stable(r.content, sent, "up");
       if (up >= q) fail("I3", `deleted while ${up} agents see it up`);
       this.#checkCounts(zone, fail);
       return;
@@ -165,8 +168,8 @@ export class Truth {
       fail("I4", `restored as ${show(r)}, last seen ${show(last)}`);
     }
     this.#lastSeen.set(keyOf(r), r);
-    const down = this.stable(r.content, now, "down");
-    if (down >= q && !this.#familyDown(r, now)) {
+    const down = this.stable(r.content, sent, "down");
+    if (down >= q && !this.#familyDown(r, sent)) {
       fail("I3", `re-created while ${down} agents see it down`);
     }
   }

@@ -135,7 +135,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       }`,
     );
     truth.edge(c, world.nowMs, zone.records.values());
-  });
+  }, () => world.nowMs);
   seedZone(zone, rng, names, IPS);
   truth.start(zone.records.values());
   const net = new SimNetwork(rng, ids);
@@ -199,9 +199,10 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     duplicate: faults.duplicate,
   };
   zone.faults = {
-    rateLimited: faults.api / 3,
-    server: faults.api / 3,
-    lostReply: faults.api / 3,
+    rateLimited: faults.api / 4,
+    server: faults.api / 4,
+    lostReply: faults.api / 4,
+    late: faults.api / 4,
   };
   const total = o.steps + CALM_STEPS;
   for (let step = 0; step < total; step++) {
@@ -215,6 +216,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     }
     await lifecycle(slots, world.nowMs, ev, start);
     await net.flush();
+    zone.commitDue();
     zone.beginStep();
     const order = shuffled(rng, slots.map((_, i) => i));
     for (const i of order) {

@@ -20,8 +20,11 @@
  *   of the step ({@linkcode SimZone.beginStep}), so two agents in one step
  *   plan from the same listing, as two agents listing at once would;
  * - injected faults: 429 with `retry-after`, 5xx, 403 (credentials
- *   rejected), and lost replies: the change is applied but the caller sees
- *   an error (a reply that never arrived).
+ *   rejected), lost replies (the change is applied but the caller sees an
+ *   error: a reply that never arrived), and late commits (the caller timed
+ *   out, the call still commits up to 4.5 s later, within the 5 s bound
+ *   lib/agent/write_facts.ts `DNS_CALL_BOUND_MS` assumes, as the project's
+ *   fake API's "slow" fault does in tests/support/fake_cloudflare.ts).
  * @module
  */
 import {
@@ -46,6 +49,8 @@ export interface EdgeChange {
   record: ZoneRecord;
   /** The agent whose call made it. */
   by: string;
+  /** World ms when the call was sent (earlier than now for a late commit). */
+  sentAt: number;
 }
 
 /** Fault rates of the API, per call. */
@@ -53,10 +58,16 @@ export interface ApiFaults {
   rateLimited: number;
   server: number;
   lostReply: number;
+  late: number;
 }
 
 /** No faults. */
-export const NO_FAULTS: ApiFaults = { rateLimited: 0, server: 0, lostReply: 0 };
+export const NO_FAULTS: ApiFaults = {
+  rateLimited: 0,
+  server: 0,
+  lostReply: 0,
+  late: 0,
+};
 
 /** The zone: every record, and the hook that sees each change. */
 export class SimZone {
@@ -66,14 +77,47 @@ export class SimZone {
   #nextId = 1;
   readonly #rng: Prng;
   readonly #onEdge: (c: EdgeChange) => void;
+  readonly #now: () => number;
+  #sentAt: number | null = null;
+  #late: { at: number; sentAt: number; commit: () => void }[] = [];
 
   /**
    * @param rng fault draws
    * @param onEdge called after every single change, in commit order
+   * @param now the world's time, ms
    */
-  constructor(rng: Prng, onEdge: (c: EdgeChange) => void) {
+  constructor(
+    rng: Prng,
+    onEdge: (c: EdgeChange) => void,
+    now: () => number,
+  ) {
     this.#rng = rng;
     this.#onEdge = onEdge;
+    this.#now = now;
+  }
+
+  /** @returns whether the next call commits late (drawn per call). */
+  drawLate(): boolean {
+    return this.#rng.chance(this.faults.late);
+  }
+
+  /** Schedules a call's commit up to 4.5 s from now. */
+  later(commit: () => void): void {
+    const now = this.#now();
+    const at = now + this.#rng.int(1, 9) * 500;
+    this.#late.push({ at, sentAt: now, commit });
+  }
+
+  /** Commits the late calls now due, in the order they were sent. */
+  commitDue(): void {
+    const now = this.#now();
+    const due = this.#late.filter((l) => l.at <= now);
+    this.#late = this.#late.filter((l) => l.at > now);
+    for (const l of due) {
+      this.#sentAt = l.sentAt;
+      l.commit();
+      this.#sentAt = null;
+    }
   }
 
   /** Adds a record without reporting it (the starting state). */
@@ -119,12 +163,16 @@ export class SimZone {
     return null;
   }
 
+  #sent(): number {
+    return this.#sentAt ?? this.#now();
+  }
+
   /** Commits one delete; false when the id is unknown (a 404). */
   delete(id: string, by: string): boolean {
     const r = this.records.get(id);
     if (!r) return false;
     this.records.delete(id);
-    this.#onEdge({ kind: "delete", record: r, by });
+    this.#onEdge({ kind: "delete", record: r, by, sentAt: this.#sent() });
     return true;
   }
 
@@ -137,7 +185,7 @@ export class SimZone {
       id: `r${this.#nextId++}`,
     };
     this.records.set(r.id, r);
-    this.#onEdge({ kind: "create", record: r, by });
+    this.#onEdge({ kind: "create", record: r, by, sentAt: this.#sent() });
     return r;
   }
 }
@@ -192,7 +240,19 @@ export class SimProvider implements DnsProvider {
 
   /** @inheritdoc */
   apply(changes: readonly Change[]): Promise<ApplyResult> {
-    if (!this.#split) return Promise.resolve(this.#call(changes));
+    if (changes.length > 0 && this.#zone.drawLate()) {
+      this.#zone.later(() => this.#applyNow(changes));
+      const e = new DnsProviderError("server", "timeout (no reply in 5 s)");
+      return Promise.resolve({
+        outcomes: changes.map((c) => fail(c, e)),
+        requests: 1,
+      });
+    }
+    return Promise.resolve(this.#applyNow(changes));
+  }
+
+  #applyNow(changes: readonly Change[]): ApplyResult {
+    if (!this.#split) return this.#call(changes);
     const created = new Set(
       changes.filter((c) => c.kind === "create").map((c) => groupOf(c)),
     );
@@ -217,10 +277,10 @@ export class SimProvider implements DnsProvider {
     const byChange = new Map(
       [...a.outcomes, ...b.outcomes].map((o) => [o.change, o]),
     );
-    return Promise.resolve({
+    return {
       outcomes: changes.map((c) => byChange.get(c)!),
       requests: a.requests + b.requests,
-    });
+    };
   }
 
   #call(changes: readonly Change[]): ApplyResult {
