@@ -26,7 +26,9 @@ const LEGACY: Policy = { disabled: new Set(), legacy: true };
  * --agents 3 --steps 60 --policy legacy` shows the trace).
  */
 export const DEFECT_SEEDS: Record<string, { seed: number; breaks: string }> = {
-  // An agent whose own verdicts say "all down" re-creates a dead IP.
+  // 198.51.100.1 is dead; a0 cannot reach 198.51.100.2 either (its IPv6
+  // target answers, so it is not isolated): its own verdicts say "all A
+  // targets down" and it re-creates the dead IP.
   "class 1, a dead IP restored by one agent's own guards (I3)": {
     seed: 1,
     breaks: "I3",
@@ -39,8 +41,8 @@ export const DEFECT_SEEDS: Record<string, { seed: number; breaks: string }> = {
     seed: 35,
     breaks: "I2",
   },
-  // The snapshot stayed on the deleting agent; a restarted agent restores
-  // from defaults.
+  // a2 deleted 198.51.100.2 and kept the snapshot to itself; a0, restarted,
+  // restores the record from config defaults.
   "class 4, a restore without the deleter's snapshot (I4)": {
     seed: 14,
     breaks: "I4",
