@@ -30,7 +30,7 @@ export const DEFECT_SEEDS: Record<string, { seed: number; breaks: string }> = {
   // target answers, so it is not isolated): its own verdicts say "all A
   // targets down" and it re-creates the dead IP.
   "class 1, a dead IP restored by one agent's own guards (I3)": {
-    seed: 1,
+    seed: 18,
     breaks: "I3",
   },
   // a0 and a1 each remove the one IP their own guards allow, from one
@@ -44,7 +44,7 @@ export const DEFECT_SEEDS: Record<string, { seed: number; breaks: string }> = {
   // a2 deleted 198.51.100.2 and kept the snapshot to itself; a0, restarted,
   // restores the record from config defaults.
   "class 4, a restore without the deleter's snapshot (I4)": {
-    seed: 14,
+    seed: 6,
     breaks: "I4",
   },
 };
