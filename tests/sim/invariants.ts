@@ -4,6 +4,7 @@
  * verdicts over virtual time) and every change as it reached the edge.
  * @module
  */
+import { recordKey, type RecordType } from "../../lib/dns/provider.ts";
 import type { EdgeChange, ZoneRecord } from "./sim_cloudflare.ts";
 
 /** One broken invariant. */
@@ -19,7 +20,12 @@ interface Seen {
   upSince: number | null;
   lastDownAt: number | null;
   lastUpAt: number | null;
+  /** The latest spans of a settled down, oldest first. */
+  downs: { from: number; to: number }[];
 }
+
+/** Spans of a settled down kept per agent and IP. */
+const KEEP_SPANS = 16;
 
 /** The managed set and the timing the invariants are measured with. */
 export interface TruthSettings {
@@ -30,6 +36,13 @@ export interface TruthSettings {
   minRecords: number;
   /** `peer_timeout` plus two heartbeats, ms: how long a vote counts. */
   voteMs: number;
+  /**
+   * Whether any agent (running, or a stopped one's state directory) still
+   * holds a snapshot of the record with this key ({@linkcode recordKey}):
+   * once every copy is lost with its disk, a restore from defaults is the
+   * documented fallback, not a violation.
+   */
+  known: (key: string) => boolean;
 }
 
 const keyOf = (r: { name: string; type: string; content: string }) =>
@@ -74,9 +87,19 @@ export class Truth {
   ): void {
     for (const ip of this.#s.ips) {
       const s = this.#seen[i]!.get(ip) ??
-        { downSince: null, upSince: null, lastDownAt: null, lastUpAt: null };
+        {
+          downSince: null,
+          upSince: null,
+          lastDownAt: null,
+          lastUpAt: null,
+          downs: [],
+        };
       const v = verdicts?.get(ip);
       if (v === "down") {
+        if (s.downSince === null) {
+          s.downs.push({ from: now, to: now });
+          if (s.downs.length > KEEP_SPANS) s.downs.shift();
+        } else s.downs[s.downs.length - 1]!.to = now;
         s.downSince ??= now;
         s.lastDownAt = now;
         s.upSince = null;
@@ -119,7 +142,7 @@ export class Truth {
   /** Agents whose down vote for `ip` may still count at `now`. */
   recentDown(ip: string, now: number): number {
     return this.#count(
-      (s) => s.lastDownAt !== null && now - s.lastDownAt <= this.#s.voteMs,
+      (s) => s.downs.some((d) => d.from <= now && now - d.to <= this.#s.voteMs),
       ip,
     );
   }
@@ -164,7 +187,10 @@ export class Truth {
       return;
     }
     const last = this.#lastSeen.get(keyOf(r));
-    if (last && !sameRecord(last, r)) {
+    if (
+      last && !sameRecord(last, r) &&
+      this.#s.known(recordKey({ ...r, type: r.type as RecordType }))
+    ) {
       fail("I4", `restored as ${show(r)}, last seen ${show(last)}`);
     }
     this.#lastSeen.set(keyOf(r), r);

@@ -81,6 +81,11 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     minPeersAgree: mpa,
     minRecords: 1,
     voteMs: (3 + 2) * 1000,
+    known: (key) =>
+      slots.some((s) =>
+        s.store.snapshots().has(key) ||
+        (s.agent?.snapshots.snapshots().has(key) ?? false)
+      ),
   });
   // deno-lint-ignore prefer-const
   let slots: Slot[];
