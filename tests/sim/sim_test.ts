@@ -2,14 +2,15 @@
  * The simulator in CI: its PRNG and runs are deterministic, a fixed set of
  * seeds breaks no invariant, and the seeds that reproduce the four defect
  * classes of the old code pass under the write unit and fail under
- * `--policy legacy`.
+ * `--policy legacy`, and each rule's mutation seed breaks its invariant
+ * with that rule off and none with it on.
  * @module
  */
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { DEFAULT_POLICY, type Policy } from "./policy.ts";
+import { DEFAULT_POLICY, type Policy, type RuleName, RULES } from "./policy.ts";
 import { Prng } from "./prng.ts";
 import { runSeed } from "./run.ts";
 
@@ -50,6 +51,24 @@ export const DEFECT_SEEDS: Record<string, { seed: number; breaks: string }> = {
 };
 
 const DEFECT_STEPS = 60;
+
+/**
+ * The mutation check (README, development section): with one rule off, the
+ * first seed (120 steps) at which the simulator finds a violation.
+ */
+const MUTATION_SEEDS: Record<RuleName, { seed: number; breaks: string }> = {
+  no_cluster: { seed: 11, breaks: "I2" },
+  isolated: { seed: 1266, breaks: "I3" },
+  warming_up: { seed: 7355, breaks: "I3" },
+  dns_blocked: { seed: 58, breaks: "I5" },
+  unsettled: { seed: 517, breaks: "I2" },
+  quorum: { seed: 2, breaks: "I2" },
+  writer: { seed: 190, breaks: "I1" },
+  handover: { seed: 1505, breaks: "I3" },
+  guards: { seed: 2, breaks: "I1" },
+  plan_order: { seed: 7, breaks: "I1" },
+  exact_restore: { seed: 3, breaks: "I4" },
+};
 
 Deno.test("prng: the same seed gives the same sequence", () => {
   const a = new Prng(42);
@@ -92,6 +111,17 @@ for (const [name, { seed, breaks }] of Object.entries(DEFECT_SEEDS)) {
       runSeed({ seed, agents: 3, steps: DEFECT_STEPS, policy });
     const legacy = await run(LEGACY);
     assertEquals(legacy.violations[0]?.invariant, breaks);
+    assertEquals((await run(DEFAULT_POLICY)).violations, []);
+  });
+}
+
+for (const rule of RULES) {
+  const { seed, breaks } = MUTATION_SEEDS[rule];
+  Deno.test(`sim: --disable ${rule} breaks ${breaks} at seed ${seed}`, async () => {
+    const run = (policy: Policy) =>
+      runSeed({ seed, agents: 0, steps: 120, policy });
+    const off = await run({ disabled: new Set([rule]), legacy: false });
+    assertEquals(off.violations[0]?.invariant, breaks);
     assertEquals((await run(DEFAULT_POLICY)).violations, []);
   });
 }
