@@ -58,8 +58,8 @@ export interface GuardOutcome {
  * Applies never-empty and blast radius to one group.
  *
  * Order: (1) every IP down → none absent; (2) blast radius keeps removals
- * already made first, then the lowest IPs; (3) min_records releases IPs
- * not seen down first, then the newest, highest planned removals.
+ * already made first, then the lowest IPs; (3) min_records releases the
+ * newest, highest planned removals first.
  * @param group the group's IPs and their state
  * @param settings guard settings
  * @returns the IPs allowed absent and notes on what was held back
@@ -100,15 +100,9 @@ export function applyGuards(
   const minKeep = Math.min(n, Math.max(0, settings.minRecords));
   const excess = order.length - (n - minKeep);
   if (excess > 0) {
-    // IPs the cluster does not see down go back first, so the guard never
-    // re-creates a dead IP while one nobody sees down stays out; within
-    // each, from the end: newest, highest removals first.
-    const release = [
-      ...order.filter((ip) => !group.down.has(ip)).reverse(),
-      ...order.filter((ip) => group.down.has(ip)).reverse(),
-    ].slice(0, excess);
-    note("min_records", release);
-    order = order.filter((ip) => !release.includes(ip));
+    // Release from the end: newest, highest removals go back first.
+    note("min_records", order.slice(order.length - excess).reverse());
+    order = order.slice(0, order.length - excess);
   }
   return { absent: new Set(order), notes };
 }
