@@ -56,15 +56,17 @@ const DEFECT_STEPS = 60;
  * The mutation check (README, development section): with one rule off, the
  * first seed (120 steps) at which the simulator finds a violation.
  */
-const MUTATION_SEEDS: Record<RuleName, { seed: number; breaks: string }> = {
+const MUTATION_SEEDS: Partial<
+  Record<RuleName, { seed: number; breaks: string }>
+> = {
   no_cluster: { seed: 11, breaks: "I2" },
   isolated: { seed: 1266, breaks: "I3" },
-  warming_up: { seed: 7355, breaks: "I3" },
+  // warming_up: none found (README says why).
   dns_blocked: { seed: 58, breaks: "I5" },
   unsettled: { seed: 517, breaks: "I2" },
   quorum: { seed: 2, breaks: "I2" },
   writer: { seed: 190, breaks: "I1" },
-  handover: { seed: 1505, breaks: "I3" },
+  handover: { seed: 3679, breaks: "I1" },
   guards: { seed: 2, breaks: "I1" },
   plan_order: { seed: 7, breaks: "I1" },
   exact_restore: { seed: 3, breaks: "I4" },
@@ -116,7 +118,9 @@ for (const [name, { seed, breaks }] of Object.entries(DEFECT_SEEDS)) {
 }
 
 for (const rule of RULES) {
-  const { seed, breaks } = MUTATION_SEEDS[rule];
+  const found = MUTATION_SEEDS[rule];
+  if (!found) continue;
+  const { seed, breaks } = found;
   Deno.test(`sim: --disable ${rule} breaks ${breaks} at seed ${seed}`, async () => {
     const run = (policy: Policy) =>
       runSeed({ seed, agents: 0, steps: 120, policy });
