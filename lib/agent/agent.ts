@@ -38,6 +38,7 @@ import {
 import type { AgentDeps } from "./deps.ts";
 import { DnsDriver, type DnsWish } from "./dns_driver.ts";
 import { ApiCallWindow } from "./api_calls.ts";
+import { heartbeatState } from "./heartbeat_state.ts";
 import { WatchedProvider } from "./dns_watch.ts";
 import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
@@ -476,23 +477,17 @@ export class Agent {
     return true;
   }
 
-  /**
-   * What heartbeats carry: the view without verdicts that fresh probes do
-   * not back yet (since start, a reload adding the IP, or a freeze). A
-   * verdict restored from the state store, or older than a freeze, must
-   * not add a vote to peers' quorums.
-   */
+  /** What heartbeats carry (see {@linkcode heartbeatState}). */
   #localState(): LocalState {
     this.trust.checkFreeze();
-    const view = this.health.view();
-    for (const ip of this.trust.unsettled()) delete view[ip];
-    return {
-      view,
-      isolated: this.isolation.isolated,
-      writable: this.decided?.writable ?? false,
-      acked: this.decided?.acked ?? false,
+    return heartbeatState({
+      view: this.health.view(),
+      unsettled: this.trust.unsettled(),
+      noted: this.isolation,
+      current: this.#decide(this.deps.clock.now()).decided.isolation,
+      decided: this.decided,
       snapshots: this.snapshots.entries(),
-    };
+    });
   }
 
   /**

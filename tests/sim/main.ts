@@ -1,0 +1,123 @@
+/**
+ * `deno task sim`: runs seeds of the deterministic cluster simulator and
+ * ends with one line `N seeds, K violations` (exit 1 on any violation).
+ *
+ * ```sh
+ * deno task sim [--seeds N] [--first S] [--agents K] [--disable RULE] [--policy legacy] [--steps M]
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type Policy, type RuleName, RULES } from "./policy.ts";
+import { runSeed } from "./run.ts";
+
+/** The run's settings, from the command line. */
+interface Args {
+  seeds: number;
+  first: number;
+  agents: number;
+  steps: number;
+  policy: Policy;
+  stopAtFirst: boolean;
+}
+
+/**
+ * @returns the settings
+ * @throws {RangeError} naming the bad flag and value
+ */
+function parse(args: string[]): Args {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seeds: { type: "string", default: "100" },
+      first: { type: "string", default: "1" },
+      agents: { type: "string", default: "0" },
+      disable: { type: "string", multiple: true, default: [] },
+      policy: { type: "string", default: "default" },
+      steps: { type: "string", default: "120" },
+      "stop-at-first": { type: "boolean", default: false },
+    },
+  });
+  const disabled = new Set<RuleName>();
+  for (const r of values.disable) {
+    if (!(RULES as readonly string[]).includes(r)) {
+      throw new RangeError(
+        `--disable ${JSON.stringify(r)}: not a rule (one of ${
+          RULES.join(", ")
+        })`,
+      );
+    }
+    disabled.add(r as RuleName);
+  }
+  if (values.policy !== "default" && values.policy !== "legacy") {
+    throw new RangeError(
+      `--policy must be "legacy", got ${JSON.stringify(values.policy)}`,
+    );
+  }
+  const agents = int("agents", values.agents, 0);
+  if (agents !== 0 && (agents < 3 || agents > 5)) {
+    throw new RangeError(`--agents must be 3, 4 or 5, got ${agents}`);
+  }
+  return {
+    seeds: int("seeds", values.seeds, 1),
+    first: int("first", values.first, 0),
+    agents,
+    steps: int("steps", values.steps, 1),
+    policy: { disabled, legacy: values.policy === "legacy" },
+    stopAtFirst: values["stop-at-first"],
+  };
+}
+
+function int(key: string, v: string, lo: number): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < lo) {
+    throw new RangeError(
+      `--${key} must be an integer ≥ ${lo}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return n;
+}
+
+let parsed: Args;
+try {
+  parsed = parse(Deno.args);
+} catch (e) {
+  const msg = e instanceof Error ? e.message : String(e);
+  Deno.stderr.writeSync(new TextEncoder().encode(`sim: ${msg}\n`));
+  Deno.exit(2);
+}
+const { seeds, first, agents, steps, policy, stopAtFirst } = parsed;
+const disabled = policy.disabled;
+
+const out = (s: string) =>
+  Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
+const flags = [
+  agents ? `--agents ${agents}` : "",
+  ...[...disabled].map((r) => `--disable ${r}`),
+  policy.legacy ? "--policy legacy" : "",
+  `--steps ${steps}`,
+].filter(Boolean).join(" ");
+let bad = 0;
+let ran = 0;
+for (let seed = first; seed < first + seeds; seed++) {
+  const r = await runSeed({ seed, agents, steps, policy });
+  ran++;
+  if (ran % 1000 === 0) {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`… ${ran} seeds, ${bad} violations\n`),
+    );
+  }
+  if (r.violations.length === 0) continue;
+  bad++;
+  const v = r.violations[0]!;
+  out(
+    `seed ${seed}: ${v.invariant} at t=${
+      (v.atMs / 1000).toFixed(1)
+    }s: ${v.detail}`,
+  );
+  for (const line of r.trace) out(`  ${line}`);
+  out(`  replay: deno task sim --first ${seed} --seeds 1 ${flags}`);
+  if (stopAtFirst) break;
+}
+out(`${ran} seeds, ${bad} violations`);
+Deno.exit(bad > 0 ? 1 : 0);
