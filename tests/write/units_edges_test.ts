@@ -132,6 +132,17 @@ Deno.test("sortIps() expands IPv6 '::' wherever it sits", () => {
   );
 });
 
+Deno.test("sortIps() compares IPv6 groups in place, whatever the '::' length", () => {
+  assertEquals(
+    sortIps(["2001:db8::fff:fff:1:10", "2001:db8:0:0:10::"]),
+    ["2001:db8:0:0:10::", "2001:db8::fff:fff:1:10"],
+  );
+  assertEquals(
+    sortIps(["2001:db8:a:0:1:10:fff:0", "2001:db8:a::1:fff:fff"]),
+    ["2001:db8:a::1:fff:fff", "2001:db8:a:0:1:10:fff:0"],
+  );
+});
+
 const HEALTHY: IsolationInput = {
   targets: 2,
   down: 0,
