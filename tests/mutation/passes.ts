@@ -45,6 +45,7 @@ export const MUTATION_PASSES: readonly MutationPass[] = [
       "tests/dns/seen_records_test.ts",
       "tests/dns/reconcile_report_test.ts",
       "tests/dns/reconciler_auth_test.ts",
+      "tests/dns/reconcile_log_test.ts",
     ],
   },
   {
