@@ -15,7 +15,7 @@
  *   refuses such a record with 9003.
  * @module
  */
-import { nonPublicKind } from "../net/ip_scope.ts";
+import { documentationKind, nonPublicKind } from "../net/ip_scope.ts";
 import { type Checked, show } from "./rules.ts";
 
 /** Lowest TTL every plan accepts; below it (down to 30) Enterprise only. */
@@ -72,6 +72,15 @@ export function cloudflareWarnings(
   }
   if (!cf.proxied) return out;
   for (const ip of cf.ipAddresses) {
+    const doc = documentationKind(ip);
+    if (doc !== null) {
+      out.push(
+        `"${
+          pathOf("cloudflare.ip_addresses")
+        }" lists ${ip}, ${doc}, and ${proxied} is true: Cloudflare accepts it proxied only as a placeholder origin (for Workers); nothing answers there on the Internet, so check it is not a copied example`,
+      );
+      continue;
+    }
     const kind = nonPublicKind(ip);
     if (kind === null) continue;
     out.push(

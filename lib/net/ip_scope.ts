@@ -61,3 +61,28 @@ export function nonPublicKind(ip: string): string | null {
   }
   return null;
 }
+
+// deno-fmt-ignore
+const DOCUMENTATION: readonly Range[] = [
+  [4, [192, 0, 2], 24, "a documentation address (192.0.2.0/24, RFC 5737)"],
+  [4, [198, 51, 100], 24, "a documentation address (198.51.100.0/24, RFC 5737)"],
+  [4, [203, 0, 113], 24, "a documentation address (203.0.113.0/24, RFC 5737)"],
+  [6, [0x20, 0x01, 0x0d, 0xb8], 32, "a documentation address (2001:db8::/32, RFC 3849)"],
+];
+
+/**
+ * @param ip an IPv4 or IPv6 address
+ * @returns which documentation range holds it, or null. Cloudflare proxies
+ *   these (as placeholder origins), but nothing answers there on the
+ *   Internet: in a production config they are usually a copied example.
+ */
+export function documentationKind(ip: string): string | null {
+  const parsed = parseIp(ip);
+  if (!parsed) return null;
+  for (const [family, prefix, bits, kind] of DOCUMENTATION) {
+    if (family === parsed.family && inRange(parsed.bytes, prefix, bits)) {
+      return kind;
+    }
+  }
+  return null;
+}
