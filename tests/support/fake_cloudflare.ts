@@ -20,6 +20,7 @@
  * @module
  */
 
+import { takeFault } from "./fault_queue.ts";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import {
@@ -278,23 +279,6 @@ async function guard(
       headers: { "content-type": "application/json" },
     });
   }
-}
-
-function takeFault(
-  faults: Fault[],
-  method: string,
-  path: string,
-): Fault | undefined {
-  const i = faults.findIndex((f) =>
-    (!f.match?.method || f.match.method.toUpperCase() === method) &&
-    (!f.match?.path || path.includes(f.match.path))
-  );
-  const f = faults[i];
-  if (!f) return undefined;
-  const left = (f.times ?? 1) - 1;
-  if (left <= 0) faults.splice(i, 1);
-  else f.times = left;
-  return f;
 }
 
 /** @returns true when a signal aborted before `ms` passed. */

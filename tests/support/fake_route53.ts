@@ -22,6 +22,7 @@
  * access key id (the signature itself is not checked).
  * @module
  */
+import { takeFault } from "./fault_queue.ts";
 import {
   type ChangeRequest,
   type FakeRecordSet,
@@ -242,23 +243,6 @@ async function admin(
     return json({ ok: true });
   }
   return new Response("not found", { status: 404 });
-}
-
-function takeFault(
-  faults: Route53Fault[],
-  method: string,
-  path: string,
-): Route53Fault | undefined {
-  const i = faults.findIndex((f) =>
-    (!f.match?.method || f.match.method.toUpperCase() === method) &&
-    (!f.match?.path || path.includes(f.match.path))
-  );
-  const f = faults[i];
-  if (!f) return undefined;
-  const left = (f.times ?? 1) - 1;
-  if (left <= 0) faults.splice(i, 1);
-  else f.times = left;
-  return f;
 }
 
 if (import.meta.main) {
