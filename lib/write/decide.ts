@@ -163,9 +163,11 @@ export function planWrites(
   }
   const intents = new Map<string, Intent>();
   const down = new Set<string>();
+  const downVotes = new Map<string, number>();
   for (const [ip, d] of decided.ips) {
     intents.set(ip, d.hold === null ? d.intent : "hold");
     if (d.downVotes >= d.needed) down.add(ip);
+    downVotes.set(ip, d.downVotes);
   }
   const s = input.settings;
   const plan = planChanges({
@@ -173,6 +175,7 @@ export function planWrites(
     ips: s.ips,
     intents,
     down,
+    downVotes,
     current: listing,
     snapshots,
     guards: s.guards,

@@ -45,6 +45,11 @@ export interface GuardGroup {
   wantAbsent: ReadonlySet<string>;
   /** IPs whose verdict is down (local/cluster). */
   down: ReadonlySet<string>;
+  /**
+   * Agents that see each IP down (the quorum tally); min_records puts back
+   * the IPs fewest agents see down first. Missing: 0 for every IP.
+   */
+  downVotes?: ReadonlyMap<string, number>;
 }
 
 /** What the guards allow. */
@@ -100,11 +105,29 @@ export function applyGuards(
   const minKeep = Math.min(n, Math.max(0, settings.minRecords));
   const excess = order.length - (n - minKeep);
   if (excess > 0) {
-    // Release from the end: newest, highest removals go back first.
-    note("min_records", order.slice(order.length - excess).reverse());
-    order = order.slice(0, order.length - excess);
+    const released = releaseOrder(order, group.downVotes).slice(0, excess);
+    note("min_records", released);
+    const back = new Set(released);
+    order = order.filter((ip) => !back.has(ip));
   }
   return { absent: new Set(order), notes };
+}
+
+/**
+ * The order in which min_records puts planned removals back: fewest down
+ * votes first; among equals, the newest, highest removal first (the end of
+ * `order`).
+ * @param order planned removals, removals already made first, lowest first
+ * @param downVotes agents that see each IP down
+ * @returns a new array, first to put back first
+ */
+function releaseOrder(
+  order: readonly string[],
+  downVotes: ReadonlyMap<string, number> | undefined,
+): string[] {
+  const votes = (ip: string) => downVotes?.get(ip) ?? 0;
+  // Array.prototype.sort is stable, so equal votes keep the reversed order.
+  return [...order].reverse().sort((a, b) => votes(a) - votes(b));
 }
 
 /**

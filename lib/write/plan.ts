@@ -44,6 +44,8 @@ export interface PlanInput {
   intents: ReadonlyMap<string, Intent>;
   /** IPs whose verdict is down, for the never-empty guard. */
   down: ReadonlySet<string>;
+  /** Agents that see each IP down, for min_records' choice; default 0. */
+  downVotes?: ReadonlyMap<string, number>;
   /** Records the provider holds now, per name. */
   current: ReadonlyMap<string, readonly DnsRecord[]>;
   /** Saved records, keyed by {@linkcode recordKey}. */
@@ -82,6 +84,10 @@ export function planChanges(input: PlanInput): Plan {
     intents.set(canonicalIp(ip), intent);
   }
   const down = new Set([...input.down].map(canonicalIp));
+  const downVotes = new Map<string, number>();
+  for (const [ip, n] of input.downVotes ?? []) {
+    downVotes.set(canonicalIp(ip), n);
+  }
   const ips = [...new Set(input.ips.map(canonicalIp))];
   const families = (["A", "AAAA"] as const).map((type) => {
     const family = sortIps(ips.filter((ip) => recordTypeOf(ip) === type));
@@ -90,7 +96,14 @@ export function planChanges(input: PlanInput): Plan {
   for (const name of input.names) {
     const records = input.current.get(name) ?? [];
     for (const f of families) {
-      planGroup(plan, input, { name, ...f, records, intents, down });
+      planGroup(plan, input, {
+        name,
+        ...f,
+        records,
+        intents,
+        down,
+        downVotes,
+      });
     }
   }
   return plan;
@@ -104,6 +117,7 @@ interface GroupContext {
   records: readonly DnsRecord[];
   intents: ReadonlyMap<string, Intent>;
   down: ReadonlySet<string>;
+  downVotes: ReadonlyMap<string, number>;
 }
 
 function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
@@ -127,6 +141,7 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
     present,
     wantAbsent,
     down: ctx.down,
+    downVotes: ctx.downVotes,
   }, input.guards);
   plan.notes.push(...notes);
   const deletes: Change[] = [];

@@ -196,3 +196,31 @@ Deno.test("settledView() leaves out exactly the unsettled IPs", () => {
     }),
   );
 });
+
+Deno.test("planWrites() gives min_records the cluster's down votes: it re-creates the IP nobody sees down, not the dead one (simulator seed 5269)", () => {
+  const Z = "192.0.2.3";
+  const peers = viewOf({ [Y]: "down", [Z]: "up" });
+  const base = clusterInput({
+    view: viewOf({ [X]: "up", [Y]: "down", [Z]: "up" }),
+    live: [
+      vote(B, peers, { hears: [A, C] }),
+      vote(C, peers, { hears: [A, B] }),
+    ],
+  });
+  const input: WriteInput = {
+    ...base,
+    settings: {
+      ...base.settings,
+      ips: [X, Y, Z],
+      guards: { minRecords: 2, maxRemovalsFraction: 1 },
+    },
+  };
+  // X and Y are both out; min_records needs one back. X has no quorum either
+  // way (only A sees it up), Y is down for all three.
+  const plan = decideWrites(input, listing([Z]), new Map()).plan;
+  assertEquals(
+    plan.changes.map((c) => [c.kind, c.record.content]),
+    [["create", X]],
+  );
+  assertEquals(plan.holds.get(Y), "in_sync");
+});

@@ -15,6 +15,8 @@ interface Row {
   down?: string[];
   minRecords?: number;
   fraction?: number;
+  /** Agents that see each IP down (min_records' choice). */
+  votes?: Record<string, number>;
   absent: string[];
   notes?: [GuardName, string[]][];
 }
@@ -28,6 +30,7 @@ function run(row: Row) {
     present: new Set(row.present ?? ips),
     wantAbsent: new Set(row.wantAbsent),
     down: new Set(row.down ?? row.wantAbsent),
+    downVotes: row.votes ? new Map(Object.entries(row.votes)) : undefined,
   }, {
     minRecords: row.minRecords ?? 1,
     maxRemovalsFraction: row.fraction ?? 0.5,
@@ -128,6 +131,54 @@ const TABLE: Row[] = [
     wantAbsent: ["192.0.2.1", "192.0.2.2"],
     absent: ["192.0.2.2"],
     notes: [["min_records", ["192.0.2.1"]]],
+  },
+  {
+    // Simulator seed 5269 (min_records re-created an IP a quorum saw down).
+    what: "min_records puts back the IP fewest agents see down",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    present: ["192.0.2.3"],
+    fraction: 1,
+    minRecords: 2,
+    wantAbsent: ["192.0.2.1", "192.0.2.2"],
+    down: ["192.0.2.2"],
+    votes: { "192.0.2.1": 0, "192.0.2.2": 3 },
+    absent: ["192.0.2.2"],
+    notes: [["min_records", ["192.0.2.1"]]],
+  },
+  {
+    what: "min_records keeps the present IP nobody sees down over a new one",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    present: ["192.0.2.1", "192.0.2.2"],
+    fraction: 1,
+    minRecords: 2,
+    wantAbsent: ["192.0.2.1", "192.0.2.3"],
+    down: ["192.0.2.3"],
+    votes: { "192.0.2.1": 0, "192.0.2.3": 2 },
+    absent: ["192.0.2.3"],
+    notes: [["min_records", ["192.0.2.1"]]],
+  },
+  {
+    what: "min_records with equal votes releases the newest, highest first",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    present: ["192.0.2.2", "192.0.2.3"],
+    fraction: 1,
+    minRecords: 2,
+    wantAbsent: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    votes: { "192.0.2.1": 2, "192.0.2.2": 2, "192.0.2.3": 2 },
+    down: [],
+    absent: ["192.0.2.1"],
+    notes: [["min_records", ["192.0.2.3", "192.0.2.2"]]],
+  },
+  {
+    what: "min_records releases two in vote order, not address order",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"],
+    fraction: 1,
+    minRecords: 3,
+    wantAbsent: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    down: [],
+    votes: { "192.0.2.1": 0, "192.0.2.2": 3, "192.0.2.3": 1 },
+    absent: ["192.0.2.2"],
+    notes: [["min_records", ["192.0.2.1", "192.0.2.3"]]],
   },
   {
     what: "min_records above N keeps everything",
