@@ -1,0 +1,221 @@
+/**
+ * One HTTP(S) health check of one target IP: connect to the IP, send the
+ * check's Host (and for https its SNI, verifying the certificate for that
+ * name), follow no redirect, and match the status and, when asked, a
+ * substring of the first 64 KiB of the body. Yields the same
+ * {@linkcode Observation} as the ICMP and TCP probes.
+ *
+ * Whose fault a failure is:
+ * - the target's: a status or body that does not match, no reply in time,
+ *   a refused or reset connection, a TLS failure (bad certificate, failed
+ *   handshake), an unreachable error the network sent back;
+ * - this host's (`fault: "local"`, feeds the isolation guard, not the
+ *   verdict): errors raised before a packet leaves — no route, no source
+ *   address, out of file descriptors — classified by `connect_errors.ts`
+ *   exactly as for TCP probes, and a port that `fetch` refuses to use.
+ *
+ * A target failure that is not a timeout carries no `fault`, only a
+ * `detail` ("status 503", "body mismatch", "ECONNREFUSED"), so the verdict
+ * says "3 consecutive failures (last: status 503)", not "timeouts".
+ * @module
+ */
+
+import { type Clock, systemClock } from "../observe/clock.ts";
+import { canonicalIp } from "../net/ip.ts";
+import { classifyConnectError } from "./connect_errors.ts";
+import { httpErrorCode } from "./http_errors.ts";
+import { type HttpTransport, sendHttpRequest } from "./http_transport.ts";
+import type { Observation, RouteLookup } from "./types.ts";
+
+/** Bytes of the body searched for `expectBody`; no more is read. */
+export const BODY_LIMIT = 64 * 1024;
+
+/** What to check, resolved from a pool's `[pool.check]` or a `--check` URL. */
+export interface HttpCheckSpec {
+  /** "http" or "https". */
+  scheme: "http" | "https";
+  /** Host header, SNI and verified name; an IP literal sends no SNI. */
+  host: string;
+  /** Target port. @default 80 for http, 443 for https (see {@linkcode defaultPort}) */
+  port: number;
+  /** Request path with optional query, starting with "/". @default "/" */
+  path: string;
+  /** Accepted status codes; null: any 2xx or 3xx. @default null */
+  expectStatus: readonly number[] | null;
+  /** Substring the first 64 KiB of the body must contain; null: any body. */
+  expectBody: string | null;
+  /** Milliseconds for the whole check, connect to body. */
+  timeoutMs: number;
+  /** https: verify the certificate chain and name. @default true */
+  tlsVerify: boolean;
+  /** https: extra trusted roots in PEM (a private CA). */
+  caCerts?: string[];
+  /** Source address; default: the kernel's choice. */
+  localAddress?: string;
+}
+
+/** Dependencies of {@linkcode runHttpCheck}. */
+export interface HttpCheckOptions {
+  /** Times the check and stamps the observation. @default systemClock */
+  clock?: Clock;
+  /**
+   * Tells a local "no route" from an unreachable sent by the network (see
+   * `connect_errors.ts`). @default none: unreachable errors count as local
+   */
+  hasRoute?: RouteLookup;
+  /** Sends the request; tests substitute it. @default sendHttpRequest */
+  transport?: HttpTransport;
+}
+
+/**
+ * @param scheme "http" or "https"
+ * @returns 80 or 443
+ */
+export function defaultPort(scheme: "http" | "https"): number {
+  return scheme === "https" ? 443 : 80;
+}
+
+/**
+ * Checks `ip` once.
+ * @param ip the target, as the observation should name it
+ * @param spec what to send and what to expect
+ * @param options clock, route lookup, transport
+ * @returns the observation; `status` is set whenever a response arrived.
+ *   `rttMicros` runs from the start to the response headers (connect, TLS
+ *   and the server's time to answer). Never rejects.
+ */
+export async function runHttpCheck(
+  ip: string,
+  spec: HttpCheckSpec,
+  options: HttpCheckOptions = {},
+): Promise<Observation> {
+  const clock = options.clock ?? systemClock;
+  const ctl = new AbortController();
+  let timedOut = false;
+  const timer = clock.sleep(spec.timeoutMs, ctl.signal).then(() => {
+    if (ctl.signal.aborted) return;
+    timedOut = true;
+    ctl.abort();
+  });
+  const started = clock.monotonicMicros();
+  const fail = (rest: Partial<Observation>): Observation => ({
+    ip,
+    ok: false,
+    rttMicros: null,
+    at: clock.now(),
+    ...rest,
+  });
+  try {
+    const reply = await (options.transport ?? sendHttpRequest)({
+      scheme: spec.scheme,
+      ip: canonicalIp(ip) ?? ip,
+      port: spec.port,
+      path: spec.path,
+      hostHeader: hostHeader(spec),
+      tlsHost: spec.host,
+      tlsVerify: spec.tlsVerify,
+      ...(spec.caCerts ? { caCerts: spec.caCerts } : {}),
+      ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
+      signal: ctl.signal,
+    });
+    const rttMicros = Math.round(clock.monotonicMicros() - started);
+    const status = reply.status;
+    try {
+      if (!statusMatches(status, spec.expectStatus)) {
+        return fail({ status, detail: `status ${status}` });
+      }
+      if (spec.expectBody !== null) {
+        const head = await readPrefix(reply.body, BODY_LIMIT);
+        if (!contains(head, new TextEncoder().encode(spec.expectBody))) {
+          return fail({ status, detail: "body mismatch" });
+        }
+      }
+    } finally {
+      await reply.close();
+    }
+    if (timedOut) return fail({ status, fault: "timeout" });
+    return { ip, ok: true, rttMicros, at: clock.now(), status };
+  } catch (e) {
+    if (timedOut) return fail({ fault: "timeout" });
+    const code = httpErrorCode(e);
+    if (whoseFault(ip, code, options.hasRoute) === "local") {
+      return fail({ fault: "local", detail: code });
+    }
+    return fail({ detail: code });
+  } finally {
+    ctl.abort();
+    await timer;
+  }
+}
+
+/**
+ * @param spec the check
+ * @returns the Host header a browser would send for the check's URL: the
+ *   host, bracketed when IPv6, with the port unless it is the default
+ */
+export function hostHeader(spec: HttpCheckSpec): string {
+  const host = spec.host.includes(":") ? `[${spec.host}]` : spec.host;
+  return spec.port === defaultPort(spec.scheme) ? host : `${host}:${spec.port}`;
+}
+
+/**
+ * @param status the response's status code
+ * @param expected accepted codes, or null for any 2xx or 3xx
+ * @returns whether the status passes
+ */
+export function statusMatches(
+  status: number,
+  expected: readonly number[] | null,
+): boolean {
+  return expected === null
+    ? status >= 200 && status <= 399
+    : expected.includes(status);
+}
+
+function whoseFault(
+  ip: string,
+  code: string,
+  hasRoute: RouteLookup | undefined,
+): "local" | "target" {
+  if (code === "BlockedPort") return "local"; // fetch refused before connecting
+  return classifyConnectError(code, () => hasRoute?.(ip) ?? null);
+}
+
+/**
+ * Reads at most `limit` bytes, then stops reading (the rest stays unread).
+ * @param body the body's chunks
+ * @param limit bytes to keep
+ * @returns the first `limit` bytes (fewer when the body is shorter)
+ */
+export async function readPrefix(
+  body: AsyncIterable<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(limit);
+  let size = 0;
+  for await (const chunk of body) {
+    const take = Math.min(chunk.length, limit - size);
+    out.set(chunk.subarray(0, take), size);
+    size += take;
+    if (size >= limit) break;
+  }
+  return out.subarray(0, size);
+}
+
+/**
+ * @param haystack bytes searched
+ * @param needle bytes sought; an empty needle is always found
+ * @returns whether `needle` occurs in `haystack`
+ */
+export function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0];
+  if (first === undefined) return true;
+  const last = haystack.length - needle.length;
+  for (let i = haystack.indexOf(first); i !== -1 && i <= last;) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+    i = haystack.indexOf(first, i + 1);
+  }
+  return false;
+}
