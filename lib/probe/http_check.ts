@@ -48,7 +48,7 @@ export interface HttpCheckSpec {
   timeoutMs: number;
   /** https: verify the certificate chain and name. @default true */
   tlsVerify: boolean;
-  /** https: extra trusted roots in PEM (a private CA). */
+  /** https: trusted roots in PEM for a private CA (Node's `ca` option). */
   caCerts?: string[];
   /** Source address; default: the kernel's choice. */
   localAddress?: string;

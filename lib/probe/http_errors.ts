@@ -67,15 +67,3 @@ export function httpErrorCode(e: unknown): string {
   }
   return connectErrorCode(e instanceof Error && e.cause ? e.cause : e);
 }
-
-/**
- * @param e what the transport rejected with
- * @returns a one-line description for logs and `goavail probe`, e.g.
- *   "self-signed certificate"
- */
-export function httpErrorMessage(e: unknown): string {
-  let err: unknown = e;
-  while (err instanceof Error && err.cause instanceof Error) err = err.cause;
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split("\n")[0] ?? text;
-}

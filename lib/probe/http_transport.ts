@@ -45,7 +45,7 @@ export interface HttpRequestSpec {
   tlsHost: string;
   /** Verify the certificate chain and name (https only). */
   tlsVerify: boolean;
-  /** Extra trusted roots in PEM (https only; a private CA). */
+  /** https: trusted roots in PEM for a private CA (Node's `ca` option). */
   caCerts?: string[];
   /** Source address to connect from; default: the kernel's choice. */
   localAddress?: string;
