@@ -44,7 +44,10 @@ export interface HttpCheckSpec {
   expectStatus: readonly number[] | null;
   /** Substring the first 64 KiB of the body must contain; null: any body. */
   expectBody: string | null;
-  /** Milliseconds for the whole check, connect to body. */
+  /**
+   * Milliseconds for the whole check, connect to body; the caller resolves
+   * the pool's default, min(interval, 1 s).
+   */
   timeoutMs: number;
   /** https: verify the certificate chain and name. @default true */
   tlsVerify: boolean;

@@ -206,20 +206,36 @@ Deno.test("runHttpCheck() opens a fresh connection for every check", async (t) =
   }
 });
 
-Deno.test("runHttpCheck() checks an IPv6 target", async () => {
-  const server = serve(() => new Response("ok"), { hostname: "::1" });
-  try {
-    const o = await runHttpCheck(
-      "0:0:0:0:0:0:0:1",
-      spec({ port: server.port, expectBody: "ok" }),
-    );
-    assert.deepEqual(pick(o, { ok: true, ip: "", status: 0 }), {
-      ok: true,
-      ip: "0:0:0:0:0:0:0:1",
-      status: 200,
+Deno.test("runHttpCheck() checks an IPv6 target", async (t) => {
+  for (const scheme of ["http", "https"] as const) {
+    await t.step(scheme, async () => {
+      const server = serve(() => new Response("ok"), {
+        hostname: "::1",
+        tls: scheme === "https",
+      });
+      try {
+        const o = await runHttpCheck(
+          "0:0:0:0:0:0:0:1",
+          spec({
+            scheme,
+            port: server.port,
+            expectBody: "ok",
+            caCerts: [TEST_CERT],
+          }),
+        );
+        assert.deepEqual(pick(o, { ok: true, ip: "", status: 0 }), {
+          ok: true,
+          ip: "0:0:0:0:0:0:0:1",
+          status: 200,
+        });
+        assert.equal(
+          server.requests[0]?.host,
+          `www.example.com:${server.port}`,
+        );
+      } finally {
+        await server.close();
+      }
     });
-  } finally {
-    await server.close();
   }
 });
 
