@@ -12,7 +12,7 @@
  * - this host's (`fault: "local"`, feeds the isolation guard, not the
  *   verdict): errors raised before a packet leaves — no route, no source
  *   address, out of file descriptors — classified by `connect_errors.ts`
- *   exactly as for TCP probes, and a port that `fetch` refuses to use.
+ *   exactly as for TCP probes (Node's errors carry the same errno `code`).
  *
  * A target failure that is not a timeout carries no `fault`, only a
  * `detail` ("status 503", "body mismatch", "ECONNREFUSED"), so the verdict
@@ -22,8 +22,7 @@
 
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { canonicalIp } from "../net/ip.ts";
-import { classifyConnectError } from "./connect_errors.ts";
-import { httpErrorCode } from "./http_errors.ts";
+import { classifyConnectError, connectErrorCode } from "./connect_errors.ts";
 import { type HttpTransport, sendHttpRequest } from "./http_transport.ts";
 import type { Observation, RouteLookup } from "./types.ts";
 
@@ -140,7 +139,7 @@ export async function runHttpCheck(
     return { ip, ok: true, rttMicros, at: clock.now(), status };
   } catch (e) {
     if (timedOut) return fail({ fault: "timeout" });
-    const code = httpErrorCode(e);
+    const code = connectErrorCode(e);
     if (whoseFault(ip, code, options.hasRoute) === "local") {
       return fail({ fault: "local", detail: code });
     }
@@ -180,7 +179,6 @@ function whoseFault(
   code: string,
   hasRoute: RouteLookup | undefined,
 ): "local" | "target" {
-  if (code === "BlockedPort") return "local"; // fetch refused before connecting
   return classifyConnectError(code, () => hasRoute?.(ip) ?? null);
 }
 

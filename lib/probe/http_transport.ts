@@ -1,31 +1,43 @@
 /**
  * One HTTP(S) request to one target IP, with the check's Host header and,
- * for https, TLS SNI and certificate verification for the check's host.
+ * for https, TLS SNI and certificate verification for the check's host,
+ * through `node:http` / `node:https` (built into Deno, no dependency).
  *
- * Why two mechanisms (Deno 2.9.6; ext/fetch/lib.rs, ext/fetch/proxy.rs):
- * - **http: `fetch`** with a `Deno.HttpClient` per request. The URL names
- *   the IP, so the connection goes there and nowhere else;
- *   `allowHost: true` lets the request carry the pool's `Host` header
- *   (without it Deno drops a `Host` set by the caller); `redirect: "manual"`
- *   returns a 3xx as it is. Closing the client after the request closes its
- *   connection: one fresh connection per probe, so a probe sees the connect.
- * - **https: `node:https`** (built into Deno, no dependency). `fetch`
- *   cannot bind a request to an IP while verifying and sending SNI for a
- *   name: an `https://IP/` URL sends no SNI and verifies the certificate
- *   against the IP; the `proxy: { transport: "tcp" }` option, which pins the
- *   socket, speaks *plaintext* HTTP with an absolute-form request line even
- *   for an https URL (`Proxied::Tcp`); only an HTTP CONNECT proxy keeps TLS,
- *   which would need a tunnel server inside the agent. And `fetch` can skip
- *   certificate checks only process-wide (`--unsafely-ignore-certificate-
- *   errors`), never per client, so `tls_verify = false` is impossible
- *   through it. `https.request({ host: ip, servername: host,
- *   rejectUnauthorized })` does all three per request and reports Node
- *   error codes.
+ * Why not `fetch` with a `Deno.HttpClient` (Deno 2.9.6; ext/fetch/lib.rs,
+ * ext/fetch/proxy.rs; each point checked by hand):
+ * - **Proxies from the environment apply to every client.**
+ *   `create_http_client` adds `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`
+ *   (`proxy::from_env`) to every `Deno.HttpClient` and no option turns them
+ *   off: with `HTTP_PROXY` set, a check of `http://203.0.113.11/` asks the
+ *   proxy and reports the proxy's answer for the target. Operators set these
+ *   variables for the DNS API; a health check must never follow them.
+ * - **No SNI for a name while connecting to an IP.** An `https://IP/` URL
+ *   sends no SNI and verifies the certificate against the IP. The only
+ *   option that pins the socket, `proxy: { transport: "tcp" }`, speaks
+ *   *plaintext* HTTP with an absolute-form request line even for an https
+ *   URL (`Proxied::Tcp`); only an HTTP CONNECT proxy keeps TLS, which would
+ *   need a tunnel server inside the agent.
+ * - **No per-client `tls_verify = false`**: certificate checks can be
+ *   skipped only process-wide (`--unsafely-ignore-certificate-errors`).
+ * - Smaller: `fetch` refuses the Fetch standard's "bad ports" (25, 6000, …)
+ *   and reports socket errors only as text ("… (os error 111)").
+ *
+ * `request({ host: ip, servername: host, headers: { host }, rejectUnauthorized })`
+ * does all of it per request and reports Node error codes ("ECONNREFUSED",
+ * "DEPTH_ZERO_SELF_SIGNED_CERT"). Each request gets its own `Agent` with
+ * `keepAlive: false` (one fresh connection per check, so every check sees
+ * the connect) and `proxyEnv: {}` (Deno's node layer, like Node 24, would
+ * otherwise follow `HTTP_PROXY` when `NODE_USE_ENV_PROXY=1`). Node's client
+ * never follows redirects: a 3xx is returned as it is.
  * @module
  */
 
-import { request as httpsRequest } from "node:https";
-import type { IncomingMessage } from "node:http";
+import {
+  Agent as HttpAgent,
+  type IncomingMessage,
+  request as httpRequest,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { VERSION } from "../version.ts";
 
@@ -69,60 +81,22 @@ export type HttpTransport = (req: HttpRequestSpec) => Promise<HttpReply>;
 const USER_AGENT = `goavail/${VERSION} (health check)`;
 
 /**
- * Sends `req` through the scheme's mechanism (see the module doc).
+ * Sends `req` (see the module doc).
  * @param req the request
- * @returns the reply once its status line and headers arrived
+ * @returns the reply once its status line and headers arrived; rejects
+ *   with the Node error (its `code` names the failure)
  */
 export function sendHttpRequest(req: HttpRequestSpec): Promise<HttpReply> {
-  return req.scheme === "http" ? sendWithFetch(req) : sendWithNodeHttps(req);
-}
-
-async function sendWithFetch(req: HttpRequestSpec): Promise<HttpReply> {
-  const client = Deno.createHttpClient({
-    allowHost: true,
-    ...(req.localAddress ? { localAddress: req.localAddress } : {}),
-  });
-  const host = isIP(req.ip) === 6 ? `[${req.ip}]` : req.ip;
-  try {
-    const res = await fetch(`http://${host}:${req.port}${req.path}`, {
-      client,
-      redirect: "manual",
-      signal: req.signal,
-      headers: {
-        host: req.hostHeader,
-        "accept-encoding": "identity",
-        "user-agent": USER_AGENT,
-      },
-    });
-    const body = res.body;
-    return {
-      status: res.status,
-      body: body ?? emptyBody(),
-      close: async () => {
-        if (body && !body.locked) await body.cancel().catch(() => {});
-        closeOnce(client);
-      },
-    };
-  } catch (e) {
-    closeOnce(client);
-    throw e;
-  }
-}
-
-function sendWithNodeHttps(req: HttpRequestSpec): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const named = isIP(req.tlsHost) === 0;
-    const r = httpsRequest({
+    // `proxyEnv` is read by Deno's node layer (ext/node/polyfills/_http_proxy.js)
+    // and Node >= 24; the Agent options type predates it.
+    const agentOptions = { keepAlive: false, proxyEnv: {} } as object;
+    const options = {
       host: req.ip,
       port: req.port,
       path: req.path,
       method: "GET",
-      // RFC 6066 §3: SNI carries names only; an IP host is verified as an IP.
-      ...(named ? { servername: req.tlsHost } : {}),
-      rejectUnauthorized: req.tlsVerify,
-      ...(req.caCerts ? { ca: req.caCerts } : {}),
       ...(req.localAddress ? { localAddress: req.localAddress } : {}),
-      agent: false,
       signal: req.signal,
       headers: {
         host: req.hostHeader,
@@ -130,7 +104,17 @@ function sendWithNodeHttps(req: HttpRequestSpec): Promise<HttpReply> {
         "user-agent": USER_AGENT,
         connection: "close",
       },
-    });
+    };
+    const r = req.scheme === "https"
+      ? httpsRequest({
+        ...options,
+        agent: new HttpsAgent(agentOptions),
+        // RFC 6066 §3: SNI carries names only; an IP host is verified as an IP.
+        ...(isIP(req.tlsHost) === 0 ? { servername: req.tlsHost } : {}),
+        rejectUnauthorized: req.tlsVerify,
+        ...(req.caCerts ? { ca: req.caCerts } : {}),
+      })
+      : httpRequest({ ...options, agent: new HttpAgent(agentOptions) });
     r.once("error", reject);
     r.once("response", (res: IncomingMessage) => {
       const abort = () => res.destroy();
@@ -148,13 +132,3 @@ function sendWithNodeHttps(req: HttpRequestSpec): Promise<HttpReply> {
     r.end();
   });
 }
-
-function closeOnce(client: Deno.HttpClient): void {
-  try {
-    client.close();
-  } catch {
-    // already closed
-  }
-}
-
-async function* emptyBody(): AsyncIterable<Uint8Array> {}
