@@ -23,7 +23,11 @@
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { canonicalIp } from "../net/ip.ts";
 import { classifyConnectError, connectErrorCode } from "./connect_errors.ts";
-import { type HttpTransport, sendHttpRequest } from "./http_transport.ts";
+import {
+  type HttpRequestSpec,
+  type HttpTransport,
+  sendHttpRequest,
+} from "./http_transport.ts";
 import type { Observation, RouteLookup } from "./types.ts";
 
 /** Bytes of the body searched for `expectBody`; no more is read. */
@@ -100,42 +104,37 @@ export async function runHttpCheck(
     ctl.abort();
   });
   const started = clock.monotonicMicros();
+  let status: number | undefined; // once a response arrived
   const fail = (rest: Partial<Observation>): Observation => ({
     ip,
     ok: false,
     rttMicros: null,
     at: clock.now(),
+    ...(status === undefined ? {} : { status }),
     ...rest,
   });
   try {
-    const reply = await (options.transport ?? sendHttpRequest)({
-      scheme: spec.scheme,
-      ip: canonicalIp(ip) ?? ip,
-      port: spec.port,
-      path: spec.path,
-      hostHeader: hostHeader(spec),
-      tlsHost: spec.host,
-      tlsVerify: spec.tlsVerify,
-      ...(spec.caCerts ? { caCerts: spec.caCerts } : {}),
-      ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
-      signal: ctl.signal,
-    });
+    const send = options.transport ?? sendHttpRequest;
+    const reply = await send(requestOf(ip, spec, ctl.signal));
     const rttMicros = Math.round(clock.monotonicMicros() - started);
-    const status = reply.status;
+    status = reply.status;
     try {
       if (!statusMatches(status, spec.expectStatus)) {
-        return fail({ status, detail: `status ${status}` });
+        return fail({ detail: `status ${status}` });
       }
       if (spec.expectBody !== null) {
-        const head = await readPrefix(reply.body, BODY_LIMIT);
-        if (!contains(head, new TextEncoder().encode(spec.expectBody))) {
-          return fail({ status, detail: "body mismatch" });
+        const needle = new TextEncoder().encode(spec.expectBody);
+        if (!(await bodyContains(reply.body, needle, BODY_LIMIT))) {
+          // a body cut short by the timeout is a timeout, not a mismatch
+          return fail(
+            timedOut ? { fault: "timeout" } : { detail: "body mismatch" },
+          );
         }
       }
     } finally {
       await reply.close();
     }
-    if (timedOut) return fail({ status, fault: "timeout" });
+    if (timedOut) return fail({ fault: "timeout" });
     return { ip, ok: true, rttMicros, at: clock.now(), status };
   } catch (e) {
     if (timedOut) return fail({ fault: "timeout" });
@@ -148,6 +147,25 @@ export async function runHttpCheck(
     ctl.abort();
     await timer;
   }
+}
+
+function requestOf(
+  ip: string,
+  spec: HttpCheckSpec,
+  signal: AbortSignal,
+): HttpRequestSpec {
+  return {
+    scheme: spec.scheme,
+    ip: canonicalIp(ip) ?? ip,
+    port: spec.port,
+    path: spec.path,
+    hostHeader: hostHeader(spec),
+    tlsHost: spec.host,
+    tlsVerify: spec.tlsVerify,
+    ...(spec.caCerts ? { caCerts: spec.caCerts } : {}),
+    ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
+    signal,
+  };
 }
 
 /**
@@ -183,24 +201,31 @@ function whoseFault(
 }
 
 /**
- * Reads at most `limit` bytes, then stops reading (the rest stays unread).
+ * Reads the body until `needle` shows up within its first `limit` bytes;
+ * stops reading as soon as it does, or at the limit (the rest stays unread).
  * @param body the body's chunks
- * @param limit bytes to keep
- * @returns the first `limit` bytes (fewer when the body is shorter)
+ * @param needle bytes sought
+ * @param limit bytes searched at most
+ * @returns whether `needle` lies wholly within the first `limit` bytes
  */
-export async function readPrefix(
+export async function bodyContains(
   body: AsyncIterable<Uint8Array>,
+  needle: Uint8Array,
   limit: number,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(limit);
+): Promise<boolean> {
+  if (needle.length === 0) return true;
+  const head = new Uint8Array(limit);
   let size = 0;
   for await (const chunk of body) {
     const take = Math.min(chunk.length, limit - size);
-    out.set(chunk.subarray(0, take), size);
+    head.set(chunk.subarray(0, take), size);
+    // only matches that end in the new bytes are new
+    const from = Math.max(0, size - needle.length + 1);
     size += take;
-    if (size >= limit) break;
+    if (contains(head.subarray(from, size), needle)) return true;
+    if (size >= limit) return false;
   }
-  return out.subarray(0, size);
+  return false;
 }
 
 /**

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import {
   BODY_LIMIT,
+  bodyContains,
   contains,
   hostHeader,
   type HttpCheckSpec,
-  readPrefix,
   runHttpCheck,
   statusMatches,
 } from "../../lib/probe/http_check.ts";
@@ -301,6 +301,43 @@ Deno.test("runHttpCheck() reports a server that never answers as a timeout", asy
   }
 });
 
+Deno.test("runHttpCheck() passes once the body matches, times out when it stalls before", async (t) => {
+  const stalls: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const server = serve(() =>
+    new Response(
+      new ReadableStream({
+        start: (c) => {
+          c.enqueue(new TextEncoder().encode("partial "));
+          stalls.push(c);
+        },
+      }),
+    )
+  );
+  try {
+    for (const expectBody of ["MARKER", "partial"]) {
+      await t.step(expectBody, async () => {
+        const o = await runHttpCheck(
+          "127.0.0.1",
+          spec({ port: server.port, expectBody, timeoutMs: 300 }),
+        );
+        const want: Partial<Observation> = expectBody === "partial"
+          ? { ok: true, status: 200, fault: undefined }
+          : { ok: false, status: 200, fault: "timeout" };
+        assert.deepEqual(pick(o, want), want);
+      });
+    }
+  } finally {
+    for (const c of stalls) {
+      try {
+        c.close();
+      } catch {
+        // the check already cancelled this body
+      }
+    }
+    await server.close();
+  }
+});
+
 Deno.test("runHttpCheck() counts a refused connection against the target", async (t) => {
   const port = closedPort();
   for (const scheme of ["http", "https"] as const) {
@@ -533,15 +570,77 @@ Deno.test("contains() finds byte substrings, including at both ends", () => {
   }
 });
 
-Deno.test("readPrefix() stops at the limit and keeps chunk boundaries", async () => {
-  let pulled = 0;
-  async function* chunks(): AsyncIterable<Uint8Array> {
-    for (let i = 0; i < 100; i++) {
-      pulled++;
-      yield new Uint8Array([i, i, i]);
-    }
+Deno.test("bodyContains() stops reading once found or at the limit", async (t) => {
+  const enc = (x: string) => new TextEncoder().encode(x);
+  const table: {
+    chunks: string[];
+    needle: string;
+    limit: number;
+    want: boolean;
+    pulled: number;
+  }[] = [
+    {
+      chunks: ["abc", "def", "ghi"],
+      needle: "b",
+      limit: 9,
+      want: true,
+      pulled: 1,
+    },
+    {
+      chunks: ["abc", "def", "ghi"],
+      needle: "cd",
+      limit: 9,
+      want: true,
+      pulled: 2,
+    },
+    {
+      chunks: ["abc", "def", "ghi"],
+      needle: "h",
+      limit: 7,
+      want: false,
+      pulled: 3,
+    },
+    {
+      chunks: ["abc", "def", "ghi"],
+      needle: "g",
+      limit: 7,
+      want: true,
+      pulled: 3,
+    },
+    {
+      chunks: ["abc", "def", "ghi"],
+      needle: "fgh",
+      limit: 7,
+      want: false,
+      pulled: 3,
+    },
+    { chunks: ["abc", "def"], needle: "x", limit: 100, want: false, pulled: 2 },
+    {
+      chunks: ["a", "b", "c", "d"],
+      needle: "abcd",
+      limit: 4,
+      want: true,
+      pulled: 4,
+    },
+    { chunks: ["abc"], needle: "", limit: 4, want: true, pulled: 0 },
+  ];
+  for (const row of table) {
+    await t.step(
+      `${row.needle} in ${row.chunks} within ${row.limit}`,
+      async () => {
+        let pulled = 0;
+        async function* body(): AsyncIterable<Uint8Array> {
+          for (const c of row.chunks) {
+            pulled++;
+            yield enc(c);
+          }
+        }
+        assert.equal(
+          await bodyContains(body(), enc(row.needle), row.limit),
+          row.want,
+        );
+        assert.equal(pulled, row.pulled);
+      },
+    );
   }
-  const head = await readPrefix(chunks(), 7);
-  assert.deepEqual([...head], [0, 0, 0, 1, 1, 1, 2]);
-  assert.equal(pulled, 3);
 });
