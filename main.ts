@@ -20,6 +20,8 @@ import { openIcmpSockets } from "./ffi/icmp_socket.ts";
 import { lookupRoute } from "./ffi/route_lookup.ts";
 import { lockStateDir } from "./ffi/file_lock.ts";
 import { runProbeCommand } from "./lib/probe/probe_command.ts";
+import { parseCheckUrl } from "./lib/probe/check_url.ts";
+import { runHttpProbeCommand } from "./lib/probe/http_probe_command.ts";
 import { serviceCommand } from "./lib/agent/service.ts";
 import { runSnapshots } from "./lib/agent/snapshots_command.ts";
 import { runRestore } from "./lib/agent/restore_command.ts";
@@ -221,10 +223,27 @@ export function buildProgram(): Command {
       positiveNumber,
       1,
     )
+    .option(
+      "--check <url>",
+      "run an HTTP(S) check instead of ICMP: connect to each IP and request URL's path " +
+        "with its host as Host header and TLS name (no redirects followed; pass: a 2xx/3xx " +
+        "status); a URL host that is an IP is the default target",
+    )
     .action(async (ips: string[], opts) => {
       let targets = ips;
       const configFile = opts.configFile ?? program.opts().configFile ??
         DEFAULT_CONFIG;
+      const check = opts.check === undefined
+        ? undefined
+        : parseCheckUrl(opts.check);
+      if (check && !check.ok) {
+        err(check.error);
+        Deno.exitCode = 2;
+        return;
+      }
+      if (targets.length === 0 && check?.value.hostIsIp) {
+        targets = [check.value.host];
+      }
       if (targets.length === 0) {
         const loaded = await loadConfigFile(configFile);
         if (!loaded.ok) {
@@ -234,6 +253,17 @@ export function buildProgram(): Command {
           return;
         }
         targets = loaded.value.config.cloudflare.ipAddresses;
+      }
+      if (check) {
+        Deno.exitCode = await runHttpProbeCommand({
+          check: check.value,
+          targets,
+          count: opts.count,
+          intervalMs: opts.interval * 1000,
+          timeoutMs: Math.min(1000, opts.interval * 1000),
+          write: out,
+        });
+        return;
       }
       Deno.exitCode = await runProbeCommand({
         targets,

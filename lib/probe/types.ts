@@ -22,6 +22,8 @@ export interface Observation {
   fault?: "timeout" | "local";
   /** Error code of the failure, e.g. "EHOSTUNREACH", "ECONNREFUSED". */
   detail?: string;
+  /** HTTP(S) checks: the response's status code, when one arrived. */
+  status?: number;
 }
 
 /** Counters since the prober was created. */
