@@ -47,6 +47,8 @@ export interface RunResult {
   trace: string[];
   /** Every event, for determinism checks. */
   events: number;
+  /** What the DNS API answered, by kind (Route 53 runs). */
+  api: Readonly<Record<string, number>>;
 }
 
 const STEP_MS = 500;
@@ -255,6 +257,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     violations: truth.violations,
     trace: log.slice(-TRACE),
     events,
+    api: dns.stats(),
   };
 }
 

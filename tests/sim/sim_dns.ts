@@ -45,6 +45,8 @@ export interface SimDns {
   edgeRecords(): ZoneRecord[];
   /** @returns whether nothing accepted is still on its way to the edge */
   idle(): boolean;
+  /** What the API answered over the run, by kind (Route 53 only). */
+  stats(): Readonly<Record<string, number>>;
   /** Agent `i`'s credentials, which the world may have rejected. */
   access(i: number): Route53Access;
   /**
@@ -117,6 +119,7 @@ function cloudflare(
     commitDue: () => zone.commitDue(),
     edgeRecords: () => [...zone.records.values()],
     idle: () => true,
+    stats: () => ({}),
     access: providerOf,
     provider: providerOf,
   };
@@ -153,6 +156,7 @@ function route53(
     commitDue: () => zone.commitDue(),
     edgeRecords: () => setRecords(zone.edgeSets()),
     idle: () => zone.idle(),
+    stats: () => ({ ...zone.stats }),
     access: accessOf,
     // A new process builds a new provider (its zone id, throttle state).
     provider: (i, config) => {

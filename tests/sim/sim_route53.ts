@@ -132,9 +132,34 @@ interface Late {
   body: string;
 }
 
+/** What the API answered, by kind, over a run. */
+export interface Route53Stats {
+  requests: number;
+  changes: number;
+  throttled: number;
+  prior: number;
+  server: number;
+  lost: number;
+  late: number;
+  /** Change requests refused (InvalidChangeBatch, InvalidInput). */
+  refused: number;
+  authRejected: number;
+}
+
 /** The hosted zone: the API's view, the edge, and the faults. */
 export class SimRoute53 {
   faults: ApiFaults = NO_FAULTS;
+  readonly stats: Route53Stats = {
+    requests: 0,
+    changes: 0,
+    throttled: 0,
+    prior: 0,
+    server: 0,
+    lost: 0,
+    late: 0,
+    refused: 0,
+    authRejected: 0,
+  };
   readonly #live: FakeRoute53State;
   readonly #liveRoute: ReturnType<typeof route53Routes>;
   #listedRoute: ReturnType<typeof route53Routes>;
@@ -205,6 +230,7 @@ export class SimRoute53 {
         this.#commit(l.by, l.url, l.body, l.sentAt);
       } catch {
         // Refused at commit time (InvalidChangeBatch): nobody hears of it.
+        this.stats.refused++;
       }
     }
     while (this.#pending[0] && this.#pending[0].at <= now) {
@@ -235,11 +261,14 @@ export class SimRoute53 {
    * @param config the agent's `[route53]` section
    * @param by the agent's name
    * @param access its credentials' standing
+   * @param handler what its SDK client sends through
+   *   @default {@linkcode handlerFor}(by, access)
    */
   providerFor(
     config: Route53Config,
     by: string,
     access: Route53Access,
+    handler: SimRequestHandler = this.handlerFor(by, access),
   ): Promise<DnsProvider> {
     return createRoute53Provider(config, {
       logger: silentLogger,
@@ -249,7 +278,7 @@ export class SimRoute53 {
           accessKeyId: ACCESS_KEY_ID,
           secretAccessKey: "simulatedSecretKey",
         },
-        requestHandler: this.handlerFor(by, access),
+        requestHandler: handler,
       },
     });
   }
@@ -262,10 +291,13 @@ export class SimRoute53 {
     const now = this.#now();
     const url = urlOf(req);
     const auth = req.headers["authorization"] ?? "";
+    const stats = this.stats;
+    stats.requests++;
     if (
       access.authRejected ||
       !auth.startsWith(`AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/`)
     ) {
+      stats.authRejected++;
       return reply(
         403,
         errorDoc(
@@ -275,9 +307,10 @@ export class SimRoute53 {
         ),
       );
     }
-    if (!this.#takeToken(now)) return throttled();
+    if (!this.#takeToken(now)) return throttled(stats);
     const write = req.method === "POST";
     if (write && this.#late.length > 0) {
+      stats.prior++;
       return reply(
         400,
         errorDoc(
@@ -288,8 +321,9 @@ export class SimRoute53 {
       );
     }
     const fault = this.#drawFault();
-    if (fault === "throttle") return throttled();
+    if (fault === "throttle") return throttled(stats);
     if (fault === "server") {
+      stats.server++;
       return this.#rng.chance(0.5)
         ? reply(
           503,
@@ -302,7 +336,10 @@ export class SimRoute53 {
     }
     const body = typeof req.body === "string" ? req.body : "";
     if (!write) {
-      if (fault === "lost") return Promise.reject(connectionReset());
+      if (fault === "lost") {
+        stats.lost++;
+        return Promise.reject(connectionReset());
+      }
       const route = url.pathname.includes("/change/")
         ? this.#liveRoute
         : this.#listedRoute;
@@ -311,10 +348,12 @@ export class SimRoute53 {
     if (this.#rng.chance(this.faults.late)) {
       const at = now + this.#rng.int(1, 9) * 500;
       this.#late.push({ at, sentAt: now, by, url, body });
+      stats.late++;
       return Promise.reject(timedOut());
     }
-    const res = answer(() => this.#commit(by, url, body, now));
+    const res = answer(() => this.#commit(by, url, body, now), stats);
     if (fault !== "lost") return res;
+    stats.lost++;
     // Applied; the reply breaks off (the fake's "drop" fault).
     return res.then(() =>
       reply(200, '<?xml version="1.0"?>\n<ChangeResourceRecordSetsRes')
@@ -326,6 +365,7 @@ export class SimRoute53 {
     const before = this.#live.changes.size;
     const xml = this.#liveRoute("POST", url, body);
     if (this.#live.changes.size > before) {
+      this.stats.changes++;
       const changeId = [...this.#live.changes.keys()].at(-1)!;
       const info = this.#live.changes.get(changeId)!;
       // GetChange says PENDING until the change reaches the edge.
@@ -450,16 +490,21 @@ function reply(status: number, text: string): Promise<SdkReply> {
 }
 
 /** Runs a route; its API errors become error replies. */
-function answer(route: () => string): Promise<SdkReply> {
+function answer(
+  route: () => string,
+  stats?: Route53Stats,
+): Promise<SdkReply> {
   try {
     return reply(200, route());
   } catch (e) {
     if (!(e instanceof Route53Failure)) throw e;
+    if (stats) stats.refused++;
     return reply(e.status, errorDoc("Sender", e.code, e.message));
   }
 }
 
-function throttled(): Promise<SdkReply> {
+function throttled(stats: Route53Stats): Promise<SdkReply> {
+  stats.throttled++;
   return reply(400, errorDoc("Sender", "Throttling", "Rate exceeded"));
 }
 
