@@ -35,6 +35,7 @@ import {
 import type {
   Change as SdkChange,
   Route53Client,
+  Route53ClientConfig,
 } from "@aws-sdk/client-route-53";
 import { toRoute53Error } from "./route53_errors.ts";
 import {
@@ -71,6 +72,13 @@ export interface Route53ProviderOptions {
       secretAccessKey: string;
       sessionToken?: string;
     };
+    /**
+     * The HTTP handler the SDK sends its signed requests through, in place
+     * of its own (the simulator's in-memory Route 53, tests/sim/); the
+     * per-request timeout of `timeoutMs` still applies.
+     * @default the SDK's Node.js handler
+     */
+    requestHandler?: Route53ClientConfig["requestHandler"];
   };
 }
 

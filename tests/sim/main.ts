@@ -3,13 +3,14 @@
  * ends with one line `N seeds, K violations` (exit 1 on any violation).
  *
  * ```sh
- * deno task sim [--seeds N] [--first S] [--agents K] [--disable RULE] [--policy legacy] [--steps M]
+ * deno task sim [--seeds N] [--first S] [--agents K] [--provider cloudflare|route53] [--disable RULE] [--policy legacy] [--steps M]
  * ```
  * @module
  */
 import { parseArgs } from "node:util";
 import { type Policy, type RuleName, RULES } from "./policy.ts";
 import { runSeed } from "./run.ts";
+import { type ProviderName, PROVIDERS } from "./sim_dns.ts";
 
 /** The run's settings, from the command line. */
 interface Args {
@@ -18,6 +19,7 @@ interface Args {
   agents: number;
   steps: number;
   policy: Policy;
+  provider: ProviderName;
   stopAtFirst: boolean;
 }
 
@@ -35,6 +37,7 @@ function parse(args: string[]): Args {
       disable: { type: "string", multiple: true, default: [] },
       policy: { type: "string", default: "default" },
       steps: { type: "string", default: "120" },
+      provider: { type: "string", default: "cloudflare" },
       "stop-at-first": { type: "boolean", default: false },
     },
   });
@@ -54,6 +57,13 @@ function parse(args: string[]): Args {
       `--policy must be "legacy", got ${JSON.stringify(values.policy)}`,
     );
   }
+  if (!(PROVIDERS as readonly string[]).includes(values.provider)) {
+    throw new RangeError(
+      `--provider must be one of ${PROVIDERS.join(", ")}, got ${
+        JSON.stringify(values.provider)
+      }`,
+    );
+  }
   const agents = int("agents", values.agents, 0);
   if (agents !== 0 && (agents < 3 || agents > 5)) {
     throw new RangeError(`--agents must be 3, 4 or 5, got ${agents}`);
@@ -64,6 +74,7 @@ function parse(args: string[]): Args {
     agents,
     steps: int("steps", values.steps, 1),
     policy: { disabled, legacy: values.policy === "legacy" },
+    provider: values.provider as ProviderName,
     stopAtFirst: values["stop-at-first"],
   };
 }
@@ -86,13 +97,14 @@ try {
   Deno.stderr.writeSync(new TextEncoder().encode(`sim: ${msg}\n`));
   Deno.exit(2);
 }
-const { seeds, first, agents, steps, policy, stopAtFirst } = parsed;
+const { seeds, first, agents, steps, policy, provider, stopAtFirst } = parsed;
 const disabled = policy.disabled;
 
 const out = (s: string) =>
   Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 const flags = [
   agents ? `--agents ${agents}` : "",
+  provider !== "cloudflare" ? `--provider ${provider}` : "",
   ...[...disabled].map((r) => `--disable ${r}`),
   policy.legacy ? "--policy legacy" : "",
   `--steps ${steps}`,
@@ -100,7 +112,7 @@ const flags = [
 let bad = 0;
 let ran = 0;
 for (let seed = first; seed < first + seeds; seed++) {
-  const r = await runSeed({ seed, agents, steps, policy });
+  const r = await runSeed({ seed, agents, steps, policy, provider });
   ran++;
   if (ran % 1000 === 0) {
     Deno.stderr.writeSync(

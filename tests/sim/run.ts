@@ -9,7 +9,10 @@ import { Truth, type Violation } from "./invariants.ts";
 import { off, type Policy } from "./policy.ts";
 import { Prng } from "./prng.ts";
 import { SimAgent } from "./sim_agent.ts";
-import { SimProvider, SimZone } from "./sim_cloudflare.ts";
+import type { DnsProvider } from "../../lib/dns/provider.ts";
+import type { ZoneRecord } from "./sim_cloudflare.ts";
+import { buildDns, type ProviderName } from "./sim_dns.ts";
+import { checkSetEdge } from "./invariants_sets.ts";
 import { SimClock, type WorldTime } from "./sim_clock.ts";
 import { SimNetwork } from "./sim_network.ts";
 import {
@@ -19,7 +22,6 @@ import {
   lifecycle,
   NAMES,
   probe,
-  seedZone,
   shuffled,
   type Slot,
   ZONE,
@@ -33,6 +35,8 @@ export interface RunOptions {
   /** Steps of 500 ms with faults (a calm follows). */
   steps: number;
   policy: Policy;
+  /** The DNS provider modelled. @default "cloudflare" */
+  provider?: ProviderName;
 }
 
 /** What one run found. */
@@ -43,6 +47,8 @@ export interface RunResult {
   trace: string[];
   /** Every event, for determinism checks. */
   events: number;
+  /** What the DNS API answered, by kind (Route 53 runs). */
+  api: Readonly<Record<string, number>>;
 }
 
 const STEP_MS = 500;
@@ -89,16 +95,36 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   });
   // deno-lint-ignore prefer-const
   let slots: Slot[];
-  const zone: SimZone = new SimZone(rng, (c) => {
+  const edgeEvent = (kind: string, r: ZoneRecord, by: string, sent?: number) =>
     ev(
-      `edge ${c.kind} ${c.record.name} ${c.record.content} by ${c.by}${
-        votersOf(slots, c.by, c.record.content)
-      }`,
+      `edge ${kind} ${r.name} ${r.content} by ${by}${
+        sent === undefined ? "" : ` (sent t=${(sent / 1000).toFixed(1)}s)`
+      }${votersOf(slots, by, r.content)}`,
     );
-    truth.edge(c, world.nowMs, zone.records.values());
-  }, () => world.nowMs);
-  seedZone(zone, rng, names, IPS);
-  truth.start(zone.records.values());
+  const provider = o.provider ?? "cloudflare";
+  const dns = buildDns(
+    provider,
+    rng,
+    names,
+    IPS,
+    {
+      cloudflare: (c, zone) => {
+        edgeEvent(c.kind, c.record, c.by);
+        truth.edge(c, world.nowMs, zone);
+      },
+      route53: (e) =>
+        checkSetEdge(
+          truth,
+          e,
+          world.nowMs,
+          names,
+          (kind, r) => edgeEvent(kind, r, e.by, e.sentAt),
+        ),
+    },
+    () => world.nowMs,
+    !off(o.policy, "plan_order"),
+  );
+  truth.start(dns.edgeRecords());
   const net = new SimNetwork(rng, ids);
   // Targets: really up or down, and flapping ones.
   const targetUp = new Map(IPS.map((ip) => [ip, true]));
@@ -112,10 +138,10 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     );
     return {
       id,
-      config: configFor(i, ids, mpa, IPS),
+      config: configFor(i, ids, mpa, IPS, provider),
       clock,
       store: new MemoryStateStore({ clock }),
-      provider: new SimProvider(zone, `a${i}`, !off(o.policy, "plan_order")),
+      access: dns.access(i),
       agent: null,
       pausedUntil: 0,
       restartAt: null,
@@ -127,14 +153,14 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       baseOffsetMs: base,
     };
   });
-  const start = (i: number) => {
+  const launch = (i: number, provider: DnsProvider) => {
     const s = slots[i]!;
     if (!s.keepState) s.store = new MemoryStateStore({ clock: s.clock });
     s.agent = new SimAgent(
       s.config,
       s.clock,
       s.store,
-      s.provider,
+      provider,
       net.transportFor(i),
       o.policy,
     );
@@ -147,7 +173,17 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     });
     ev(`a${i} starts${s.keepState ? "" : " without its state directory"}`);
   };
-  slots.forEach((_, i) => start(i));
+  // Synchronous when the provider is at hand (Cloudflare), so no agent's
+  // loops run between two starts; a Route 53 provider is built first.
+  const start = (i: number): Promise<void> | undefined => {
+    const p = dns.provider(i, slots[i]!.config);
+    if (!(p instanceof Promise)) return void launch(i, p);
+    return p.then((provider) => launch(i, provider));
+  };
+  for (let i = 0; i < slots.length; i++) {
+    const started = start(i);
+    if (started) await started;
+  }
   const faults = {
     loss: rng.next() * 0.2,
     delay: rng.next() * 0.2,
@@ -159,26 +195,26 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     delay: faults.delay,
     duplicate: faults.duplicate,
   };
-  zone.faults = {
+  dns.setFaults({
     rateLimited: faults.api / 4,
     server: faults.api / 4,
     lostReply: faults.api / 4,
     late: faults.api / 4,
-  };
+  });
   const total = o.steps + CALM_STEPS;
   for (let step = 0; step < total; step++) {
     world.nowMs += STEP_MS;
     const calm = step >= o.steps;
     if (step === o.steps) {
-      await heal(slots, net, zone, targetUp, flapping, rng, ev, start);
+      await heal(slots, net, dns, targetUp, flapping, rng, ev, start);
     }
     if (!calm) {
       await chaos(rng, slots, net, targetUp, flapping, ev, k, world.nowMs);
     }
     await lifecycle(slots, world.nowMs, ev, start);
     await net.flush();
-    zone.commitDue();
-    zone.beginStep();
+    dns.commitDue();
+    dns.beginStep();
     const order = shuffled(rng, slots.map((_, i) => i));
     for (const i of order) {
       const s = slots[i]!;
@@ -200,7 +236,14 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     // work; if it does not by the calm's end, that is a violation.
     if (calm) {
       const up = new Set(IPS.filter((ip) => targetUp.get(ip)));
-      const behind = truth.unconverged(zone.records.values(), up, world.nowMs);
+      const behind = truth.unconverged(dns.edgeRecords(), up, world.nowMs);
+      if (!dns.idle() && behind.length === 0) {
+        behind.push({
+          invariant: "I5",
+          detail: "accepted changes still on their way to the edge",
+          atMs: world.nowMs,
+        });
+      }
       if (behind.length === 0) break;
       if (step === total - 1) {
         truth.violations.push(...behind);
@@ -214,6 +257,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     violations: truth.violations,
     trace: log.slice(-TRACE),
     events,
+    api: dns.stats(),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   type ReconcileReport,
   reconcilerSettings,
 } from "../../lib/dns/reconciler.ts";
+import type { DnsProvider } from "../../lib/dns/provider.ts";
 import { HealthTable } from "../../lib/health/table.ts";
 import { silentLogger } from "../../lib/observe/log.ts";
 import { decideIntents, planWrites } from "../../lib/write/decide.ts";
@@ -40,7 +41,6 @@ import {
   policyInput,
   policySnapshots,
 } from "./policy.ts";
-import type { SimProvider } from "./sim_cloudflare.ts";
 import type { SimClock } from "./sim_clock.ts";
 
 /** What one probe of one target returned. */
@@ -81,7 +81,7 @@ export class SimAgent {
     config: Config,
     clock: SimClock,
     store: MemoryStateStore,
-    provider: SimProvider,
+    provider: DnsProvider,
     transport: PeerTransport,
     policy: Policy,
   ) {

@@ -1,9 +1,11 @@
 /**
  * The simulator in CI: its PRNG and runs are deterministic, a fixed set of
- * seeds breaks no invariant, and the seeds that reproduce the four defect
- * classes of the old code pass under the write unit and fail under
- * `--policy legacy`, and each rule's mutation seed breaks its invariant
- * with that rule off and none with it on.
+ * seeds breaks no invariant (and a fixed set of Route 53 seeds, which also
+ * meets every fault of the simulated API), the seeds that reproduce the
+ * four defect classes of the old code pass under the write unit and fail
+ * under `--policy legacy`, and each rule's mutation seed (Cloudflare, and
+ * those found with Route 53) breaks its invariant with that rule off and
+ * none with it on.
  * @module
  */
 import {
@@ -18,6 +20,11 @@ import { runSeed } from "./run.ts";
 const CI_STEPS = 60;
 /** The fixed CI set: seeds 1 to 1,000. */
 const CI_SEEDS = 1000;
+/**
+ * The fixed Route 53 set: seeds 1 to 200 (each request goes through the
+ * real SDK, so a seed costs about three times a Cloudflare one).
+ */
+const CI_ROUTE53_SEEDS = 200;
 
 const LEGACY: Policy = { disabled: new Set(), legacy: true };
 
@@ -84,6 +91,17 @@ const MUTATION_SEEDS: Partial<
   exact_restore: { seed: 1, breaks: "I4" },
 };
 
+/**
+ * The mutation check with Route 53 (README): with the rule off, the first
+ * seed (120 steps) at which the simulator finds a violation.
+ */
+const ROUTE53_MUTATION_SEEDS: Partial<
+  Record<RuleName, { seed: number; breaks: string }>
+> = {
+  writer: { seed: 54, breaks: "I3" },
+  guards: { seed: 13, breaks: "I5" },
+};
+
 Deno.test("prng: the same seed gives the same sequence", () => {
   const a = new Prng(42);
   const b = new Prng(42);
@@ -119,6 +137,55 @@ Deno.test(`sim: ${CI_SEEDS} fixed seeds break no invariant`, async () => {
   assertEquals(bad, []);
 });
 
+Deno.test("sim: the same Route 53 seed gives the same trace", async () => {
+  const run = () =>
+    runSeed({
+      seed: 7,
+      agents: 0,
+      steps: CI_STEPS,
+      policy: LEGACY,
+      provider: "route53",
+    });
+  const a = await run();
+  const b = await run();
+  assertEquals(a.trace, b.trace);
+  assertEquals(a.events, b.events);
+  assertEquals(a.violations, b.violations);
+  assertEquals(a.api, b.api);
+});
+
+Deno.test(`sim: ${CI_ROUTE53_SEEDS} fixed Route 53 seeds break no invariant and meet every fault`, async () => {
+  const bad: string[] = [];
+  const api: Record<string, number> = {};
+  for (let seed = 1; seed <= CI_ROUTE53_SEEDS; seed++) {
+    const r = await runSeed({
+      seed,
+      agents: 0,
+      steps: CI_STEPS,
+      policy: DEFAULT_POLICY,
+      provider: "route53",
+    });
+    for (const v of r.violations) {
+      bad.push(`seed ${seed}: ${v.invariant} ${v.detail}`);
+    }
+    for (const [k, n] of Object.entries(r.api)) api[k] = (api[k] ?? 0) + n;
+  }
+  assertEquals(bad, []);
+  for (
+    const kind of [
+      "changes",
+      "throttled",
+      "prior",
+      "server",
+      "lost",
+      "late",
+      "authRejected",
+    ]
+  ) {
+    assert((api[kind] ?? 0) > 0, `no ${kind} in ${JSON.stringify(api)}`);
+  }
+});
+
 for (const [name, { seed, breaks }] of Object.entries(DEFECT_SEEDS)) {
   Deno.test(`sim: ${name}, seed ${seed}: legacy fails, now passes`, async () => {
     const run = (policy: Policy) =>
@@ -136,6 +203,19 @@ for (const rule of RULES) {
   Deno.test(`sim: --disable ${rule} breaks ${breaks} at seed ${seed}`, async () => {
     const run = (policy: Policy) =>
       runSeed({ seed, agents: 0, steps: 120, policy });
+    const off = await run({ disabled: new Set([rule]), legacy: false });
+    assertEquals(off.violations[0]?.invariant, breaks);
+    assertEquals((await run(DEFAULT_POLICY)).violations, []);
+  });
+}
+
+for (const rule of RULES) {
+  const found = ROUTE53_MUTATION_SEEDS[rule];
+  if (!found) continue;
+  const { seed, breaks } = found;
+  Deno.test(`sim: Route 53, --disable ${rule} breaks ${breaks} at seed ${seed}`, async () => {
+    const run = (policy: Policy) =>
+      runSeed({ seed, agents: 0, steps: 120, policy, provider: "route53" });
     const off = await run({ disabled: new Set([rule]), legacy: false });
     assertEquals(off.violations[0]?.invariant, breaks);
     assertEquals((await run(DEFAULT_POLICY)).violations, []);

@@ -9,7 +9,9 @@ import type { Config } from "../../lib/config/types.ts";
 import type { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import type { Prng } from "./prng.ts";
 import type { SimAgent } from "./sim_agent.ts";
-import { NO_FAULTS, type SimProvider, type SimZone } from "./sim_cloudflare.ts";
+import { NO_FAULTS, type SimZone } from "./sim_cloudflare.ts";
+import type { ProviderName, SimDns } from "./sim_dns.ts";
+import type { Route53Access } from "./sim_route53.ts";
 import type { SimClock } from "./sim_clock.ts";
 import type { SimNetwork } from "./sim_network.ts";
 
@@ -24,7 +26,8 @@ export interface Slot {
   config: Config;
   clock: SimClock;
   store: MemoryStateStore;
-  provider: SimProvider;
+  /** Its DNS credentials (the world may reject them). */
+  access: Route53Access;
   agent: SimAgent | null;
   pausedUntil: number;
   restartAt: number | null;
@@ -39,12 +42,32 @@ export interface Slot {
   baseOffsetMs: number;
 }
 
+/**
+ * @param i the agent's slot
+ * @param ids every agent's address
+ * @param mpa `min_peers_agree`
+ * @param ips the managed IPs
+ * @param provider which provider's section the file has
+ * @returns agent `i`'s config
+ */
 export function configFor(
   i: number,
   ids: string[],
   mpa: number,
   ips: readonly string[],
+  provider: ProviderName = "cloudflare",
 ): Config {
+  const pool = `hostnames = [${NAMES.map((n) => `"${n}"`).join(", ")}]
+ip_addresses = [${ips.map((ip) => `"${ip}"`).join(", ")}]`;
+  const section = provider === "cloudflare"
+    ? `[cloudflare]
+dns_domain = "${ZONE}"
+${pool}`
+    : `[route53]
+aws_domain = "${ZONE}"
+aws_region = "us-east-1"
+ttl = 120
+${pool}`;
   const peers = ids.filter((_, j) => j !== i).map((p) => `"${p}"`).join(", ");
   const text = `failure_threshold = 2
 interval = 1
@@ -58,10 +81,7 @@ local_addr = "${ids[i]}"
 min_peers_agree = ${mpa}
 insecure_plaintext = true
 heartbeat_interval = 1
-[cloudflare]
-dns_domain = "${ZONE}"
-hostnames = [${NAMES.map((n) => `"${n}"`).join(", ")}]
-ip_addresses = [${ips.map((ip) => `"${ip}"`).join(", ")}]
+${section}
 [status]
 listen = ""
 `;
@@ -202,9 +222,9 @@ export async function chaos(
       s.relinkAt = nowMs + rng.int(2, 15) * 1000;
       ev(`a${i} reload cannot bind: no cluster link`);
     } else if (x < 0.007) {
-      s.provider.authRejected = !s.provider.authRejected;
+      s.access.authRejected = !s.access.authRejected;
       ev(
-        `a${i} API token ${s.provider.authRejected ? "rejected" : "accepted"}`,
+        `a${i} API token ${s.access.authRejected ? "rejected" : "accepted"}`,
       );
     }
   }
@@ -254,13 +274,14 @@ export async function lifecycle(
   slots: Slot[],
   now: number,
   ev: (s: string) => void,
-  start: (i: number) => void,
+  start: (i: number) => Promise<void> | undefined,
 ): Promise<void> {
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (s.restartAt !== null && now >= s.restartAt) {
       s.restartAt = null;
-      start(i);
+      const started = start(i);
+      if (started) await started;
     }
     if (s.relinkAt !== null && now >= s.relinkAt) {
       s.relinkAt = null;
@@ -274,16 +295,16 @@ export async function lifecycle(
 export async function heal(
   slots: Slot[],
   net: SimNetwork,
-  zone: SimZone,
+  dns: SimDns,
   targetUp: Map<string, boolean>,
   flapping: Set<string>,
   rng: Prng,
   ev: (s: string) => void,
-  start: (i: number) => void,
+  start: (i: number) => Promise<void> | undefined,
 ): Promise<void> {
   const IPS = [...targetUp.keys()];
   net.healAll();
-  zone.faults = NO_FAULTS;
+  dns.setFaults(NO_FAULTS);
   for (const ip of flapping) targetUp.set(ip, rng.chance(0.5));
   flapping.clear();
   // Every target down makes every agent suspect itself (by design): keep
@@ -294,13 +315,14 @@ export async function heal(
     s.pausedUntil = 0;
     s.localFault = false;
     s.blind.clear();
-    s.provider.authRejected = false;
+    s.access.authRejected = false;
     // Clocks agree within 30 s again (an NTP step).
     s.clock.offsetMs = s.baseOffsetMs;
     if (!s.agent) {
       s.restartAt = null;
       s.keepState = true;
-      start(i);
+      const started = start(i);
+      if (started) await started;
     }
     if (s.relinkAt !== null) {
       s.relinkAt = null;
