@@ -79,9 +79,9 @@ export interface Prober {
   /**
    * Probes `ip` once more, `retryMs` after its last probe was sent (at once
    * when that has passed), besides its regular probes, waiting at most
-   * `min(timeoutMs, retryMs)` for the reply (a confirming probe, as Nagios'
-   * `retry_interval`). A no-op without `retryMs`, for an
-   * unknown IP, or when a retry of it is already pending.
+   * `retryMs` for the reply, or less when its own timeout is shorter (a
+   * confirming probe, as Nagios' `retry_interval`). A no-op without
+   * `retryMs`, for an unknown IP, or when a retry of it is already pending.
    */
   retry(ip: string): void;
   /**
