@@ -16,10 +16,14 @@
  * Where it differs from TCP, and why:
  * - Bounds are [50 ms, interval], not TCP's 1 s floor (§2.4): that floor
  *   protects a connection from spurious retransmissions; here a spurious miss
- *   costs one count of a `failure_threshold` streak, and each miss of the
- *   streak doubles the next timeout, so a false down needs the path to slow
- *   past 2^(threshold − 1) times the RTO for a whole streak. A probe never
- *   waits past the next probe of its target (the interval).
+ *   costs one count of a `failure_threshold` streak, each miss of the streak
+ *   doubles the next timeout, and a late reply (a path that slowed down, not
+ *   a dead one) is a sample that puts the next timeout past that RTT (RFC
+ *   6298's gain: SRTT moves by 1/8 of the error, 4·RTTVAR by at least all of
+ *   it). So a false down needs the RTT to outgrow the timeout on every probe
+ *   of the streak, the timeout doubling or learning each time. A probe never
+ *   waits past the next probe of its target (the interval), and with
+ *   `retry_interval` the confirming probes wait at most that, as before.
  * - Until {@linkcode RTO_WARMUP_SAMPLES} replies, the fixed timeout
  *   (min(interval, 1 s)) applies: one or two samples say little of the
  *   variance (TCP starts at 1 s too, §2.1).
