@@ -19,7 +19,13 @@
  */
 
 import { API_WINDOW_MS, type ApiCallWindow } from "./api_calls.ts";
-import type { RateLimitState } from "../dns/ratelimit_headers.ts";
+
+/** What the server last said: calls left, and when its window resets. */
+export interface ServerBudget {
+  remaining: number;
+  /** Wall-clock ms. */
+  resetAtMs: number;
+}
 
 /** Cloudflare's budget per user per {@linkcode API_WINDOW_MS}. */
 export const CLOUDFLARE_CALLS_PER_WINDOW = 1200;
@@ -41,7 +47,7 @@ export interface BudgetDelay {
 export class ApiBudget {
   #calls: ApiCallWindow;
   #share: number;
-  #server: () => RateLimitState | null;
+  #server: () => ServerBudget | null;
 
   /**
    * @param calls this agent's requests over the last 5 minutes
@@ -51,7 +57,7 @@ export class ApiBudget {
   constructor(
     calls: ApiCallWindow,
     share: number,
-    server: () => RateLimitState | null = () => null,
+    server: () => ServerBudget | null = () => null,
   ) {
     this.#calls = calls;
     this.#share = share;

@@ -32,6 +32,7 @@ import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
 import { CloudflareWrites, fail } from "./cloudflare_writes.ts";
 import { nonEmpty, resolveCredentials } from "./cloudflare_credentials.ts";
 import { ZoneLookup } from "./cloudflare_zone.ts";
+import { parseRateLimit, type RateLimitState } from "./ratelimit_headers.ts";
 
 type CfClient = Cloudflare;
 
@@ -98,7 +99,14 @@ export async function createCloudflareProvider(
     const method = (init?.method ??
       (input instanceof Request ? input.method : "GET")).toUpperCase();
     provider?.onRequest?.(method === "GET" ? "read" : "write");
-    return fetch(input, init);
+    return fetch(input, init).then((res) => {
+      const limit = parseRateLimit(
+        res.headers.get("ratelimit"),
+        res.headers.get("ratelimit-policy"),
+      );
+      if (limit) provider?.onRateLimit?.(limit);
+      return res;
+    });
   };
   const client = new Cloudflare({
     fetch: counted,
@@ -120,6 +128,8 @@ export async function createCloudflareProvider(
 class CloudflareProvider implements DnsProvider {
   /** @inheritdoc */
   onRequest?: (kind: ApiCallKind) => void;
+  /** @inheritdoc */
+  onRateLimit?: (state: RateLimitState) => void;
   #client: CfClient;
   #zones: ZoneLookup;
   #perPage: number;

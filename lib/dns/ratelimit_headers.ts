@@ -21,8 +21,8 @@
 export interface RateLimitState {
   /** Calls left in the current window (the tightest item). */
   remaining: number;
-  /** Wall-clock ms at which that window resets. */
-  resetAtMs: number;
+  /** Milliseconds from the response until that window resets. */
+  resetMs: number;
   /** The policy's quota, when `Ratelimit-Policy` came. */
   quota: number | null;
   /** The policy's window, seconds, when `Ratelimit-Policy` came. */
@@ -55,14 +55,12 @@ function parseList(value: string): Item[] {
 /**
  * @param ratelimit the `Ratelimit` header, or null
  * @param policy the `Ratelimit-Policy` header, or null
- * @param now wall-clock ms the response came at
  * @returns the tightest limit, or null when `Ratelimit` is absent or has no
  *   item with `r`
  */
 export function parseRateLimit(
   ratelimit: string | null,
   policy: string | null,
-  now: number,
 ): RateLimitState | null {
   if (!ratelimit) return null;
   let best: Item | null = null;
@@ -77,7 +75,7 @@ export function parseRateLimit(
     (policies.length === 1 ? policies[0] : undefined);
   return {
     remaining: best.params.get("r")!,
-    resetAtMs: now + (best.params.get("t") ?? 0) * 1000,
+    resetMs: (best.params.get("t") ?? 0) * 1000,
     quota: match?.params.get("q") ?? null,
     windowSeconds: match?.params.get("w") ?? null,
   };
