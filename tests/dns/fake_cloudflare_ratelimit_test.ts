@@ -39,3 +39,37 @@ Deno.test("the fake sends Ratelimit headers and, when enforced, blocks with 429 
     await fake.close();
   }
 });
+
+Deno.test("the fake refuses a record listing page size outside [1, 5,000,000] and pages the rest", async () => {
+  const records = Array.from({ length: 5 }, (_, i) => ({
+    type: "A",
+    name: `h${i}.example.com`,
+    content: `192.0.2.${i + 1}`,
+  }));
+  const fake = startFakeCloudflare({
+    token: "test-token",
+    zones: [{ id: "z1", name: "example.com", records }],
+  });
+  try {
+    for (const bad of ["0", "5000001", "2.5"]) {
+      const res = await fetch(
+        `${fake.url}/zones/z1/dns_records?type=A&per_page=${bad}`,
+        { headers: AUTH },
+      );
+      assert.equal(res.status, 400, bad);
+      assert.equal((await res.json()).errors[0].code, 1004);
+    }
+    const res = await fetch(
+      `${fake.url}/zones/z1/dns_records?type=A&per_page=2&page=3`,
+      { headers: AUTH },
+    );
+    const body = await res.json();
+    assert.equal(body.result.length, 1);
+    assert.deepEqual(
+      [body.result_info.total_pages, body.result_info.total_count],
+      [3, 5],
+    );
+  } finally {
+    await fake.close();
+  }
+});
