@@ -1,9 +1,9 @@
 /**
  * `deno task bench`: runs the benchmarks in order — probe, failover,
- * cluster, dns, shutdown — each under a header. Each module exports `run(): Promise<void>`
+ * cluster, dns, budget, shutdown — each under a header. Each module exports `run(): Promise<void>`
  * and reads its own flags from `Deno.args`; this runner only picks sections.
  *
- * Flags: `--only probe|failover|cluster|dns|shutdown` (also `--only=…`) runs one
+ * Flags: `--only probe|failover|cluster|dns|budget|shutdown` (also `--only=…`) runs one
  * section; `--quick` (and any other flag) is left for the modules to read.
  * A missing module is reported as skipped; a failing one is reported, the
  * others still run, and the exit code is 1.
@@ -24,6 +24,7 @@ export const SECTIONS: readonly BenchSection[] = [
   { name: "failover", file: "failover_bench.ts" },
   { name: "cluster", file: "cluster_bench.ts" },
   { name: "dns", file: "dns_bench.ts" },
+  { name: "budget", file: "budget_bench.ts" },
   { name: "shutdown", file: "shutdown_bench.ts" },
 ];
 

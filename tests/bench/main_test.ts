@@ -1,12 +1,13 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { parseBenchArgs, SECTIONS } from "./main.ts";
 
-Deno.test("SECTIONS lists probe, failover, cluster, dns and shutdown in that order", () => {
+Deno.test("SECTIONS lists probe, failover, cluster, dns, budget and shutdown in that order", () => {
   assertEquals(SECTIONS.map((s) => s.name), [
     "probe",
     "failover",
     "cluster",
     "dns",
+    "budget",
     "shutdown",
   ]);
 });
