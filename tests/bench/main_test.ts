@@ -29,7 +29,7 @@ Deno.test("parseBenchArgs() rejects an unknown or missing section name", () => {
   assertEquals(bad.ok, false);
   assertEquals(
     !bad.ok && bad.error,
-    '"--only" must be one of "probe", "failover", "cluster", "dns", "shutdown", got "disk"',
+    '"--only" must be one of "probe", "failover", "cluster", "dns", "budget", "shutdown", got "disk"',
   );
   assertEquals(parseBenchArgs(["--only"]).ok, false);
 });
