@@ -81,3 +81,18 @@ Deno.test("Agent shows the budget and Cloudflare's Ratelimit headers in /metrics
     await h.close();
   }
 });
+
+Deno.test("Agent.reload() applies a new api_budget_share", async () => {
+  const h = await startHarness(BASE_TOML);
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    assert.equal(h.agent.apiBudget.allowance, 300);
+    h.setConfigText(
+      BASE_TOML.replace("[cloudflare]", "[cloudflare]\napi_budget_share = 0.1"),
+    );
+    assert.equal(await h.agent.reload(), true);
+    assert.equal(h.agent.apiBudget.allowance, 120);
+  } finally {
+    await h.close();
+  }
+});
