@@ -151,10 +151,8 @@ export class DnsDriver {
       const due = this.#retryAt !== Infinity
         ? now >= this.#retryAt
         : changed || this.#driftDue(now, wish.abstain);
-      if (due && this.#retryAt === Infinity && !changed && wish.abstain) {
-        this.#opt.onDriftSkipped?.("not_writer");
-      }
-      if (due) await this.#pass(wish, signature);
+      const periodic = this.#retryAt === Infinity && !changed;
+      if (due) await this.#pass(wish, signature, periodic && wish.abstain);
       const next = Math.min(
         Math.max(this.#lastPassAt + this.#opt.intervalMs, this.#budgetUntil),
         this.#retryAt,
@@ -209,7 +207,16 @@ export class DnsDriver {
     return this.#budgetHold;
   }
 
-  async #pass(wish: DnsWish, signature: string): Promise<void> {
+  /**
+   * @param idleRead a periodic pass of an agent that does not write: when it
+   *   sends nothing (no credential recheck was due), its drift read is
+   *   reported as skipped
+   */
+  async #pass(
+    wish: DnsWish,
+    signature: string,
+    idleRead: boolean,
+  ): Promise<void> {
     const { clock } = this.#opt;
     const before = this.#opt.budget?.total ?? 0;
     let report: ReconcileReport;
@@ -244,6 +251,9 @@ export class DnsDriver {
     } else if (report.status !== "aborted") {
       this.#lastSignature = null;
       this.#retryAt = report.retryAtMs ?? clock.now() + RETRY_AFTER_FAILURE_MS;
+    }
+    if (idleRead && report.status === "abstained" && report.requests === 0) {
+      this.#opt.onDriftSkipped?.("not_writer");
     }
     this.#opt.onReport?.(report);
   }

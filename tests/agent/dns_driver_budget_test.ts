@@ -23,7 +23,7 @@ const OK: ReconcileReport = {
  * A driver whose passes each send `cost` calls (abstained passes none),
  * with a share of 0.01: 12 calls per 5 minutes.
  */
-function setup(cost: number) {
+function setup(cost: number, abstainedRequests = 0) {
   const clock = new ManualClock(0);
   const window = new ApiCallWindow();
   const passes: { at: number; abstain: boolean }[] = [];
@@ -34,7 +34,11 @@ function setup(cost: number) {
       if (!o.abstain) {
         for (let i = 0; i < cost; i++) window.record(clock.now());
       }
-      return Promise.resolve(o.abstain ? { ...OK, status: "abstained" } : OK);
+      return Promise.resolve(
+        o.abstain
+          ? { ...OK, status: "abstained", requests: abstainedRequests }
+          : OK,
+      );
     },
   } as unknown as DnsReconciler;
   let wish: DnsWish = {
@@ -150,4 +154,16 @@ Deno.test("ApiBudget holds drift for the window and for the server's reserve", (
   assertEquals(budget.driftDelay(130_000, 0, 1), null);
   budget.setShare(1);
   assertEquals(budget.allowance, 1200);
+});
+
+Deno.test("DnsDriver: a non-writer's pass that rechecked credentials is not a skipped read", async () => {
+  const s = setup(6, 1);
+  s.setWish({ abstain: true });
+  s.driver.start();
+  await tick();
+  s.clock.advance(60_000);
+  await tick();
+  assertEquals(s.passes.length, 2);
+  assertEquals(s.skipped, []);
+  await s.driver.stop();
 });
