@@ -3,7 +3,10 @@
  * (a verdict or a peer's view moved), every `reconcile_interval` for drift
  * repair, and when a rate limit or grace period ends. A pass is skipped when
  * nothing it would act on changed since the last good pass, so the steady
- * state costs one read per `reconcile_interval` and nothing else.
+ * state costs one read per `reconcile_interval` and nothing else. Periodic
+ * passes may wait longer for the API budget ({@linkcode ApiBudget}); a pass
+ * for a changed wish never does. An agent that does not write runs its
+ * periodic pass as "abstained": no read (see DnsReconciler).
  * @module
  */
 import type {
