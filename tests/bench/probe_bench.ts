@@ -244,16 +244,23 @@ async function capacity(
       );
       return miss;
     }, {
-      start: 1000,
+      start: 500,
       max: 512_000,
-      maxTrials: quick ? 6 : 10,
+      maxTrials: quick ? 12 : 24,
+      budgetMs: quick ? 60_000 : 180_000,
       resolution: quick ? 1.3 : 1.1,
-    });
+    }, () => performance.now());
     held[tool] = result.held;
     out(
       `${tool}: holds ${result.held}/s${
         result.failed ? `, fails at ${result.failed}/s` : ""
-      } (${result.steps.length} trials, one run each)`,
+      }${
+        result.failedBelow.length
+          ? `; also failed below it at ${result.failedBelow.join(", ")}/s`
+          : ""
+      } (${result.steps.length} trials; a rate fails when 2 runs in a row miss${
+        result.cut ? `; search cut short: ${result.cut}` : ""
+      })`,
     );
   }
   return held;

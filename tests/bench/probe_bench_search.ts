@@ -44,13 +44,15 @@ export interface SearchBounds {
   start: number;
   /** Highest rate ever tried. */
   max: number;
-  /** Most trials in all (doubling plus bisection). */
+  /** Most trials in all (ladder, retries and bisection). */
   maxTrials: number;
+  /** Stop starting trials once this many ms have passed. */
+  budgetMs: number;
   /** Bisection stops when hi/lo is at most this (e.g. 1.1 = within 10 %). */
   resolution: number;
 }
 
-/** One step of the search, for the printed log. */
+/** One trial of the search, for the printed log. */
 export interface SearchStep {
   rate: number;
   /** null = held; else why not. */
@@ -59,52 +61,87 @@ export interface SearchStep {
 
 /** The search's answer. */
 export interface Capacity {
-  /** Highest rate that held (0 when even `start` failed). */
+  /** Highest rate that held (0 when none did). */
   held: number;
-  /** Lowest rate that failed (null when `max` held or trials ran out first). */
+  /** Lowest failed rate above `held` (null when none was found). */
   failed: number | null;
+  /** Failed rates below `held` (a tool that lags at low rates only). */
+  failedBelow: number[];
+  /** Every trial, in order. */
   steps: SearchStep[];
+  /** Why the search stopped early, if it did (trials or time ran out). */
+  cut: string | null;
 }
 
 /**
- * Finds the highest offered rate that holds: doubles from `start` until a
- * rate fails (or `max`), then bisects between the last held and the first
- * failed rate, within `maxTrials` trials in all.
- * @param trial runs the tool at a rate; resolves to null when it held, else
- *   the reason it did not
+ * Finds the highest offered rate that holds. A rate fails only when two
+ * runs in a row miss (one disturbed run on a shared machine is retried).
+ * Ladder: `start`, doubling, until two rungs in a row fail or `max`; the
+ * rungs go on past a single failure because a tool can lag at a low rate
+ * and hold a higher one (fping with `-i` ≥ 1 ms). Then bisects between the
+ * highest held rung and the failed rung above it. Bounded by `maxTrials`
+ * and `budgetMs`.
+ * @param trial runs the tool once at a rate; resolves to null when it
+ *   held, else the reason it did not
  * @param b bounds of the search
- * @returns the highest rate held, the lowest failed and every step
+ * @param now the clock for `budgetMs` (ms)
+ * @returns the highest rate held, the failed rate above it, every trial
  */
 export async function findCapacity(
   trial: (rate: number) => Promise<string | null>,
   b: SearchBounds,
+  now: () => number,
 ): Promise<Capacity> {
+  const t0 = now();
   const steps: SearchStep[] = [];
-  const attempt = async (rate: number) => {
-    const miss = await trial(rate);
-    steps.push({ rate, miss });
-    return miss === null;
+  let cut: string | null = null;
+  const room = () => {
+    if (steps.length >= b.maxTrials) cut = `${b.maxTrials} trials used`;
+    else if (now() - t0 >= b.budgetMs) cut = `${b.budgetMs} ms used`;
+    return cut === null;
   };
+  /** true = held, false = failed twice, null = out of trials or time. */
+  const holds = async (rate: number): Promise<boolean | null> => {
+    for (let run = 0; run < 2; run++) {
+      if (!room()) return null;
+      const miss = await trial(rate);
+      steps.push({ rate, miss });
+      if (miss === null) return true;
+    }
+    return false;
+  };
+  const failedRungs: number[] = [];
   let held = 0;
   let failed: number | null = null;
-  let rate = b.start;
-  while (steps.length < b.maxTrials) {
-    if (await attempt(rate)) {
+  let failsInARow = 0;
+  for (let rate = b.start; failsInARow < 2; rate = Math.min(b.max, rate * 2)) {
+    const ok = await holds(rate);
+    if (ok === null) break;
+    if (ok) {
       held = rate;
-      if (rate >= b.max) return { held, failed, steps };
-      rate = Math.min(b.max, rate * 2);
+      failed = null;
+      failsInARow = 0;
     } else {
-      failed = rate;
-      break;
+      failedRungs.push(rate);
+      failed ??= rate;
+      failsInARow++;
     }
+    if (rate >= b.max) break;
   }
-  if (held === 0 || failed === null) return { held, failed, steps };
-  while (steps.length < b.maxTrials && failed / held > b.resolution) {
+  while (held > 0 && failed !== null && failed / held > b.resolution) {
     const mid = Math.round(Math.sqrt(held * failed));
-    if (await attempt(mid)) held = mid;
+    const ok = await holds(mid);
+    if (ok === null) break;
+    if (ok) held = mid;
     else failed = mid;
   }
-  return { held, failed, steps };
+  return {
+    held,
+    failed,
+    failedBelow: failedRungs.filter((r) => r < held),
+    steps,
+    cut,
+  };
 }
 
 /**
