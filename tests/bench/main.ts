@@ -38,12 +38,12 @@ probe (tests/bench/probe_bench.ts; root, fping 5.1):
   --capacity-only    highest offered rate each tool holds (0 lost, ≤ 1.25× schedule)
   --cpu-only         CPU per probe at 1,000 × 1 s, 10,000 × 1 s, 6,000/s; idle; RSS
   --burst-only       5,000 probes at once
-  --accuracy-only    our RTTs against fping's on the same target in the same run
+  --accuracy-only    each tool's RTT minus a capture's on the switch port, per probe
   --soak             add 10 minutes at 10,000 targets
 failover (tests/bench/failover_bench.ts; root):
   --cadence-only     only the default-cadence table
-cluster (tests/bench/cluster_bench.ts; root), dns (tests/bench/dns_bench.ts),
-shutdown (tests/bench/shutdown_bench.ts): no flags of their own but --quick
+cluster (tests/bench/cluster_bench.ts; root), dns (tests/bench/dns_bench.ts):
+  no flags of their own; shutdown (tests/bench/shutdown_bench.ts): --quick
 Every section prints a line for each run it discarded, with the reason.`;
 
 /** What the command line asks for. */

@@ -12,8 +12,8 @@
  * - `--cpu-only`: CPU per probe at 1,000 × 1 s, 10,000 × 1 s and
  *   6,000 probes/s, idle CPU with 10 targets, peak RSS;
  * - `--burst-only`: 5,000 probes at once;
- * - `--accuracy-only`: our RTTs against fping's on the same target in the
- *   same run (quantile differences; probes cannot be paired one to one);
+ * - `--accuracy-only`: each tool's RTTs against a capture on the switch port
+ *   facing the agent, probe by probe (tool − port: p1/p50/p90/p99);
  * - `--soak`: adds 10 minutes at 10,000 targets. `--quick`: 1 repeat, a
  *   shorter search. Root only.
  * Every run thrown away is printed with its reason and counted.
@@ -35,7 +35,6 @@ import {
   missReason,
   perProbe,
   quantile,
-  quantileDiffs,
   SCHEDULE_SLACK,
 } from "./probe_bench_search.ts";
 
@@ -390,67 +389,133 @@ async function burst(b: Bench) {
   return ours;
 }
 
+const PORT_CAPTURE = new URL("./port_capture.ts", import.meta.url).pathname;
+
 /**
- * Our RTTs and fping's on the same target at the same time: both tools run
- * at once, 2,000 probes each at 10 ms. fping takes its timestamps itself
- * (user space around its own socket calls), ours come from kernel stamps,
- * so the reference does not share our timestamp source; the figures are
- * differences of quantiles, not per-probe errors.
+ * Runs `go` while a capture on the switch port facing the agent (p0)
+ * records each echo's request and reply; returns the tool's run and the
+ * port's RTTs in request order.
+ */
+async function withPortCapture(
+  b: Bench,
+  go: () => Promise<RunResult>,
+): Promise<{ run: RunResult; port: number[] }> {
+  const child = new Deno.Command("ip", {
+    args: [
+      "netns",
+      "exec",
+      b.lab.switchNs,
+      Deno.execPath(),
+      "run",
+      "-A",
+      PORT_CAPTURE,
+      "p0",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (!text.includes("ready\n")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error("port capture exited before it was ready");
+      text += value;
+    }
+    const run = await go();
+    await child.stdin.close();
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      text += value;
+    }
+    const last = text.trim().split("\n").pop() ?? "";
+    const port = (JSON.parse(last) as { rtts: number[] }).rtts;
+    return { run, port };
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
+    await child.stderr.cancel().catch(() => {});
+  }
+}
+
+/**
+ * RTT against a reference that does not share our timestamps: a packet
+ * capture on the switch port facing the agent (kernel receive stamps of
+ * the request and the reply on p0, another socket in another namespace).
+ * Each tool runs alone on one target, 2,000 probes at 10 ms; with nothing
+ * lost and one target, the i-th RTT of the tool and the i-th echo on the
+ * port are the same probe. The port RTT leaves out the agent's own veth
+ * (twice), so a tool's RTT minus it is a small positive number when the
+ * tool is accurate; the two tools are compared against the same reference.
  */
 async function accuracy(b: Bench) {
   const count = 2000;
   out(
-    `\n## RTT against fping, same target, same time (${count} probes each at 10 ms)`,
+    `\n## RTT minus the wire RTT on the switch port (p0), one target, ${count} probes at 10 ms, each tool alone`,
   );
-  const [ours, fping] = await Promise.all([
-    tryRun(b, "accuracy ours", () =>
-      runOurs(b.lab, [
-        "--interval",
-        "10",
-        "--timeout",
-        "1000",
-        "--count",
-        String(count),
-        "--duration",
-        "60000",
-        "--rtt-list",
-        target(0),
-      ])),
-    tryRun(b, "accuracy fping", () =>
-      runFping(b.lab, [
-        "-C",
-        String(count),
-        "-q",
-        "-p",
-        "10",
-        "-t",
-        "1000",
-        target(0),
-      ])),
-  ]);
-  if (!ours || !fping || !ours.rtts.length || !fping.rtts.length) {
-    b.discards.add(
-      "accuracy",
-      `no RTTs to compare (ours ${ours?.rtts.length ?? 0}, fping ${
-        fping?.rtts.length ?? 0
-      })`,
-      out,
+  out(`| tool − port µs | p1 | p50 | p90 | p99 | paired |`);
+  out(`| --- | --- | --- | --- | --- | --- |`);
+  const result: Partial<Record<Tool, number[]>> = {};
+  for (const tool of TOOLS) {
+    const go = () =>
+      tool === "ours"
+        ? runOurs(b.lab, [
+          "--interval",
+          "10",
+          "--timeout",
+          "1000",
+          "--count",
+          String(count),
+          "--duration",
+          "60000",
+          "--rtt-list",
+          target(0),
+        ])
+        : runFping(b.lab, [
+          "-C",
+          String(count),
+          "-q",
+          "-p",
+          "10",
+          "-t",
+          "1000",
+          target(0),
+        ]);
+    let r: { run: RunResult; port: number[] } | null = null;
+    try {
+      r = await withPortCapture(b, go);
+    } catch (e) {
+      b.discards.add(
+        `accuracy ${tool}`,
+        e instanceof Error ? e.message : String(e),
+        out,
+      );
+      continue;
+    }
+    const { run, port } = r;
+    if (run.lost > 0 || run.rtts.length !== port.length) {
+      b.discards.add(
+        `accuracy ${tool}`,
+        `cannot pair: ${run.rtts.length} RTTs, ${port.length} on the port, ${run.lost} lost`,
+        out,
+      );
+      continue;
+    }
+    const diffs = run.rtts.map((v, i) => v - port[i]!).sort((x, y) => x - y);
+    const qs = [0.01, 0.5, 0.9, 0.99].map((q) => quantile(diffs, q));
+    result[tool] = qs;
+    out(
+      `| ${tool} | ${qs.map((v) => fmt(v, 1)).join(" | ")} | ${diffs.length} |`,
     );
-    return null;
   }
-  const qs = [0.5, 0.9, 0.99];
-  const so = [...ours.rtts].sort((x, y) => x - y);
-  const sf = [...fping.rtts].sort((x, y) => x - y);
-  const d = quantileDiffs(ours.rtts, fping.rtts, qs);
-  out(`| µs | p50 | p90 | p99 |`);
-  out(`| --- | --- | --- | --- |`);
-  out(`| ours | ${qs.map((q) => fmt(quantile(so, q), 1)).join(" | ")} |`);
-  out(`| fping | ${qs.map((q) => fmt(quantile(sf, q), 1)).join(" | ")} |`);
-  out(`| ours − fping | ${d.map((v) => fmt(v, 1)).join(" | ")} |`);
   out(
-    `(${so.length} / ${sf.length} RTTs; fping prints ms with 3 decimals at these RTTs, i.e. 1 µs steps)`,
+    `(ours: kernel TX stamp → kernel RX stamp; fping 5.1: its own clock around its socket calls, printed in ms with 3 decimals = 1 µs steps)`,
   );
-  return d;
+  return result;
 }
 
 async function soak(b: Bench) {
@@ -579,11 +644,14 @@ export async function run(args: string[] = Deno.args): Promise<void> {
       );
     }
     if (acc) {
-      out(
-        `| RTT vs fping (p50/p90/p99 ours − fping, µs; no goal) | ${
-          acc.map((v) => fmt(v, 1)).join(" / ")
-        } | |`,
-      );
+      for (const tool of TOOLS) {
+        const q = acc[tool];
+        out(
+          `| RTT ${tool} − port, p50 / p99 µs (no goal; closer to 0 is closer to the wire) | ${
+            q ? `${fmt(q[1]!, 1)} / ${fmt(q[3]!, 1)}` : "n/a"
+          } | |`,
+        );
+      }
     }
     out(`load after: ${(await Deno.readTextFile("/proc/loadavg")).trim()}`);
     out(`discarded runs: ${b.discards.count}`);

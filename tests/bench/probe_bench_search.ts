@@ -156,24 +156,6 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Differences of two distributions at the same quantiles (a − b), for two
- * tools whose probes cannot be paired one to one.
- * @param a values of the tool under test
- * @param b values of the reference
- * @param qs quantiles in [0, 1]
- * @returns one difference per quantile (NaN when either side is empty)
- */
-export function quantileDiffs(
-  a: readonly number[],
-  b: readonly number[],
-  qs: readonly number[],
-): number[] {
-  const sa = [...a].sort((x, y) => x - y);
-  const sb = [...b].sort((x, y) => x - y);
-  return qs.map((q) => quantile(sa, q) - quantile(sb, q));
-}
-
-/**
  * CPU or wall cost per probe with the start-up (a 1-probe run of the same
  * tool) subtracted.
  * @param total cost of the run

@@ -5,7 +5,6 @@ import {
   missReason,
   perProbe,
   quantile,
-  quantileDiffs,
   type SearchBounds,
 } from "./probe_bench_search.ts";
 import { parseFpingCounts } from "./probe_bench_runs.ts";
@@ -131,14 +130,13 @@ Deno.test("missReason() needs 0 lost, every probe answered and ≤ 1.25× the sc
   );
 });
 
-Deno.test("quantile() is nearest-rank; quantileDiffs() subtracts per quantile", () => {
+Deno.test("quantile() is nearest-rank", () => {
   const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   assertEquals(quantile(xs, 0.5), 5);
   assertEquals(quantile(xs, 0.9), 9);
   assertEquals(quantile(xs, 0.99), 10);
   assertEquals(quantile(xs, 0), 1);
   assertEquals(Number.isNaN(quantile([], 0.5)), true);
-  assertEquals(quantileDiffs([30, 10, 20], [5, 1, 3], [0.5, 1]), [17, 25]);
 });
 
 Deno.test("perProbe() subtracts the 1-probe start-up and divides by the other probes", () => {
