@@ -23,6 +23,7 @@
 import { labUnavailable } from "../support/lab_exec.ts";
 import { Lab } from "../support/netns.ts";
 import {
+  DeadlineError,
   FPING,
   runFping,
   runOurs,
@@ -98,9 +99,10 @@ async function runSchedule(
   b: Bench,
   tool: Tool,
   s: Schedule,
-  extra: string[] = [],
 ): Promise<RunResult> {
   const file = await targetsFile(b, s.n);
+  const capMs = Math.ceil(3 * scheduleMs(s) + s.timeoutMs + 10_000);
+  const deadlineMs = capMs + 10_000;
   if (tool === "ours") {
     return await runOurs(b.lab, [
       "--interval",
@@ -110,11 +112,10 @@ async function runSchedule(
       "--count",
       String(scheduled(s)),
       "--duration",
-      String(Math.ceil(3 * scheduleMs(s) + s.timeoutMs + 10_000)),
+      String(capMs),
       "--targets-file",
       file,
-      ...extra,
-    ]);
+    ], deadlineMs);
   }
   return await runFping(b.lab, [
     "-C",
@@ -128,7 +129,7 @@ async function runSchedule(
     String(s.timeoutMs),
     "-f",
     file,
-  ]);
+  ], deadlineMs);
 }
 
 /** Runs, with one retry when the tool itself fails (the failure printed). */
@@ -173,8 +174,12 @@ async function measureStartup(b: Bench): Promise<void> {
               "--duration",
               "10000",
               target(0),
-            ])
-            : runFping(b.lab, ["-C", "1", "-q", "-t", "1000", target(0)]),
+            ], 20_000)
+            : runFping(
+              b.lab,
+              ["-C", "1", "-q", "-t", "1000", target(0)],
+              20_000,
+            ),
       );
       if (r) {
         walls.push(r.wallMs);
@@ -219,14 +224,17 @@ async function capacity(
     out(`| --- | --- | --- | --- | --- |`);
     const result = await findCapacity(async (rate) => {
       const s = scheduleFor(rate);
-      const r = await tryRun(
-        b,
-        `capacity ${tool} ${rate}/s`,
-        () => runSchedule(b, tool, s),
-      );
-      if (!r) {
-        out(`| ${rate} | ${s.n} × ${s.rounds} | | | tool failed twice |`);
-        return "tool failed twice";
+      let r: RunResult;
+      try {
+        r = await runSchedule(b, tool, s);
+      } catch (e) {
+        const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+        // A run killed at its deadline is a miss, not a discard.
+        if (!(e instanceof DeadlineError)) {
+          b.discards.add(`capacity ${tool} ${rate}/s`, why, out);
+        }
+        out(`| ${rate} | ${s.n} × ${s.rounds} | | | ${why} |`);
+        return why;
       }
       const activeMs = r.wallMs - b.startup[tool].wallMs;
       const miss = missReason({
@@ -375,12 +383,16 @@ async function burst(b: Bench) {
       "5000",
       "--targets-file",
       file,
-    ]));
+    ], 30_000));
   const fping = await tryRun(
     b,
     "burst fping",
     () =>
-      runFping(b.lab, ["-C", "1", "-q", "-t", "2000", "-i", "0", "-f", file]),
+      runFping(
+        b.lab,
+        ["-C", "1", "-q", "-t", "2000", "-i", "0", "-f", file],
+        30_000,
+      ),
   );
   out(`| metric | ours | fping |`);
   out(`| --- | --- | --- |`);
@@ -474,7 +486,7 @@ async function accuracy(b: Bench) {
           "60000",
           "--rtt-list",
           target(0),
-        ])
+        ], 90_000)
         : runFping(b.lab, [
           "-C",
           String(count),
@@ -484,7 +496,7 @@ async function accuracy(b: Bench) {
           "-t",
           "1000",
           target(0),
-        ]);
+        ], 90_000);
     let r: { run: RunResult; port: number[] } | null = null;
     try {
       r = await withPortCapture(b, go);
@@ -598,7 +610,12 @@ export async function run(args: string[] = Deno.args): Promise<void> {
     await tryRun(
       b,
       "warm-up",
-      () => runOurs(lab, ["--count", "1", "--duration", "5000", target(0)]),
+      () =>
+        runOurs(
+          lab,
+          ["--count", "1", "--duration", "5000", target(0)],
+          120_000,
+        ),
     );
     await measureStartup(b);
     const cap = part("--capacity-only") ? await capacity(b, quick) : null;

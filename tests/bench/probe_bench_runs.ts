@@ -58,6 +58,21 @@ async function sampleHwm(pid: number, done: Promise<unknown>): Promise<number> {
   return hwm;
 }
 
+/** A run the bench killed because it outlived its deadline. */
+export class DeadlineError extends Error {
+  /**
+   * @param tool which tool
+   * @param deadlineMs the deadline it outlived
+   */
+  constructor(tool: string, readonly deadlineMs: number) {
+    super(
+      `${tool} killed after ${
+        (deadlineMs / 1000).toFixed(1)
+      } s (did not finish or stop by itself)`,
+    );
+  }
+}
+
 /** What {@linkcode measure} saw of one process. */
 interface Measured {
   stdout: string;
@@ -72,18 +87,34 @@ interface Measured {
  * Spawns argv in the lab's "agent" host and measures it (the same code for
  * both tools). Runs must not overlap when CPU matters: RUSAGE_CHILDREN
  * counts every child reaped meanwhile.
+ * @throws DeadlineError after killing a child that outlived `deadlineMs`
  */
-async function measure(lab: Lab, argv: string[]): Promise<Measured> {
+async function measure(
+  lab: Lab,
+  argv: string[],
+  deadlineMs: number,
+): Promise<Measured> {
   const cpu0 = getrusage(C.RUSAGE_CHILDREN).cpuSeconds;
   const t0 = performance.now();
   const child = lab.spawn("agent", argv);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited meanwhile */ }
+  }, deadlineMs);
   const hwm = sampleHwm(child.pid, child.status);
   const [stdout, stderr, status] = await Promise.all([
     readAll(child.stdout),
     readAll(child.stderr),
     child.status,
-  ]);
+  ]).finally(() => clearTimeout(timer));
   const wallMs = performance.now() - t0;
+  if (killed) {
+    await hwm;
+    throw new DeadlineError(argv[0] === FPING ? "fping" : "ours", deadlineMs);
+  }
   const cpuSeconds = getrusage(C.RUSAGE_CHILDREN).cpuSeconds - cpu0;
   return {
     stdout,
@@ -107,11 +138,20 @@ export function target(i: number): string {
  * Runs tests/support/probe_runner.ts in the lab's "agent" host.
  * @param lab the bench lab
  * @param args runner flags
+ * @param deadlineMs kill it after this long
  * @returns counts, CPU, memory, RTTs (with `--rtt-list`)
- * @throws when the runner fails or prints no summary
+ * @throws DeadlineError when killed; Error when it fails or prints no summary
  */
-export async function runOurs(lab: Lab, args: string[]): Promise<RunResult> {
-  const m = await measure(lab, [Deno.execPath(), "run", "-A", RUNNER, ...args]);
+export async function runOurs(
+  lab: Lab,
+  args: string[],
+  deadlineMs: number,
+): Promise<RunResult> {
+  const m = await measure(
+    lab,
+    [Deno.execPath(), "run", "-A", RUNNER, ...args],
+    deadlineMs,
+  );
   const last = m.stdout.trim().split("\n").pop() ?? "";
   if (m.code !== 0 || !last.includes('"summary"')) {
     throw new Error(`runner failed (${m.code}): ${m.stderr.slice(-500)}`);
@@ -157,11 +197,17 @@ export function parseFpingCounts(
  * Runs fping (with `-C N -q`) in the lab's "agent" host.
  * @param lab the bench lab
  * @param args fping flags and targets
+ * @param deadlineMs kill it after this long
  * @returns counts, CPU, sampled peak RSS, RTTs
- * @throws when fping prints nothing it sent (exit 1 = some unreachable is fine)
+ * @throws DeadlineError when killed; Error when fping reports nothing sent
+ *   (exit 1 = some unreachable is fine)
  */
-export async function runFping(lab: Lab, args: string[]): Promise<RunResult> {
-  const m = await measure(lab, [FPING, ...args]);
+export async function runFping(
+  lab: Lab,
+  args: string[],
+  deadlineMs: number,
+): Promise<RunResult> {
+  const m = await measure(lab, [FPING, ...args], deadlineMs);
   const c = parseFpingCounts(m.stderr);
   if (c.sent === 0) {
     throw new Error(`fping failed (${m.code}): ${m.stderr.slice(-500)}`);
