@@ -281,6 +281,8 @@ interface CpuRow {
   cpu: Record<Tool, number>;
   lost: Record<Tool, number>;
   hwmKiB: Record<Tool, number>;
+  /** Worst (wall − start-up) / schedule over the repeats. */
+  lag: Record<Tool, number>;
 }
 
 async function cpuRow(b: Bench, label: string, s: Schedule): Promise<CpuRow> {
@@ -290,6 +292,7 @@ async function cpuRow(b: Bench, label: string, s: Schedule): Promise<CpuRow> {
     cpu: { ours: NaN, fping: NaN },
     lost: { ours: 0, fping: 0 },
     hwmKiB: { ours: 0, fping: 0 },
+    lag: { ours: 0, fping: 0 },
   };
   for (let i = 0; i < b.repeats; i++) {
     for (const tool of TOOLS) {
@@ -304,13 +307,17 @@ async function cpuRow(b: Bench, label: string, s: Schedule): Promise<CpuRow> {
       if (!(row.cpu[tool] <= c)) row.cpu[tool] = c;
       row.lost[tool] += r.lost;
       row.hwmKiB[tool] = Math.max(row.hwmKiB[tool], r.hwmKiB);
+      row.lag[tool] = Math.max(
+        row.lag[tool],
+        (r.wallMs - b.startup[tool].wallMs) / scheduleMs(s),
+      );
     }
   }
   out(
     `| ${label} | ${fmt(offered(s), 0)} | ${fmt(row.cpu.ours, 1)} | ${
       fmt(row.cpu.fping, 1)
-    } | ${
-      fmt(row.cpu.ours / row.cpu.fping)
+    } | ${fmt(row.cpu.ours / row.cpu.fping)} | ${fmt(row.lag.ours)} / ${
+      fmt(row.lag.fping)
     } | ${row.lost.ours} / ${row.lost.fping} | ${
       fmt(row.hwmKiB.ours / 1024, 1)
     } / ${fmt(row.hwmKiB.fping / 1024, 1)} |`,
@@ -323,9 +330,9 @@ async function cpu(b: Bench) {
     `\n## CPU per probe (startup subtracted: (run − 1-probe run) / (probes − 1); least of ${b.repeats} runs)`,
   );
   out(
-    `| schedule | offered /s | ours µs/probe | fping µs/probe | ours/fping | lost ours / fping | peak RSS MiB ours / fping |`,
+    `| schedule | offered /s | ours µs/probe | fping µs/probe | ours/fping | × schedule ours / fping (worst) | lost ours / fping | peak RSS MiB ours / fping |`,
   );
-  out(`| --- | --- | --- | --- | --- | --- | --- |`);
+  out(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
   const k1 = await cpuRow(b, "1,000 × 1 s, 10 rounds", {
     n: 1000,
     intervalMs: 1000,
