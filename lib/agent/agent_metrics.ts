@@ -24,6 +24,10 @@ export function collectMetrics(agent: Agent): void {
     if (s.lastRttMicros !== null) {
       m.targetRttSeconds.set({ ip }, s.lastRttMicros / 1e6);
     }
+    const timeout = agent.prober.probeTimeoutMicros(ip);
+    if (timeout !== null) {
+      m.targetProbeTimeoutSeconds.set({ ip }, timeout / 1e6);
+    }
     const loss = agent.loss.loss(ip, now);
     if (loss !== null) m.targetLossRatio.set({ ip }, loss);
     m.targetUp.set({ ip }, s.verdict === "up" ? 1 : 0);

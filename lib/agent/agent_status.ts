@@ -34,6 +34,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
         verdict: s.verdict,
         since: iso(s.since),
         lastRttMicros: s.lastRttMicros,
+        probeTimeoutMicros: agent.prober.probeTimeoutMicros(s.ip),
         lossLastMinute: agent.loss.loss(s.ip, now),
         inDns: agent.dns.inDns(s.ip),
         lastChange: change

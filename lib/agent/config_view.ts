@@ -37,6 +37,7 @@ export function timingOf(config: Config): ProbeTiming {
   return {
     intervalMs: config.interval * 1000,
     timeoutMs: config.probeTimeout * 1000,
+    adaptive: config.probeTimeoutAdaptive,
     retryMs: config.retryInterval === null ? null : config.retryInterval * 1000,
   };
 }

@@ -124,6 +124,7 @@ export function resolve(
     probeType: get<ProbeType>(top, "probe_type", "icmp"),
     port: get(top, "port", ports[0] ?? 80),
     probeTimeout: get(top, "probe_timeout", Math.min(interval, 1)),
+    probeTimeoutAdaptive: !("probe_timeout" in top),
     retryInterval,
     recoveryRetry: get(top, "recovery_retry", false),
     stateDir: get(top, "state_dir", DEFAULT_STATE_DIR),

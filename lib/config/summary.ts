@@ -29,10 +29,13 @@ export function summarize(config: Config, file: string): string[] {
       }`
     : "single node (no peers)";
   const probe = config.probeType === "tcp" ? `tcp port ${config.port}` : "icmp";
+  const timeout = config.probeTimeoutAdaptive && config.probeType === "icmp"
+    ? `timeout adaptive (RTO in [0.05, ${config.interval}] s)`
+    : `timeout ${config.probeTimeout} s`;
   return [
     `${file}: OK`,
     `  targets:    ${cf.ipAddresses.length} (${cf.ipAddresses.join(", ")})`,
-    `  probing:    ${probe} every ${config.interval} s; down after ${config.failureThreshold} misses, ` +
+    `  probing:    ${probe} every ${config.interval} s, ${timeout}; down after ${config.failureThreshold} misses, ` +
     `up after ${config.recoveryThreshold} replies`,
     `  hostnames:  ${names.join(", ")} (zone ${cf.dnsDomain})`,
     `  cluster:    ${cluster}`,

@@ -114,8 +114,17 @@ export interface Config {
   probeType: ProbeType;
   /** TCP probe port (`port`, or the first of the original `ports`). @default 80 */
   port: number;
-  /** Seconds a probe waits for its reply. @default min(interval, 1) */
+  /**
+   * Seconds a probe waits for its reply: `probe_timeout`, or without it
+   * min(interval, 1), the wait until a target has 3 replies when adaptive.
+   * @default min(interval, 1)
+   */
   probeTimeout: number;
+  /**
+   * True when `probe_timeout` is not set: each ICMP target then waits its
+   * own RTO (RFC 6298), clamped to [50 ms, interval]. @default true
+   */
+  probeTimeoutAdaptive: boolean;
   /**
    * Seconds after a miss (of an IP that is still up) to probe it again,
    * until it reaches `failure_threshold` misses or answers; null: off.

@@ -12,6 +12,7 @@ import { type Counter, type Gauge, type Kind, Registry } from "./metrics.ts";
 // deno-fmt-ignore
 export const AGENT_METRICS = {
   targetRttSeconds: ["gauge", "target_rtt_seconds", "Last probe round-trip time.", ["ip"]],
+  targetProbeTimeoutSeconds: ["gauge", "target_probe_timeout_seconds", "How long the next probe waits for its reply (adaptive: the target's RTO).", ["ip"]],
   targetLossRatio: ["gauge", "target_loss_ratio", "Share of probes lost in the last minute.", ["ip"]],
   targetUp: ["gauge", "target_up", "Local verdict: 1 up, 0 down.", ["ip"]],
   targetInDns: ["gauge", "target_in_dns", "1 when the IP's records are in DNS.", ["ip"]],
@@ -93,6 +94,7 @@ export function createAgentMetrics(
  */
 export function forgetTarget(m: AgentMetrics, ip: string): void {
   m.targetRttSeconds.remove({ ip });
+  m.targetProbeTimeoutSeconds.remove({ ip });
   m.targetLossRatio.remove({ ip });
   m.targetUp.remove({ ip });
   m.targetInDns.remove({ ip });

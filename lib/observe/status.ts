@@ -22,6 +22,11 @@ export interface TargetStatus {
   since: string;
   /** Round-trip time of the last reply, µs; null before the first reply. */
   lastRttMicros: number | null;
+  /**
+   * How long its next probe waits for the reply, µs (adaptive: its RTO);
+   * null when the prober does not know the IP.
+   */
+  probeTimeoutMicros: number | null;
   /** Share of probes lost in the last minute, 0..1; null before any probe. */
   lossLastMinute: number | null;
   /** Whether the IP's records are in DNS; null when not yet read. */
@@ -78,7 +83,8 @@ export interface DnsAction {
  *   "config": { "interval": 1, "failureThreshold": 3, "recoveryThreshold": 3,
  *               "hostnames": ["www"], "path": "/etc/goavail/goavail.toml" },
  *   "targets": [{ "ip": "192.0.2.1", "verdict": "up", "since": "…",
- *                 "lastRttMicros": 1234, "lossLastMinute": 0, "inDns": true,
+ *                 "lastRttMicros": 1234, "probeTimeoutMicros": 50000,
+ *                 "lossLastMinute": 0, "inDns": true,
  *                 "lastChange": null, "clusterDown": false, "votesDown": 0 }],
  *   "peers": [{ "addr": "10.0.0.2:7947", "live": true, "lastSeen": "…" }],
  *   "dns": { "provider": "dry-run", "lastActions": [], "writesPaused": null },

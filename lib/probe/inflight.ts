@@ -1,9 +1,14 @@
 /**
  * Probes in flight, kept in a ring indexed by probe number: no allocation
  * per probe (medium-lived objects are what makes V8's heap grow), O(1)
- * match, expiry in send order, and a late window as long as the ring.
+ * match, and a late window as long as the ring. Deadlines sit in a min-heap
+ * beside the ring: with adaptive timeouts every target waits its own time, so
+ * a probe sent later may time out first, and send order is no longer expiry
+ * order (equal deadlines still expire in send order).
  * @module
  */
+
+import { DeadlineHeap } from "./deadline_heap.ts";
 
 const FREE = 0;
 const PENDING = 1;
@@ -31,15 +36,15 @@ export interface InflightEntry<T> {
 /** Result of {@linkcode InflightTable.take}. */
 export type TakeResult<T> =
   | { kind: "match"; entry: InflightEntry<T> }
-  | { kind: "late" }
+  | { kind: "late"; entry: InflightEntry<T> }
   | { kind: "unknown" };
 
 /** Ring of in-flight probes keyed by consecutive 32-bit probe numbers. */
 export class InflightTable<T> {
   #ring: InflightEntry<T>[];
   #mask: number;
-  #oldest: number | null = null;
-  #next = 0;
+  /** Deadlines of the probes added, keyed by probe number (lazy deletion). */
+  #deadlines = new DeadlineHeap();
 
   /** @param capacity initial slots, rounded up to a power of two (≥ 16) */
   constructor(capacity = 1024) {
@@ -67,7 +72,8 @@ export class InflightTable<T> {
   }
 
   /**
-   * Records a sent probe. Numbers must be consecutive (mod 2^32).
+   * Records a sent probe. Numbers must be consecutive (mod 2^32) so that
+   * a slot is reused only after the ring has gone round.
    * @param probe the probe number
    * @param target caller data
    * @param sentMicros send time (socket time base)
@@ -83,7 +89,6 @@ export class InflightTable<T> {
     token = -1,
     sentMono = NaN,
   ): void {
-    if (this.#oldest === null) this.#oldest = probe;
     let slot = this.#ring[probe & this.#mask]!;
     if (slot.state === PENDING) {
       this.#grow();
@@ -96,7 +101,7 @@ export class InflightTable<T> {
     slot.token = token;
     slot.sentMono = sentMono;
     slot.state = PENDING;
-    this.#next = (probe + 1) >>> 0;
+    this.#deadlines.push(deadline, probe);
   }
 
   #grow(): void {
@@ -115,8 +120,9 @@ export class InflightTable<T> {
    * @param probe the probe number carried by the reply
    * @param accept checks the entry (e.g. the reply's source); a rejected
    * reply changes nothing
-   * @returns the entry (now answered), "late" once for an expired probe
-   * still remembered, or "unknown" (foreign, duplicate or forgotten)
+   * @returns the entry (now answered); "late" once for an expired probe
+   * still remembered, with its entry (its RTT is still a true sample); or
+   * "unknown" (foreign, duplicate or forgotten)
    */
   take(
     probe: number,
@@ -130,34 +136,38 @@ export class InflightTable<T> {
     }
     if (slot.state === EXPIRED) {
       slot.state = LATE;
-      return { kind: "late" };
+      return { kind: "late", entry: slot };
     }
     return { kind: "unknown" };
   }
 
-  /** Skips the head past probes that are no longer pending. */
+  /** Pops answered or reused probes off the heap; returns the earliest pending. */
   #head(): InflightEntry<T> | null {
-    while (this.#oldest !== null && this.#oldest !== this.#next) {
-      const e = this.#ring[this.#oldest & this.#mask]!;
-      if (e.probe === this.#oldest && e.state === PENDING) return e;
-      this.#oldest = (this.#oldest + 1) >>> 0;
+    const heap = this.#deadlines;
+    while (heap.size > 0) {
+      const probe = heap.peekKey();
+      const e = this.#ring[probe & this.#mask]!;
+      if (e.probe === probe && e.state === PENDING) return e;
+      heap.pop();
     }
     return null;
   }
 
   /**
-   * Times out, in send order, every pending probe whose deadline has passed.
+   * Times out, earliest deadline first (send order among equal deadlines),
+   * every pending probe whose deadline has passed.
    * @param now monotonic µs
    * @param onExpire called per expired entry (before the slot is reused)
    */
   expire(now: number, onExpire: (e: InflightEntry<T>) => void): void {
     for (let e = this.#head(); e && e.deadline <= now; e = this.#head()) {
       e.state = EXPIRED;
+      this.#deadlines.pop();
       onExpire(e);
     }
   }
 
-  /** @returns the deadline of the oldest pending probe, or Infinity. */
+  /** @returns the earliest deadline of a pending probe, or Infinity. */
   nextDeadline(): number {
     return this.#head()?.deadline ?? Infinity;
   }
@@ -168,6 +178,6 @@ export class InflightTable<T> {
       e.state = FREE;
       e.target = null;
     }
-    this.#oldest = null;
+    this.#deadlines.clear();
   }
 }

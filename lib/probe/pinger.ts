@@ -1,13 +1,15 @@
 /**
  * The ICMP prober: one socket per family shared by all targets, sends spread
  * over the interval, replies matched by (id, seq, source) plus a cookie and a
- * 32-bit probe number in the payload.
+ * 32-bit probe number in the payload. With `adaptive` timing each target
+ * waits its own RTO (`rto.ts`), fed by every reply, late ones included.
  * @module
  */
 
 import { canonicalIp, parseIp } from "../net/ip.ts";
 import { InflightTable } from "./inflight.ts";
 import { ProbeCodec } from "./probe_codec.ts";
+import { type RtoBounds, rtoBounds, RtoEstimator } from "./rto.ts";
 import { SpreadSchedule } from "./schedule.ts";
 import type {
   IcmpSocket,
@@ -55,6 +57,8 @@ interface Target {
   removed: boolean;
   /** Monotonic µs of the last probe sent to it (either lane). */
   lastSent: number;
+  /** Its RTT estimate, fed whether or not the timing is adaptive. */
+  rto: RtoEstimator;
 }
 
 /** Largest number of replies read in one wake. */
@@ -89,6 +93,7 @@ export class Pinger implements Prober {
   #sockets: IcmpSockets;
   #opts: PingerOptions;
   #timing: ProbeTiming;
+  #bounds: RtoBounds;
   #regular: Lane;
   #retry: Lane;
   #schedule: SpreadSchedule<Target>;
@@ -119,6 +124,7 @@ export class Pinger implements Prober {
     this.#sockets = sockets;
     this.#opts = options;
     this.#timing = options.timing ?? { intervalMs: 1000, timeoutMs: 1000 };
+    this.#bounds = rtoBounds(this.#timing.intervalMs, this.#timing.timeoutMs);
     const random = options.random ?? Math.random;
     const id = options.identifier ?? Math.floor(random() * 0x10000);
     const cookie = Math.floor(random() * 0x1_0000_0000);
@@ -154,6 +160,7 @@ export class Pinger implements Prober {
         family: parsed?.family ?? null,
         removed: false,
         lastSent: -Infinity,
+        rto: new RtoEstimator(),
       });
     }
     for (const [ip, t] of this.#targets) if (!next.has(ip)) t.removed = true;
@@ -165,6 +172,7 @@ export class Pinger implements Prober {
   /** Changes interval and timeout; the timeout applies to new probes. */
   setTiming(t: ProbeTiming): void {
     this.#timing = { ...t };
+    this.#bounds = rtoBounds(t.intervalMs, t.timeoutMs);
     this.#schedule.setInterval(t.intervalMs * 1000);
     this.#wake();
   }
@@ -212,6 +220,12 @@ export class Pinger implements Prober {
   /** @returns a copy of the counters. */
   stats(): ProbeStats {
     return { ...this.#stats };
+  }
+
+  /** @inheritdoc */
+  probeTimeoutMicros(ip: string): number | null {
+    const target = this.#targets.get(ip);
+    return target ? this.#timeoutMicros(target, this.#regular) : null;
   }
 
   #now(): number {
@@ -349,7 +363,7 @@ export class Pinger implements Prober {
       probe,
       target,
       result.sentMicros,
-      sentMono + this.#timeoutMs(lane) * 1000,
+      sentMono + this.#timeoutMicros(target, lane),
       result.token ?? -1,
       sentMono,
     );
@@ -379,16 +393,23 @@ export class Pinger implements Prober {
     }
   }
 
-  /** @returns ms a probe of `lane` waits: at most `retry_interval` for retries. */
-  #timeoutMs(lane: Lane): number {
+  /**
+   * @returns µs a probe of `target` on `lane` waits: its RTO when adaptive,
+   *   else the fixed timeout; at most `retry_interval` for retries
+   */
+  #timeoutMicros(target: Target, lane: Lane): number {
     const t = this.#timing;
+    const own = t.adaptive
+      ? target.rto.timeoutMicros(this.#bounds)
+      : t.timeoutMs * 1000;
     return lane === this.#retry && t.retryMs
-      ? Math.min(t.timeoutMs, t.retryMs)
-      : t.timeoutMs;
+      ? Math.min(own, t.retryMs * 1000)
+      : own;
   }
 
   #timeout(target: Target): void {
     this.#stats.timeouts++;
+    target.rto.miss();
     if (target.removed) return;
     this.#emit({
       ip: target.ip,
@@ -434,9 +455,8 @@ export class Pinger implements Prober {
     }
     if (probe === null) return;
     const taken = lane.inflight.take(probe, (e) => e.target?.key === source);
-    if (taken.kind === "late") this.#stats.late++;
-    if (taken.kind !== "match") return;
-    const { target, sentMicros, token, sentMono } = taken.entry;
+    if (taken.kind === "unknown") return;
+    const { target, sentMicros, token, sentMono, deadline } = taken.entry;
     if (!target) return;
     // Prefer the kernel's transmit time when it is plausible.
     const tx = token >= 0 ? socket.transmitMicros?.(token) ?? null : null;
@@ -452,10 +472,18 @@ export class Pinger implements Prober {
       this.#stats.clockSteps!++;
       rtt = elapsed;
     }
-    if (rtt > this.#timeoutMs(lane) * 1000) {
+    if (taken.kind === "late") {
+      // Already a miss; its RTT still says how long this path takes.
       this.#stats.late++;
-      return this.#timeout(target);
+      return target.rto.sample(rtt);
     }
+    if (rtt > deadline - sentMono) {
+      // Read in time but slower than its own timeout: a miss, and a sample.
+      this.#stats.late++;
+      this.#timeout(target);
+      return target.rto.sample(rtt);
+    }
+    target.rto.sample(rtt);
     this.#stats.received++;
     if (target.removed) return;
     this.#emit({

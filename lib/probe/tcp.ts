@@ -1,6 +1,13 @@
 /**
  * TCP connect prober: a target is up when `ip:port` accepts a connection
  * within the timeout. Yields the same observations as the pinger.
+ *
+ * The timeout stays fixed (`timing.adaptive` is ignored): a connect's time
+ * is not a round trip. A server whose listen queue is full drops the SYN and
+ * the kernel sends it again only after its own 1 s initial RTO (RFC 6298
+ * §2.1), so a healthy but busy server answers in just over a second; an RTO
+ * learnt from quick connects would call that a miss. The time is also taken
+ * in JS, after the event loop wakes, not from kernel stamps.
  * @module
  */
 
@@ -116,6 +123,11 @@ export class TcpProber implements Prober {
   /** @returns a copy of the counters. */
   stats(): ProbeStats {
     return { ...this.#stats };
+  }
+
+  /** @inheritdoc */
+  probeTimeoutMicros(ip: string): number | null {
+    return this.#targets.has(ip) ? this.#timing.timeoutMs * 1000 : null;
   }
 
   async #run(): Promise<void> {

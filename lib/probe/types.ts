@@ -54,8 +54,17 @@ export interface ProbeStats {
 export interface ProbeTiming {
   /** Milliseconds between two probes of one target. */
   intervalMs: number;
-  /** Milliseconds a probe waits for its reply. */
+  /**
+   * Milliseconds a probe waits for its reply; with `adaptive`, the wait
+   * until a target has answered a few times (see `lib/probe/rto.ts`).
+   */
   timeoutMs: number;
+  /**
+   * Each target's timeout follows its RTT (RFC 6298's RTO), clamped to
+   * [50 ms, interval]; ICMP only (TCP keeps `timeoutMs`, see `tcp.ts`).
+   * @default false
+   */
+  adaptive?: boolean;
   /**
    * `retry_interval` in ms: how soon {@linkcode Prober.retry} probes again
    * (its timeout is at most this); null or absent: retries are off.
@@ -72,11 +81,17 @@ export interface Prober {
   /**
    * Probes `ip` once more, `retryMs` after its last probe was sent (at once
    * when that has passed), besides its regular probes, waiting at most
-   * `min(timeoutMs, retryMs)` for the reply (a confirming probe, as Nagios'
-   * `retry_interval`). A no-op without `retryMs`, for an
-   * unknown IP, or when a retry of it is already pending.
+   * `retryMs` for the reply, or less when its own timeout is shorter (a
+   * confirming probe, as Nagios' `retry_interval`). A no-op without
+   * `retryMs`, for an unknown IP, or when a retry of it is already pending.
    */
   retry(ip: string): void;
+  /**
+   * @param ip a target
+   * @returns µs the next regular probe of `ip` waits for its reply, or null
+   *   for an unknown IP
+   */
+  probeTimeoutMicros(ip: string): number | null;
   /** Starts probing; a no-op when already running. */
   start(): void;
   /** Stops probing; resolves once every loop and timer has finished. */

@@ -247,12 +247,14 @@ Deno.test("Agent.reload() keeps the old config on errors and applies a valid one
         assertEquals(h.prober().timing, {
           intervalMs: 1000,
           timeoutMs: 1000,
+          adaptive: true,
           retryMs: null,
         });
         assertEquals(await h.agent.reload(), true);
         assertEquals(h.prober().timing, {
           intervalMs: 2000,
           timeoutMs: 500,
+          adaptive: false,
           retryMs: null,
         });
         assertEquals(h.prober().targets, [

@@ -65,6 +65,12 @@ export class FakeProber implements Prober {
   stats(): ProbeStats {
     return { ...this.#stats };
   }
+  /** Per-IP answers of `probeTimeoutMicros` (else the fixed timeout). */
+  timeouts = new Map<string, number>();
+  probeTimeoutMicros(ip: string): number | null {
+    if (!this.targets.includes(ip)) return null;
+    return this.timeouts.get(ip) ?? (this.timing?.timeoutMs ?? 1000) * 1000;
+  }
   /** Emits one observation per IP: `true` = reply, "local" = send error, false = timeout. */
   emit(results: Record<string, boolean | "local">): void {
     for (const [ip, r] of Object.entries(results)) {

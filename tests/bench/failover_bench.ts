@@ -417,18 +417,20 @@ export async function run(): Promise<void> {
 }
 
 /**
- * At the default cadence (interval 1 s, threshold 3, probe_timeout 1 s),
- * with and without `retry_interval = 0.2` (and with a 0.2 s probe timeout
- * as well): link down → DELETE, single node, measured in the same run.
+ * At the default cadence (interval 1 s, threshold 3): the fixed 1 s probe
+ * timeout against the adaptive one (`probe_timeout` unset), each with and
+ * without `retry_interval = 0.2`: link down → DELETE, single node,
+ * measured in the same run.
  */
 async function defaultCadence(runs: number): Promise<void> {
   const modes: [string, Cadence][] = [
-    ["interval 1 s", { intervalS: 1 }],
-    ["+ retry 0.2 s", { intervalS: 1, extraToml: "retry_interval = 0.2" }],
-    ["+ timeout 0.2 s", {
+    ["fixed 1 s", { intervalS: 1, extraToml: "probe_timeout = 1" }],
+    ["fixed + retry", {
       intervalS: 1,
-      extraToml: "retry_interval = 0.2\nprobe_timeout = 0.2",
+      extraToml: "probe_timeout = 1\nretry_interval = 0.2",
     }],
+    ["adaptive", { intervalS: 1 }],
+    ["adaptive + retry", { intervalS: 1, extraToml: "retry_interval = 0.2" }],
   ];
   out("");
   out(

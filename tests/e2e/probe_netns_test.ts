@@ -103,6 +103,56 @@ Deno.test({
 
 Deno.test({
   ...labTest(
+    "Pinger() in a namespace with adaptive timing waits 50 ms on a fast path, backing off when the link goes down",
+  ),
+  async fn() {
+    const lab = await Lab.create({ hosts: HOSTS });
+    try {
+      const r = new Runner(lab, "agent", [
+        "--interval",
+        "200",
+        "--timeout",
+        "200",
+        "--adaptive",
+        "192.0.2.2",
+        "2001:db8::2",
+      ]);
+      const ips = ["192.0.2.2", "2001:db8::2"];
+      type Timed = Observation & { timeoutMicros: number | null };
+      const of = (ip: string, from = 0) =>
+        (r.observations as Timed[]).slice(from).filter((o) => o.ip === ip);
+      const warm = () =>
+        ips.every((ip) => of(ip).filter((o) => o.ok).length >= 4);
+      assert.ok(await r.waitFor(warm), r.stderr);
+      for (const ip of ips) {
+        // Sub-millisecond RTTs: the estimate sits at its 50 ms floor.
+        const last = of(ip).filter((o) => o.ok).at(-1)!;
+        assert.equal(last.timeoutMicros, 50_000, `${ip} ${last.rttMicros} µs`);
+      }
+      await lab.linkDown("target");
+      const mark = r.observations.length;
+      const misses = (ip: string) =>
+        of(ip, mark).filter((o) => o.fault === "timeout");
+      assert.ok(
+        await r.waitFor(() => ips.every((ip) => misses(ip).length >= 3)),
+      );
+      for (const ip of ips) {
+        // Each miss doubles the timeout, up to the interval.
+        assert.deepEqual(
+          misses(ip).slice(0, 3).map((o) => o.timeoutMicros),
+          [100_000, 200_000, 200_000],
+          ip,
+        );
+      }
+      await r.finish();
+    } finally {
+      await lab.destroy();
+    }
+  },
+});
+
+Deno.test({
+  ...labTest(
     "Pinger() in a namespace reports a route to nowhere as a local fault",
   ),
   async fn() {

@@ -104,6 +104,7 @@ Deno.test("createAgentMetrics() declares every agent metric in one valid exposit
   );
   const ip = "2001:db8::1";
   m.targetRttSeconds.set({ ip }, 0.0123);
+  m.targetProbeTimeoutSeconds.set({ ip }, 0.05);
   m.targetLossRatio.set({ ip }, 0.25);
   m.targetUp.set({ ip }, 0);
   m.targetInDns.set({ ip }, 1);
@@ -115,6 +116,7 @@ Deno.test("createAgentMetrics() declares every agent metric in one valid exposit
   const fams = parseProm(m.registry.render());
   const expected = [
     "goavail_target_rtt_seconds",
+    "goavail_target_probe_timeout_seconds",
     "goavail_target_loss_ratio",
     "goavail_target_up",
     "goavail_target_in_dns",
@@ -134,6 +136,10 @@ Deno.test("createAgentMetrics() declares every agent metric in one valid exposit
   for (const name of expected) assert.ok(fams.has(name), name);
   assert.equal(fams.size, Object.keys(AGENT_METRICS).length);
   assert.equal(sampleValue(fams, "goavail_target_rtt_seconds", { ip }), 0.0123);
+  assert.equal(
+    sampleValue(fams, "goavail_target_probe_timeout_seconds", { ip }),
+    0.05,
+  );
   assert.equal(sampleValue(fams, "goavail_probes_sent_total"), 10);
   assert.equal(sampleValue(fams, "goavail_probe_replies_total"), 0);
   assert.equal(

@@ -7,7 +7,9 @@
  * stdin says `stop` or closes) `--count N` (stop after N observations) `--targets-file F` `--json` (one line per
  * observation) `--rtt-list` (all RTTs in the summary) `--capture IFACE`
  * (record wire RTTs with a packet socket) `--datagram-only` `--burst`
- * (each round sent at once) `--per-target`.
+ * (each round sent at once) `--per-target` `--adaptive` (adaptive timeouts,
+ * `--timeout` until warm; each JSON observation then carries `timeoutMicros`,
+ * the target's timeout after that outcome).
  * Stdin commands: `targets IP...`, `timing INTERVAL TIMEOUT`, `stop`.
  * Last line: `{"type":"summary", ...}` (see {@linkcode Summary}).
  * @module
@@ -89,6 +91,7 @@ async function readCommands(pinger: Pinger, stop: AbortController) {
         pinger.setTiming({
           intervalMs: Number(rest[0]),
           timeoutMs: Number(rest[1]),
+          adaptive: rest[2] === "adaptive",
         });
       }
       if (cmd === "stop") return stop.abort();
@@ -121,6 +124,7 @@ async function main(argv: string[]): Promise<void> {
   const perTargetWanted = bool(args, "--per-target");
   const datagramOnly = bool(args, "--datagram-only");
   const burst = bool(args, "--burst");
+  const adaptive = bool(args, "--adaptive");
   const targets = file
     ? Deno.readTextFileSync(file).split(/\s+/).filter((s) => s)
     : args;
@@ -154,14 +158,17 @@ async function main(argv: string[]): Promise<void> {
       const t = perTarget[o.ip] ??= [0, 0, 0];
       t[o.ok ? 0 : o.fault === "local" ? 2 : 1]++;
     }
-    if (json) emit({ type: "observation", ...o });
+    if (json && adaptive) {
+      const timeoutMicros = pinger.probeTimeoutMicros(o.ip);
+      emit({ type: "observation", ...o, timeoutMicros });
+    } else if (json) emit({ type: "observation", ...o });
   };
   const cpuStart = getrusage(C.RUSAGE_SELF).cpuSeconds;
   const pinger = new Pinger({ v4: wrap(sockets.v4), v6: wrap(sockets.v6) }, {
     clock: systemClock,
     logger: silentLogger,
     onObservation,
-    timing: { intervalMs, timeoutMs },
+    timing: { intervalMs, timeoutMs, adaptive },
     spread: !burst,
   });
   pinger.setTargets(targets);
