@@ -163,11 +163,24 @@ export function planSet(
   // Values as listed, so values goavail does not manage keep their text.
   const next = (set?.ResourceRecords ?? []).map((r) => r.Value ?? "");
   const pending: Change[] = [];
+  const listedNow = new Set(next.map(canonicalIp));
+  const deleting = new Set(
+    changes.filter((c) => c.kind === "delete").map((c) =>
+      canonicalIp(c.record.content)
+    ),
+  );
   for (const change of changes) {
     const ip = canonicalIp(change.record.content);
     const at = next.findIndex((v) => canonicalIp(v) === ip);
     if (change.kind === "delete" ? at < 0 : at >= 0) {
       plan.already.push(change);
+      continue;
+    }
+    const lost = change.kind === "delete"
+      ? lostSince(change.record.recordSet?.values, listedNow, deleting)
+      : [];
+    if (lost.length > 0) {
+      plan.refused.push({ change, error: lostValues(name, type, lost) });
       continue;
     }
     if (change.kind === "delete") next.splice(at, 1);
@@ -179,7 +192,7 @@ export function planSet(
       "bad_request",
       `Route 53 record set ${name} ${type} would be left without a value; not removing its last one`,
     );
-    plan.refused = pending.map((change) => ({ change, error }));
+    plan.refused.push(...pending.map((change) => ({ change, error })));
     return plan;
   }
   if (pending.length === 0) return plan;
@@ -203,4 +216,35 @@ export function planSet(
       },
     }];
   return plan;
+}
+
+/**
+ * The values of the set the write decision judged (the listing its guards
+ * counted, carried by each record) that are gone now, other than this
+ * pass's own deletes: another writer withdrew them since. A delete judged
+ * against more values than the set holds could take a name below
+ * `min_records`, which the guards never saw, so it waits for the next
+ * pass, whose guards count the set as it is.
+ */
+function lostSince(
+  judged: readonly string[] | undefined,
+  listedNow: ReadonlySet<string>,
+  deleting: ReadonlySet<string>,
+): string[] {
+  return (judged ?? []).map(canonicalIp).filter((v) =>
+    !listedNow.has(v) && !deleting.has(v)
+  );
+}
+
+function lostValues(
+  name: string,
+  type: string,
+  lost: readonly string[],
+): DnsProviderError {
+  return new DnsProviderError(
+    "conflict",
+    `Route 53 record set ${name} ${type} lost ${
+      lost.join(", ")
+    } since the listing the guards judged (another writer); not removing more until the next pass counts it again`,
+  );
 }

@@ -85,6 +85,40 @@ Deno.test("planSet() never empties a set: no DELETE goes out for its last value"
   assert.match(plan.refused[0]!.error.message, /without a value/);
 });
 
+Deno.test("planSet() removes nothing from a set that lost values since the listing the guards judged; restores still go", () => {
+  const judged = ["192.0.2.10", "192.0.2.11", "192.0.2.12"];
+  const withSet = (c: ReturnType<typeof del>) => ({
+    ...c,
+    record: { ...c.record, recordSet: { zoneId: "Z", values: judged } },
+  });
+  // Another writer withdrew .11 since; .12 was judged with three values.
+  const remove = withSet(del("192.0.2.12"));
+  const restore = create("192.0.2.13");
+  const plan = planSet(
+    [remove, restore],
+    [listed(["192.0.2.10", "192.0.2.12"])],
+  );
+  assert.equal(plan.refused.length, 1);
+  assert.equal(plan.refused[0]!.change, remove);
+  assert.equal(plan.refused[0]!.error.kind, "conflict");
+  assert.match(plan.refused[0]!.error.message, /lost 192\.0\.2\.11/);
+  assert.deepEqual(plan.sent, [restore]);
+  assert.deepEqual(plan.changes[1]!.ResourceRecordSet.ResourceRecords, [
+    { Value: "192.0.2.10" },
+    { Value: "192.0.2.12" },
+    { Value: "192.0.2.13" },
+  ]);
+  // Values only added meanwhile, or gone through this pass's own deletes,
+  // leave at least the count the guards saw: the delete goes.
+  const both = planSet(
+    [withSet(del("192.0.2.11")), withSet(del("192.0.2.12"))],
+    [listed(["192.0.2.10", "192.0.2.12", "192.0.2.14"])],
+  );
+  assert.deepEqual(both.refused, []);
+  assert.equal(both.already.length, 1);
+  assert.equal(both.sent.length, 1);
+});
+
 /** A classified ChangeResourceRecordSets failure with the SDK's error. */
 function refusal(
   message: string,
