@@ -16,7 +16,12 @@
  * `apply()` turns one pass's per-record changes into one
  * `ChangeResourceRecordSets` call for the zone (atomic on Route 53's side),
  * computed from a fresh listing by `route53_sets.ts`; a set that would not
- * change is not sent. The change id is logged; nothing waits for INSYNC.
+ * change is not sent. Each set change is a compare-and-swap (`DELETE` of
+ * the set as listed, `CREATE` of the new one): when Route 53 refuses the
+ * batch because a set changed since the listing, nothing was written; the
+ * provider logs it at info, re-reads and re-plans, once per call, and a
+ * second such refusal fails the changes as a `conflict` for the next pass.
+ * The change id is logged; nothing waits for INSYNC.
  * @module
  */
 import type { Route53Config } from "../config/types.ts";
@@ -37,7 +42,7 @@ import type {
   Route53Client,
   Route53ClientConfig,
 } from "@aws-sdk/client-route-53";
-import { toRoute53Error } from "./route53_errors.ts";
+import { isStaleListing, toRoute53Error } from "./route53_errors.ts";
 import {
   isRoutingSet,
   normalName,
@@ -90,6 +95,8 @@ const ZONE_LIST_ABOVE = 3;
 const ZONE_PAGE = 300;
 /** Route 53 accepts at most 100 Change elements per request (API reference). */
 const MAX_CHANGES = 100;
+/** … and at most 1000 ResourceRecord elements. */
+const MAX_RECORDS = 1000;
 /** First and longest back-off after throttling. */
 const THROTTLE_BASE_MS = 1000;
 const THROTTLE_MAX_MS = 30_000;
@@ -381,56 +388,81 @@ class Route53Provider implements DnsProvider {
     options: ApplyOptions = {},
   ): Promise<ApplyResult> {
     if (changes.length === 0) return { outcomes: [], requests: 0 };
-    const done = new Map<Change, ChangeOutcome>();
-    const failAll = (error: DnsProviderError, which: readonly Change[]) => {
-      for (const change of which) {
-        done.set(change, { change, result: "failed", error });
-      }
+    const run: ApplyRun = {
+      options,
+      done: new Map(),
+      requests: 0,
+      stopped: false,
+      reread: false,
     };
-    let requests = 0;
     try {
       const zoneId = await this.#zone();
-      const plans = await this.#plan(zoneId, changes);
-      for (const p of plans) {
-        for (const change of p.already) {
-          done.set(change, { change, result: "already" });
-        }
-        for (const r of p.refused) {
-          done.set(r.change, { ...r, result: "failed" });
-        }
-      }
-      const toSend = plans.filter((p) => p.change !== null);
-      let stopped = false;
-      for (let i = 0; i < toSend.length; i += MAX_CHANGES) {
-        const chunk = toSend.slice(i, i + MAX_CHANGES);
-        const sent = chunk.flatMap((p) => p.sent);
-        // The fresh listing took a request: still the writer, still fresh?
-        // Once no, no for the rest: a role regained meanwhile has not
-        // waited out its handover.
-        if (
-          stopped || (options.mayContinue && !options.mayContinue())
-        ) {
-          stopped = true;
-          failAll(notContinued(), sent);
-          continue;
-        }
-        requests++;
-        try {
-          await this.#change(zoneId, chunk.map((p) => p.change!), sent);
-          for (const change of sent) {
-            done.set(change, { change, result: "done" });
-          }
-        } catch (e) {
-          failAll(e as DnsProviderError, sent);
-        }
-      }
+      await this.#sendPlans(zoneId, await this.#plan(zoneId, changes), run);
     } catch (e) {
       failAll(
+        run,
         e as DnsProviderError,
-        changes.filter((c) => !done.has(c)),
+        changes.filter((c) => !run.done.has(c)),
       );
     }
-    return { outcomes: changes.map((c) => done.get(c)!), requests };
+    return {
+      outcomes: changes.map((c) => run.done.get(c)!),
+      requests: run.requests,
+    };
+  }
+
+  /**
+   * Sends the plans' changes in batches. A batch Route 53 refuses because
+   * a set changed since the listing (every change is a compare-and-swap,
+   * route53_sets.ts) is re-read and re-planned, once per call; refused
+   * again, its changes fail as a conflict and the next pass reads again.
+   */
+  async #sendPlans(
+    zoneId: string,
+    plans: readonly SetPlan[],
+    run: ApplyRun,
+  ): Promise<void> {
+    for (const p of plans) {
+      for (const change of p.already) {
+        run.done.set(change, { change, result: "already" });
+      }
+      for (const r of p.refused) {
+        run.done.set(r.change, { ...r, result: "failed" });
+      }
+    }
+    for (const chunk of batchesOf(plans.filter((p) => p.changes.length > 0))) {
+      const sent = chunk.flatMap((p) => p.sent);
+      // The fresh listing took a request: still the writer, still fresh?
+      // Once no, no for the rest: a role regained meanwhile has not
+      // waited out its handover.
+      if (
+        run.stopped || (run.options.mayContinue && !run.options.mayContinue())
+      ) {
+        run.stopped = true;
+        failAll(run, notContinued(), sent);
+        continue;
+      }
+      run.requests++;
+      try {
+        await this.#change(zoneId, chunk.flatMap((p) => p.changes), sent);
+        for (const change of sent) {
+          run.done.set(change, { change, result: "done" });
+        }
+      } catch (e) {
+        const error = e as DnsProviderError;
+        if (!isStaleListing(error)) failAll(run, error, sent);
+        else if (run.reread) failAll(run, changedAgain(error), sent);
+        else {
+          run.reread = true;
+          this.#log.info("Route 53 set changed since listing, re-read", {
+            zone_id: zoneId,
+            sets: chunk.length,
+            changes: sent.length,
+          });
+          await this.#sendPlans(zoneId, await this.#plan(zoneId, sent), run);
+        }
+      }
+    }
   }
 
   /** Groups changes by set and plans each from a fresh listing. */
@@ -477,6 +509,70 @@ class Route53Provider implements DnsProvider {
       changes: sent.length,
     });
   }
+}
+
+/** One `apply()` call's progress. */
+interface ApplyRun {
+  options: ApplyOptions;
+  done: Map<Change, ChangeOutcome>;
+  requests: number;
+  /** `mayContinue()` said no: nothing more is sent. */
+  stopped: boolean;
+  /** A stale batch was re-read already (at most once per call). */
+  reread: boolean;
+}
+
+function failAll(
+  run: ApplyRun,
+  error: DnsProviderError,
+  which: readonly Change[],
+): void {
+  for (const change of which) {
+    run.done.set(change, { change, result: "failed", error });
+  }
+}
+
+/**
+ * Splits set plans into batches within Route 53's limits ("A request
+ * cannot contain more than 100 Change elements", "more than 1000
+ * ResourceRecord elements", API reference ChangeResourceRecordSets), never
+ * splitting a set's DELETE from its CREATE.
+ */
+function batchesOf(plans: readonly SetPlan[]): SetPlan[][] {
+  const out: SetPlan[][] = [];
+  let batch: SetPlan[] = [];
+  let changes = 0;
+  let records = 0;
+  for (const p of plans) {
+    const n = p.changes.length;
+    const r = p.changes.reduce(
+      (sum, c) => sum + (c.ResourceRecordSet.ResourceRecords?.length ?? 0),
+      0,
+    );
+    if (
+      batch.length > 0 &&
+      (changes + n > MAX_CHANGES || records + r > MAX_RECORDS)
+    ) {
+      out.push(batch);
+      batch = [];
+      changes = 0;
+      records = 0;
+    }
+    batch.push(p);
+    changes += n;
+    records += r;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
+/** The error of a batch refused as stale twice in one call. */
+function changedAgain(cause: DnsProviderError): DnsProviderError {
+  return new DnsProviderError(
+    "conflict",
+    "Route 53 record set changed again after the re-read (another writer is changing it); nothing was written, the next pass reads again",
+    { ...(cause.status !== undefined ? { status: cause.status } : {}), cause },
+  );
 }
 
 function bareChangeId(id: string): string {

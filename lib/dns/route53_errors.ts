@@ -90,3 +90,41 @@ export function toRoute53Error(
   }
   return new DnsProviderError("bad_request", base, options);
 }
+
+/**
+ * What Route 53 says when a change's compare fails: the set is not as the
+ * `DELETE` lists it ("Tried to delete resource record set [name='…',
+ * type='A'] but it was not found" / "… but the values provided do not match
+ * the current values"), or a `CREATE` meets a set that came back ("Tried to
+ * create resource record set [name='…', type='A'] but it already exists").
+ * The wording is AWS's, as quoted in hashicorp/terraform issue 18509 and
+ * DefangLabs/docs-chatbot issue 22 (both from the real API, through the Go
+ * SDK). The bracketed part is optional: older replies named the set as
+ * "www.example.com. type A,".
+ */
+const STALE_REASON =
+  /Tried to (?:delete|create) resource record set (?:\[[^\]]*\]|[^,\]]*,?) but (?:it was not found|the values provided do not match the current values|it already exists)/g;
+
+/**
+ * Whether a refused change batch was refused only because sets changed
+ * since they were listed (see route53_sets.ts: every change is a DELETE of
+ * the set as listed plus a CREATE): a re-read, not a fault. Any other
+ * reason in the same batch (a bad value, a name outside the zone) makes it
+ * an ordinary `InvalidChangeBatch`.
+ * @param error a classified ChangeResourceRecordSets failure
+ * @returns true when every reason Route 53 gave is a stale listing
+ */
+export function isStaleListing(error: DnsProviderError): boolean {
+  const cause =
+    (typeof error.cause === "object" && error.cause !== null
+      ? error.cause
+      : {}) as { name?: unknown; message?: unknown; messages?: unknown };
+  if (cause.name !== "InvalidChangeBatch") return false;
+  const reasons = Array.isArray(cause.messages) && cause.messages.length > 0
+    ? cause.messages.filter((m): m is string => typeof m === "string")
+    : [typeof cause.message === "string" ? cause.message : ""];
+  return reasons.length > 0 && reasons.every((r) => {
+    const left = r.replace(STALE_REASON, "");
+    return left !== r && /^[\s,[\]]*$/.test(left);
+  });
+}

@@ -4,14 +4,31 @@
  * Route 53 holds one A (or AAAA) *set* per name with several values, and
  * replaces a set as a whole. goavail's write unit decides per record
  * ("remove 203.0.113.12 from www", "restore 192.0.2.10"); this module turns
- * one pass's decisions on a set into a single change computed from a fresh
- * listing: an `UPSERT` of the set with the new values and every other
- * attribute (TTL, health check, …) exactly as listed, or a `CREATE` when the
- * set is gone. A set is never deleted and never left without a value.
- * An `UPSERT` replaces whatever the set holds by then: a change another
- * client made between the listing and the write is overwritten, which is
- * why one writer per cluster (and its handover wait) matters here as much
- * as for Cloudflare.
+ * one pass's decisions on a set into changes computed from a fresh listing.
+ * A set is never deleted and never left without a value.
+ *
+ * **A change is a compare-and-swap.** A set that exists is changed by a
+ * `DELETE` of the set exactly as listed (TTL, values, every attribute)
+ * followed by a `CREATE` of the new set (the same attributes, the new
+ * values), in the same `ChangeResourceRecordSets` batch; a set that is gone
+ * by a `CREATE` alone. Route 53 checks the `DELETE`: "To delete a resource
+ * record set, you must specify all the same values that you specified when
+ * you created it", and a batch is transactional: "Route 53 validates the
+ * changes in the request and then either makes all or none of the changes
+ * in the change batch request ... If validation for either the DELETE or
+ * the CREATE action fails, then the request is canceled" (API reference,
+ * ChangeResourceRecordSets, "Deleting Resource Record Sets" and "Change
+ * Batches and Transactional Changes"). So the set never goes absent, and a
+ * set another client changed since the listing makes Route 53 refuse the
+ * whole batch with `InvalidChangeBatch` ("Tried to delete resource record
+ * set [...] but the values provided do not match the current values" / "...
+ * but it was not found"; "Tried to create ... but it already exists" for a
+ * set that came back): nothing is ever written from a stale listing. An
+ * `UPSERT` could not notice: it replaces whatever the set holds by then, so
+ * a writer that listed before another's change would put back a value the
+ * other had just withdrawn. The same pairing is what kubernetes-sigs/
+ * external-dns sends to Route 53 to change a record's type ("a batched
+ * DELETE and CREATE", pull request 1867).
  *
  * Sets with a routing policy (a `SetIdentifier`: weighted, latency,
  * failover, geolocation, multivalue answer) and alias sets are refused, per
@@ -44,17 +61,21 @@ export interface RawRecordSet {
 
 /** One change of a `ChangeResourceRecordSets` batch. */
 export interface SetChange {
-  Action: "CREATE" | "UPSERT";
+  Action: "CREATE" | "DELETE";
   ResourceRecordSet: RawRecordSet;
 }
 
 /** What one set's changes came to. */
 export interface SetPlan {
-  /** The change to send; null when the set already holds what is asked. */
-  change: SetChange | null;
+  /**
+   * The changes to send, in order and in one batch: `DELETE` of the set as
+   * listed then `CREATE` of the new set, or a lone `CREATE` of a set that
+   * is gone; empty when the set already holds what is asked.
+   */
+  changes: SetChange[];
   /** Changes already in effect (nothing to send for them). */
   already: Change[];
-  /** Changes carried by `change`. */
+  /** Changes carried by `changes`. */
   sent: Change[];
   /** Changes refused, with why. */
   refused: { change: Change; error: DnsProviderError }[];
@@ -120,7 +141,7 @@ export function planSet(
   changes: readonly Change[],
   sets: readonly RawRecordSet[],
 ): SetPlan {
-  const plan: SetPlan = { change: null, already: [], sent: [], refused: [] };
+  const plan: SetPlan = { changes: [], already: [], sent: [], refused: [] };
   const first = changes[0];
   if (!first) return plan;
   const { name, type } = first.record;
@@ -142,11 +163,24 @@ export function planSet(
   // Values as listed, so values goavail does not manage keep their text.
   const next = (set?.ResourceRecords ?? []).map((r) => r.Value ?? "");
   const pending: Change[] = [];
+  const listedNow = new Set(next.map(canonicalIp));
+  const deleting = new Set(
+    changes.filter((c) => c.kind === "delete").map((c) =>
+      canonicalIp(c.record.content)
+    ),
+  );
   for (const change of changes) {
     const ip = canonicalIp(change.record.content);
     const at = next.findIndex((v) => canonicalIp(v) === ip);
     if (change.kind === "delete" ? at < 0 : at >= 0) {
       plan.already.push(change);
+      continue;
+    }
+    const lost = change.kind === "delete"
+      ? lostSince(change.record.recordSet?.values, listedNow, deleting)
+      : [];
+    if (lost.length > 0) {
+      plan.refused.push({ change, error: lostValues(name, type, lost) });
       continue;
     }
     if (change.kind === "delete") next.splice(at, 1);
@@ -158,18 +192,21 @@ export function planSet(
       "bad_request",
       `Route 53 record set ${name} ${type} would be left without a value; not removing its last one`,
     );
-    plan.refused = pending.map((change) => ({ change, error }));
+    plan.refused.push(...pending.map((change) => ({ change, error })));
     return plan;
   }
   if (pending.length === 0) return plan;
   plan.sent = pending;
   const records = next.map((Value) => ({ Value }));
-  plan.change = set
-    ? {
-      Action: "UPSERT",
-      ResourceRecordSet: { ...set, ResourceRecords: records },
-    }
-    : {
+  plan.changes = set
+    ? [
+      { Action: "DELETE", ResourceRecordSet: set },
+      {
+        Action: "CREATE",
+        ResourceRecordSet: { ...set, ResourceRecords: records },
+      },
+    ]
+    : [{
       Action: "CREATE",
       ResourceRecordSet: {
         Name: `${name}.`,
@@ -177,6 +214,37 @@ export function planSet(
         TTL: first.record.ttl,
         ResourceRecords: records,
       },
-    };
+    }];
   return plan;
+}
+
+/**
+ * The values of the set the write decision judged (the listing its guards
+ * counted, carried by each record) that are gone now, other than this
+ * pass's own deletes: another writer withdrew them since. A delete judged
+ * against more values than the set holds could take a name below
+ * `min_records`, which the guards never saw, so it waits for the next
+ * pass, whose guards count the set as it is.
+ */
+function lostSince(
+  judged: readonly string[] | undefined,
+  listedNow: ReadonlySet<string>,
+  deleting: ReadonlySet<string>,
+): string[] {
+  return (judged ?? []).map(canonicalIp).filter((v) =>
+    !listedNow.has(v) && !deleting.has(v)
+  );
+}
+
+function lostValues(
+  name: string,
+  type: string,
+  lost: readonly string[],
+): DnsProviderError {
+  return new DnsProviderError(
+    "conflict",
+    `Route 53 record set ${name} ${type} lost ${
+      lost.join(", ")
+    } since the listing the guards judged (another writer); not removing more until the next pass counts it again`,
+  );
 }

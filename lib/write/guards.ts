@@ -62,9 +62,12 @@ export interface GuardOutcome {
 /**
  * Applies never-empty and blast radius to one group.
  *
- * Order: (1) every IP down → none absent; (2) blast radius keeps removals
- * already made first, then the lowest IPs; (3) min_records releases the
- * newest, highest planned removals first.
+ * Order: (1) every IP down → none absent; (2) blast radius keeps
+ * cluster-down removals first, then removals already made, then the lowest
+ * IPs; (3) min_records puts back IPs the cluster does not see down first,
+ * then listed ones, then those fewest agents see down (ties: the newest,
+ * highest first). So neither guard keeps or re-creates a cluster-down IP
+ * while one the cluster does not see down stays out.
  * @param group the group's IPs and their state
  * @param settings guard settings
  * @returns the IPs allowed absent and notes on what was held back
@@ -87,15 +90,19 @@ export function applyGuards(
     );
     return { absent: new Set(), notes };
   }
-  const removedAlready = sortIps(
-    group.ips.filter((ip) =>
-      group.wantAbsent.has(ip) && !group.present.has(ip)
-    ),
-  );
-  const removedNew = sortIps(
-    group.ips.filter((ip) => group.wantAbsent.has(ip) && group.present.has(ip)),
-  );
-  let order = [...removedAlready, ...removedNew];
+  // Cluster-down removals first (blast radius then keeps a dead IP out
+  // before one nobody sees down); within each, removals already made first
+  // (no churn), then the lowest IPs.
+  const planned = (down: boolean) => {
+    const mine = group.ips.filter((ip) =>
+      group.wantAbsent.has(ip) && group.down.has(ip) === down
+    );
+    return [
+      ...sortIps(mine.filter((ip) => !group.present.has(ip))),
+      ...sortIps(mine.filter((ip) => group.present.has(ip))),
+    ];
+  };
+  let order = [...planned(true), ...planned(false)];
   const fraction = Math.min(1, Math.max(0, settings.maxRemovalsFraction));
   const cap = Math.floor(fraction * n + 1e-9);
   if (order.length > cap) {
@@ -105,7 +112,7 @@ export function applyGuards(
   const minKeep = Math.min(n, Math.max(0, settings.minRecords));
   const excess = order.length - (n - minKeep);
   if (excess > 0) {
-    const released = releaseOrder(order, group.downVotes).slice(0, excess);
+    const released = releaseOrder(order, group).slice(0, excess);
     note("min_records", released);
     const back = new Set(released);
     order = order.filter((ip) => !back.has(ip));
@@ -114,20 +121,32 @@ export function applyGuards(
 }
 
 /**
- * The order in which min_records puts planned removals back: fewest down
- * votes first; among equals, the newest, highest removal first (the end of
- * `order`).
- * @param order planned removals, removals already made first, lowest first
- * @param downVotes agents that see each IP down
+ * The order in which min_records puts planned removals back: IPs the
+ * cluster does not see down first, then listed records (keeping one needs
+ * no write), then fewest down votes; among equals the newest, highest
+ * removal first (the end of `order`). Ranking by down votes only after the
+ * first two keys keeps one vote's wobble from swapping two dead IPs on
+ * every pass.
+ * @param order planned removals, in blast radius order
+ * @param group the group (cluster-down set, listed IPs, down votes)
  * @returns a new array, first to put back first
  */
-function releaseOrder(
-  order: readonly string[],
-  downVotes: ReadonlyMap<string, number> | undefined,
-): string[] {
-  const votes = (ip: string) => downVotes?.get(ip) ?? 0;
-  // Array.prototype.sort is stable, so equal votes keep the reversed order.
-  return [...order].reverse().sort((a, b) => votes(a) - votes(b));
+function releaseOrder(order: readonly string[], group: GuardGroup): string[] {
+  const key = (ip: string) => [
+    group.down.has(ip) ? 1 : 0,
+    group.present.has(ip) ? 0 : 1,
+    group.downVotes?.get(ip) ?? 0,
+  ];
+  const compare = (a: string, b: string) => {
+    const [ka, kb] = [key(a), key(b)];
+    for (let i = 0; i < ka.length; i++) {
+      const d = ka[i]! - kb[i]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+  // Array.prototype.sort is stable: equal keys keep the reversed order.
+  return [...order].reverse().sort(compare);
 }
 
 /**

@@ -3,8 +3,9 @@
  * cluster, dns, budget, shutdown — each under a header. Each module exports `run(): Promise<void>`
  * and reads its own flags from `Deno.args`; this runner only picks sections.
  *
- * Flags: `--only probe|failover|cluster|dns|budget|shutdown` (also `--only=…`) runs one
- * section; `--quick` (and any other flag) is left for the modules to read.
+ * Flags: `--only probe|failover|cluster|dns|budget|shutdown` (also `--only=…`)
+ * runs one section; `--help` prints {@linkcode HELP}; `--quick` (and any
+ * other flag) is left for the modules to read.
  * A missing module is reported as skipped; a failing one is reported, the
  * others still run, and the exit code is 1.
  * @module
@@ -28,21 +29,42 @@ export const SECTIONS: readonly BenchSection[] = [
   { name: "shutdown", file: "shutdown_bench.ts" },
 ];
 
+/** What `deno task bench --help` prints: this runner's flags and the modules'. */
+export const HELP =
+  `deno task bench [flags]: probe, failover, cluster, dns, budget, shutdown in order
+  --only NAME        run one section (probe|failover|cluster|dns|budget|shutdown)
+  --quick            fewer runs in every section
+  --help             this text
+probe (tests/bench/probe_bench.ts; root, fping 5.1):
+  --capacity-only    highest offered rate each tool holds (0 lost, ≤ 1.25× schedule)
+  --cpu-only         CPU per probe at 1,000 × 1 s, 10,000 × 1 s, 6,000/s; idle; RSS
+  --burst-only       5,000 probes at once
+  --accuracy-only    each tool's RTT minus a capture's on the switch port, per probe
+  --soak             add 10 minutes at 10,000 targets
+failover (tests/bench/failover_bench.ts; root):
+  --cadence-only     only the default-cadence table
+cluster (tests/bench/cluster_bench.ts; root), dns (tests/bench/dns_bench.ts),
+  budget (tests/bench/budget_bench.ts): no flags of their own; shutdown (tests/bench/shutdown_bench.ts): --quick
+Every section prints a line for each run it discarded, with the reason.`;
+
 /** What the command line asks for. */
 export type BenchArgs =
-  | { ok: true; value: { only: string | null } }
+  | { ok: true; value: { only: string | null; help: boolean } }
   | { ok: false; error: string };
 
 /**
- * Reads `--only` from the command line; other flags are the modules'.
+ * Reads `--only` and `--help` from the command line; other flags are the
+ * modules'.
  * @param args the command-line arguments
  * @returns the section to run alone (null = all), or why the flags are bad
  */
 export function parseBenchArgs(args: readonly string[]): BenchArgs {
   let only: string | null = null;
+  let help = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     let value: string | undefined;
+    if (a === "--help" || a === "-h") help = true;
     if (a === "--only") value = args[++i];
     else if (a.startsWith("--only=")) value = a.slice("--only=".length);
     else continue;
@@ -56,7 +78,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     }
     only = value!;
   }
-  return { ok: true, value: { only } };
+  return { ok: true, value: { only, help } };
 }
 
 const encoder = new TextEncoder();
@@ -112,7 +134,11 @@ export async function main(args: readonly string[]): Promise<number> {
     out(`bench: ${parsed.error}`);
     return 2;
   }
-  const { only } = parsed.value;
+  const { only, help } = parsed.value;
+  if (help) {
+    out(HELP);
+    return 0;
+  }
   out(`goavail benchmarks${only ? ` (only ${only})` : ""}: ${args.join(" ")}`);
   let code = 0;
   for (const s of SECTIONS) {

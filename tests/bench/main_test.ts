@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { parseBenchArgs, SECTIONS } from "./main.ts";
+import { HELP, main, parseBenchArgs, SECTIONS } from "./main.ts";
 
 Deno.test("SECTIONS lists probe, failover, cluster, dns, budget and shutdown in that order", () => {
   assertEquals(SECTIONS.map((s) => s.name), [
@@ -13,14 +13,17 @@ Deno.test("SECTIONS lists probe, failover, cluster, dns, budget and shutdown in 
 });
 
 Deno.test("parseBenchArgs() reads --only in both forms and leaves other flags alone", () => {
-  assertEquals(parseBenchArgs([]), { ok: true, value: { only: null } });
+  assertEquals(parseBenchArgs([]), {
+    ok: true,
+    value: { only: null, help: false },
+  });
   assertEquals(parseBenchArgs(["--quick", "--only", "cluster"]), {
     ok: true,
-    value: { only: "cluster" },
+    value: { only: "cluster", help: false },
   });
   assertEquals(parseBenchArgs(["--only=probe", "--soak"]), {
     ok: true,
-    value: { only: "probe" },
+    value: { only: "probe", help: false },
   });
 });
 
@@ -32,4 +35,29 @@ Deno.test("parseBenchArgs() rejects an unknown or missing section name", () => {
     '"--only" must be one of "probe", "failover", "cluster", "dns", "budget", "shutdown", got "disk"',
   );
   assertEquals(parseBenchArgs(["--only"]).ok, false);
+});
+
+Deno.test("parseBenchArgs() reads --help and -h; HELP names every section and the probe flags", () => {
+  assertEquals(parseBenchArgs(["--help"]), {
+    ok: true,
+    value: { only: null, help: true },
+  });
+  assertEquals(parseBenchArgs(["-h", "--only", "dns"]), {
+    ok: true,
+    value: { only: "dns", help: true },
+  });
+  for (const s of SECTIONS) assertEquals(HELP.includes(s.file), true, s.file);
+  for (
+    const f of [
+      "--capacity-only",
+      "--cpu-only",
+      "--burst-only",
+      "--accuracy-only",
+      "--soak",
+    ]
+  ) assertEquals(HELP.includes(f), true, f);
+});
+
+Deno.test("main() with --help prints the help and runs no section", async () => {
+  assertEquals(await main(["--help"]), 0);
 });

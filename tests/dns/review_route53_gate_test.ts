@@ -1,6 +1,6 @@
 /**
  * Review: Route53Provider.apply() asks `mayContinue()` before every chunk
- * of 100 sets; a "no" for one chunk must leave every later chunk unsent
+ * of 50 sets (100 Change elements, a DELETE and a CREATE per set); a "no" for one chunk must leave every later chunk unsent
  * too (ApplyOptions: "false leaves the rest unsent"), not only that chunk.
  */
 import assert from "node:assert/strict";
@@ -23,6 +23,7 @@ Deno.test("review: Route53Provider.apply() sends no chunk after mayContinue() on
     });
     const posts = fake.audit.filter((x) => x.method === "POST");
     assert.equal(posts.length, 1, "only the first chunk may go out");
-    assert.equal(r.outcomes.filter((o) => o.result === "done").length, 100);
+    assert.equal(r.outcomes.filter((o) => o.result === "done").length, 50);
+    assert.equal(r.outcomes.filter((o) => o.result === "failed").length, 151);
   });
 });

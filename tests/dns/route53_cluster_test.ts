@@ -111,7 +111,7 @@ Deno.test("decideWrites() on Route 53: a cluster withdraws a dead IP by quorum, 
     assert.equal((await pass([X], [[], []])).status, "ok");
     assert.equal(fake.writes().length, 0);
 
-    // B agrees: X leaves the set in one UPSERT; the snapshot is the set.
+    // B agrees: X leaves the set in one DELETE + CREATE; the snapshot is the set.
     assert.equal((await pass([X], [[X], []])).status, "ok");
     assert.deepEqual(a(), [Y, "198.51.100.7"]);
     assert.equal(ttl(), TTL);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DnsProviderError } from "../../lib/dns/provider.ts";
+import { Route53Failure } from "../support/fake_route53_state.ts";
 import {
   baseSets,
   create,
@@ -168,38 +169,70 @@ Deno.test("fake Route 53 refuses what the real API refuses, in AWS's words", asy
   });
 });
 
-Deno.test("Route53Provider.apply() reports InvalidChangeBatch as bad_request naming AWS's reason", async () => {
-  await withRoute53(baseSets(), async (fake, provider) => {
+Deno.test("Route53Provider.apply() reports an InvalidChangeBatch other than a stale listing as bad_request naming AWS's reason, without a re-read", async () => {
+  await withRoute53(baseSets(), async (fake, provider, lines) => {
     await provider.list([WWW]);
-    // Another writer creates the AAAA set between our listing and our write.
-    const missing = baseSets().filter((s) =>
-      !(s.Name === WWW && s.Type === "AAAA")
-    );
-    fake.state.zones.get(ZONE_ID)!.sets = missing.map((s) => ({
-      ...s,
-      Name: `${s.Name}.`,
-    }));
-    const realList = fake.state.apply.bind(fake.state);
-    let first = true;
-    fake.state.apply = (zone, reqs) => {
-      if (first) {
-        first = false;
-        realList(zone, [{
-          action: "CREATE",
-          set: {
-            Name: `${WWW}.`,
-            Type: "AAAA",
-            TTL: 30,
-            ResourceRecords: ["2001:db8::99"],
-          },
-        }]);
-      }
-      return realList(zone, reqs);
+    const reads = fake.audit.length;
+    fake.state.apply = () => {
+      throw new Route53Failure(
+        400,
+        "InvalidChangeBatch",
+        "[RRSet of type A with DNS name www.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com.]",
+      );
     };
     const e = errorOf(
-      (await provider.apply([create("2001:db8::10")])).outcomes[0],
+      (await provider.apply([create("192.0.2.13")])).outcomes[0],
     );
     assert.equal(e.kind, "bad_request");
-    assert.match(e.message, /InvalidChangeBatch.*already exists/);
+    assert.match(e.message, /InvalidChangeBatch.*conflicts with other records/);
+    assert.equal(fake.writes().length, 1, "not sent again");
+    assert.equal(fake.audit.length - reads, 2, "one listing, one write");
+    assert.ok(!lines.some((l) => l.includes("re-read")), lines.join("\n"));
+  });
+});
+
+Deno.test("fake Route 53 replaces a set by DELETE exactly as it is + CREATE in one batch, and refuses a DELETE that differs in TTL or values", async () => {
+  await withRoute53(baseSets(), (fake) => {
+    const st = fake.state;
+    const www = (TTL: number, ResourceRecords: string[]) => ({
+      Name: `${WWW}.`,
+      Type: "A",
+      TTL,
+      ResourceRecords,
+    });
+    const now = ["192.0.2.10", "192.0.2.11", "192.0.2.12"];
+    const swap = (old: ReturnType<typeof www>) =>
+      st.apply(ZONE_ID, [
+        { action: "DELETE", set: old },
+        { action: "CREATE", set: www(30, ["192.0.2.10"]) },
+      ]);
+    const mismatch =
+      /Tried to delete resource record set \[name='www\.example\.com\.', type='A'\] but the values provided do not match the current values/;
+    assert.throws(() => swap(www(31, now)), mismatch, "TTL differs");
+    assert.throws(
+      () => swap(www(30, now.slice(0, 2))),
+      mismatch,
+      "a value missing",
+    );
+    assert.throws(
+      () => swap(www(30, [...now, "192.0.2.13"])),
+      mismatch,
+      "a value more",
+    );
+    assert.deepEqual(st.values(ZONE_ID, WWW, "A"), now, "nothing applied");
+    assert.throws(
+      () =>
+        st.apply(ZONE_ID, [
+          { action: "CREATE", set: www(30, ["192.0.2.10"]) },
+          { action: "DELETE", set: www(30, now) },
+        ]),
+      /already exists.*invalid set of changes for a resource record set 'A www\.example\.com\.'/,
+      "CREATE before DELETE",
+    );
+    // The values as a set: listed order does not matter to the compare.
+    swap(www(30, [...now].reverse()));
+    assert.deepEqual(st.values(ZONE_ID, WWW, "A"), ["192.0.2.10"]);
+    assert.deepEqual(fake.state.emptied, [], "the set never went absent");
+    return Promise.resolve();
   });
 });

@@ -67,7 +67,7 @@ Deno.test("Route53Provider finds the one public zone by name, and names the key 
   }, { extraZones: [{ id: "Z0SECOND", name: "example.com" }] });
 });
 
-Deno.test("Route53Provider.apply() withdraws a value with one UPSERT that keeps TTL and the other values", async () => {
+Deno.test("Route53Provider.apply() withdraws a value with one DELETE of the set as listed + CREATE that keeps TTL and the other values", async () => {
   await withRoute53(baseSets(), async (fake, provider, lines) => {
     const result = await provider.apply([del("192.0.2.12")]);
     assert.deepEqual(result.outcomes.map((o) => o.result), ["done"]);
@@ -82,7 +82,11 @@ Deno.test("Route53Provider.apply() withdraws a value with one UPSERT that keeps 
     assert.equal(set?.TTL, 30);
     const writes = fake.writes();
     assert.equal(writes.length, 1);
-    assert.match(writes[0]!.body, /<Action>UPSERT<\/Action>/);
+    assert.match(
+      writes[0]!.body,
+      /<Action>DELETE<\/Action>.*<TTL>30<\/TTL>.*192\.0\.2\.12.*<Action>CREATE<\/Action>/s,
+    );
+    assert.doesNotMatch(writes[0]!.body, /UPSERT/);
     assert.ok(
       lines.some((l) =>
         l.includes("Route 53 change submitted") && l.includes("C0000")
@@ -93,7 +97,7 @@ Deno.test("Route53Provider.apply() withdraws a value with one UPSERT that keeps 
   });
 });
 
-Deno.test("Route53Provider.apply() restores a value with its set's TTL, merging a pass's changes into one UPSERT", async () => {
+Deno.test("Route53Provider.apply() restores a value with its set's TTL, merging a pass's changes into one DELETE + CREATE per set", async () => {
   const sets = baseSets();
   sets[1]!.ResourceRecords = ["192.0.2.10"];
   await withRoute53(sets, async (fake, provider) => {

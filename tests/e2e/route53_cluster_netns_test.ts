@@ -90,17 +90,20 @@ Deno.test({
         "the cluster to settle",
         40_000,
       );
-      await t.step("target down → one UPSERT by the one writer", async () => {
-        await lab.targetDown(1);
-        await lab.waitFor(
-          async () =>
-            !(await lab.set(WWW))?.ResourceRecords?.includes("192.0.2.2"),
-          "the withdrawal",
-        );
-        await new Promise((r) => setTimeout(r, 3000));
-        assertEquals((await posts()).length, 1, "no fight, no second writer");
-        assertEquals((await lab.set(WWW))?.TTL, SET_TTL);
-      });
+      await t.step(
+        "target down → one DELETE + CREATE by the one writer",
+        async () => {
+          await lab.targetDown(1);
+          await lab.waitFor(
+            async () =>
+              !(await lab.set(WWW))?.ResourceRecords?.includes("192.0.2.2"),
+            "the withdrawal",
+          );
+          await new Promise((r) => setTimeout(r, 3000));
+          assertEquals((await posts()).length, 1, "no fight, no second writer");
+          assertEquals((await lab.set(WWW))?.TTL, SET_TTL);
+        },
+      );
       await t.step(
         "writer lost, target back → another agent restores it",
         async () => {

@@ -71,7 +71,7 @@ Deno.test({
         "the agent's status server",
       );
       await t.step(
-        "target down → one UPSERT without its value, TTL kept",
+        "target down → one DELETE of the set as listed + CREATE without its value, TTL kept",
         async () => {
           await lab.targetDown(1);
           await lab.waitFor(
@@ -87,7 +87,9 @@ Deno.test({
           );
           assertEquals(writes.length, 1);
           assert(
-            writes[0]!.body.includes("<Action>UPSERT</Action>"),
+            /<Action>DELETE<\/Action>.*<Action>CREATE<\/Action>/s.test(
+              writes[0]!.body,
+            ) && !writes[0]!.body.includes("UPSERT"),
             writes[0]!.body,
           );
           assert(

@@ -25,8 +25,11 @@
  *   length only to how long the calm waits).
  * - **Overlapping passes.** Listings show the zone as it was at the start
  *   of the step ({@linkcode SimRoute53.beginStep}), so two agents in one
- *   step plan from the same listing, and an `UPSERT` built from it replaces
- *   whatever the set holds by then, as on Route 53.
+ *   step plan from the same listing; the provider's `DELETE` of the set as
+ *   listed then fails for the second, as on Route 53, and the batch is
+ *   refused whole. An agent's listings after its own change request in the
+ *   step show the zone as it is: its request reached the zone after every
+ *   change accepted before it, so a re-read after a refusal sees them.
  * - **Throttling.** Route 53 "uses a token bucket algorithm"; all API
  *   requests of an account share a bucket of 50 tokens refilled at 10 a
  *   second, and a throttled request gets HTTP 400, code `Throttling`,
@@ -166,6 +169,8 @@ export class SimRoute53 {
   #edge: FakeRecordSet[];
   #pending: Pending[] = [];
   #late: Late[] = [];
+  /** Agents that sent a change request this step (they list the live zone). */
+  #wrote = new Set<string>();
   #tokens = BUCKET;
   #tokensAt = 0;
   readonly #rng: Prng;
@@ -211,6 +216,7 @@ export class SimRoute53 {
 
   /** Takes the zone as listings this step show it. */
   beginStep(): void {
+    this.#wrote.clear();
     this.#listedRoute = route53Routes(
       new FakeRoute53State([{
         id: SIM_ZONE_ID,
@@ -340,11 +346,12 @@ export class SimRoute53 {
         stats.lost++;
         return Promise.reject(connectionReset());
       }
-      const route = url.pathname.includes("/change/")
+      const route = url.pathname.includes("/change/") || this.#wrote.has(by)
         ? this.#liveRoute
         : this.#listedRoute;
       return answer(() => route(req.method, url, body));
     }
+    this.#wrote.add(by);
     if (this.#rng.chance(this.faults.late)) {
       const at = now + this.#rng.int(1, 9) * 500;
       this.#late.push({ at, sentAt: now, by, url, body });

@@ -136,20 +136,26 @@ Deno.test("SimRoute53 changes reach the edge in the order they were accepted", a
   assertEquals(l.edges[1]!.before, l.edges[0]!.after);
 });
 
-Deno.test("SimRoute53 listings show the zone as the step began: a second writer's UPSERT overwrites the first", async () => {
+Deno.test("SimRoute53 listings show the zone as the step began: a second writer's batch from that listing is refused, re-read, and puts nothing back", async () => {
   const l = lab();
   const a = await l.agent("a0");
   const b = await l.agent("a1");
   const x = await record(a, WWW, X);
   const y = await record(b, WWW, Y);
   assertEquals((await a.apply([del(x)])).outcomes[0]?.result, "done");
-  // b plans from the same (step-start) listing: {X, Y} without Y.
-  assertEquals((await b.apply([del(y)])).outcomes[0]?.result, "done");
+  // b plans from the same (step-start) listing: DELETE {X, Y}, CREATE {X}.
+  // Refused (the set is {Y} now); b re-reads the zone as it is: X, which
+  // b's guards counted, is gone, so b removes nothing until its next pass
+  // counts again (and would have to empty the set, which it never does).
+  const r = await b.apply([del(y)]);
+  assertEquals(failed(r.outcomes[0]), "conflict");
+  assertEquals(l.zone.stats.refused, 1);
+  assertEquals(l.zone.stats.changes, 1);
   wait(l, 10_000);
-  assertEquals(l.edges.map((e) => values(e.after, WWW)), [[Y], [X]]);
+  assertEquals(l.edges.map((e) => values(e.after, WWW)), [[Y]]);
 });
 
-Deno.test("SimRoute53 a CREATE of a set another agent created this step is an InvalidChangeBatch, nothing applied", async () => {
+Deno.test("SimRoute53 a CREATE of a set another agent created this step is refused; the re-read adds the value to that set", async () => {
   const l = lab(sets().filter((s) => s.Name !== API));
   const a = await l.agent("a0");
   const b = await l.agent("a1");
@@ -168,10 +174,11 @@ Deno.test("SimRoute53 a CREATE of a set another agent created this step is an In
   });
   assertEquals((await a.apply([create(X)])).outcomes[0]?.result, "done");
   const r = await b.apply([create(Y)]);
-  assertEquals(failed(r.outcomes[0]), "bad_request");
+  assertEquals(r.outcomes[0]?.result, "done");
+  assertEquals(r.requests, 2, "the refused batch and the re-planned one");
   assertEquals(l.zone.stats.refused, 1);
   wait(l, 10_000);
-  assertEquals(values(l.zone.edgeSets(), API), [X]);
+  assertEquals(l.edges.map((e) => values(e.after, API)), [[X], [X, Y]]);
 });
 
 Deno.test("SimRoute53 a lost reply: the change is applied, the caller sees a server error", async () => {

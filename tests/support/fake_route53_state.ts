@@ -7,7 +7,15 @@
  *   all or none of the changes"); at most 100 Change elements; deleting
  *   the same set twice in one batch is an InvalidChangeBatch; "to delete a
  *   resource record set, you must specify all the same values that you
- *   specified when you created it".
+ *   specified when you created it" (the fake compares name, type, set
+ *   identifier, weight, TTL, alias target and the values, as a set: an
+ *   RRset has no order, RFC 2181 section 5; floci-io/floci pull request
+ *   3565 models Route 53 the same way). Changes apply in order on a copy
+ *   of the zone, so a `DELETE` then a `CREATE` of the same set in one batch
+ *   replaces it (the API reference's own example deletes a CNAME and
+ *   creates an alias of the same name in one batch; external-dns changes
+ *   a record's type so, pull request 1867); any other repeat of a set in
+ *   one batch is refused.
  * - API_Change: CREATE of an existing set fails; UPSERT creates or
  *   replaces; DELETE of a missing set fails.
  * - API_ResourceRecordSet: TTL 0..2147483647; ResourceRecords has at
@@ -128,7 +136,7 @@ function normalised(s: FakeRecordSet): unknown {
     s.SetIdentifier,
     s.Weight,
     s.TTL,
-    s.ResourceRecords,
+    s.ResourceRecords && [...s.ResourceRecords].sort(),
     s.AliasTarget?.HostedZoneId,
     s.AliasTarget?.DNSName,
   ];
@@ -192,11 +200,14 @@ export class FakeRoute53State {
     }
     const errors: string[] = [];
     const sets = zone.sets.map((s) => ({ ...s }));
-    const touched: FakeRecordSet[] = [];
+    const touched: ChangeRequest[] = [];
     requests.forEach((r, i) => {
       const bad = this.#invalid(zone, r, i + 1);
       if (bad) throw bad;
-      if (touched.some((t) => sameSet(t, r.set))) {
+      const earlier = touched.filter((t) => sameSet(t.set, r.set));
+      const replaces = r.action === "CREATE" && earlier.length === 1 &&
+        earlier[0]!.action === "DELETE";
+      if (earlier.length > 0 && !replaces) {
         errors.push(
           `The request contains an invalid set of changes for a resource record set '${r.set.Type} ${
             dotted(r.set.Name)
@@ -204,7 +215,7 @@ export class FakeRoute53State {
         );
         return;
       }
-      touched.push(r.set);
+      touched.push(r);
       const values = r.action === "DELETE" ? [] : badValues(r.set);
       if (values.length > 0) {
         errors.push(...values);

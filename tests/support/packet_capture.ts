@@ -96,9 +96,14 @@ export class PacketCapture {
 
   /**
    * Reads everything captured so far and pairs requests with replies.
+   * @param prober where the prober is: "here" (this namespace sends the
+   *   requests: requests outgoing, replies incoming) or "peer" (the
+   *   interface faces the prober, e.g. its bridge port: requests incoming,
+   *   replies outgoing)
    * @returns wire RTTs (µs) in request order, for requests that got a reply
    */
-  echoRtts(): number[] {
+  echoRtts(prober: "here" | "peer" = "here"): number[] {
+    const requestOut = prober === "here";
     const sent = new Map<string, number>();
     const order: string[] = [];
     const rtt = new Map<string, number>();
@@ -107,10 +112,10 @@ export class PacketCapture {
       if (!p) break;
       const e = this.#echo(p);
       if (!e) continue;
-      if (e.request && p.outgoing) {
+      if (e.request && p.outgoing === requestOut) {
         sent.set(e.key, e.micros);
         order.push(e.key);
-      } else if (!e.request && !p.outgoing) {
+      } else if (!e.request && p.outgoing !== requestOut) {
         const at = sent.get(e.key);
         if (at !== undefined && !rtt.has(e.key)) rtt.set(e.key, e.micros - at);
       }
