@@ -38,6 +38,8 @@ import {
 import type { AgentDeps } from "./deps.ts";
 import { DnsDriver, type DnsWish } from "./dns_driver.ts";
 import { ApiCallWindow } from "./api_calls.ts";
+import { ApiBudget } from "./api_budget.ts";
+import type { RateLimitState } from "../dns/ratelimit_headers.ts";
 import { heartbeatState } from "./heartbeat_state.ts";
 import { WatchedProvider } from "./dns_watch.ts";
 import type { Isolation } from "../write/isolation.ts";
@@ -89,6 +91,13 @@ export class Agent {
   readonly lastChange: Map<string, { at: number; reason: string }> = new Map();
   /** DNS API requests of the last five minutes. */
   readonly apiCalls: ApiCallWindow = new ApiCallWindow();
+  /**
+   * What the provider's last `Ratelimit` header said, with the wall-clock
+   * ms its window resets at; null until one came.
+   */
+  rateLimit: (RateLimitState & { resetAtMs: number }) | null = null;
+  /** This agent's share of the API budget; spaces drift repair. */
+  readonly apiBudget: ApiBudget;
   #wasBlocked = false;
   #lastNudgeAt = -Infinity;
   #nudgePending = false;
@@ -149,10 +158,17 @@ export class Agent {
         logger: deps.logger,
       },
     );
+    this.apiBudget = new ApiBudget(
+      this.apiCalls,
+      config.cloudflare.apiBudgetShare,
+      () => this.rateLimit,
+    );
     this.driver = new DnsDriver(this.reconciler, {
       clock: deps.clock,
       logger: deps.logger.child("dns"),
       intervalMs: config.cloudflare.reconcileInterval * 1000,
+      budget: this.apiBudget,
+      onDriftSkipped: (reason) => this.metrics.dnsDriftSkipped.inc({ reason }),
       wish: () => this.#wish(),
       onReport: (r) => {
         // A block lifted by a read: decide again now, not at the next pass.
@@ -184,6 +200,12 @@ export class Agent {
     provider.onRequest = (kind) => {
       this.apiCalls.record(deps.clock.now());
       this.metrics.dnsApiCalls.inc({ kind });
+    };
+    provider.onRateLimit = (state) => {
+      this.rateLimit = {
+        ...state,
+        resetAtMs: deps.clock.now() + state.resetMs,
+      };
     };
     this.cluster = new ClusterLink({
       clock: deps.clock,

@@ -58,6 +58,13 @@ export function collectMetrics(agent: Agent): void {
   m.writerActive.set(agent.decided?.role.active ? 1 : 0);
   m.dnsCredentialsRejected.set(agent.reconciler.credentialsRejected ? 1 : 0);
   m.dnsApiCalls5m.set(agent.apiCalls.count(agent.deps.clock.now()));
+  m.dnsApiBudget5m.set(agent.apiBudget.allowance);
+  const limit = agent.rateLimit;
+  if (limit) {
+    m.dnsApiRemaining.set(limit.remaining);
+    m.dnsApiRemainingReset.set(Math.max(0, (limit.resetAtMs - now) / 1000));
+    if (limit.quota !== null) m.dnsApiQuota.set(limit.quota);
+  }
   collectHolds(agent);
 }
 

@@ -14,6 +14,12 @@ const BUCKETS = API_WINDOW_MS / BUCKET_MS;
 export class ApiCallWindow {
   #counts = new Float64Array(BUCKETS);
   #stamps = new Float64Array(BUCKETS).fill(-Infinity);
+  #total = 0;
+
+  /** Requests counted since start. */
+  get total(): number {
+    return this.#total;
+  }
 
   /** Counts one request at wall-clock `now` (ms). */
   record(now: number): void {
@@ -24,6 +30,7 @@ export class ApiCallWindow {
       this.#counts[i] = 0;
     }
     this.#counts[i]!++;
+    this.#total++;
   }
 
   /** @returns requests in the five minutes before `now` (to ten seconds). */

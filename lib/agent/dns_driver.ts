@@ -3,7 +3,10 @@
  * (a verdict or a peer's view moved), every `reconcile_interval` for drift
  * repair, and when a rate limit or grace period ends. A pass is skipped when
  * nothing it would act on changed since the last good pass, so the steady
- * state costs one read per `reconcile_interval` and nothing else.
+ * state costs one read per `reconcile_interval` and nothing else. Periodic
+ * passes may wait longer for the API budget ({@linkcode ApiBudget}); a pass
+ * for a changed wish never does. An agent that does not write runs its
+ * periodic pass as "abstained": no read (see DnsReconciler).
  * @module
  */
 import type {
@@ -14,6 +17,7 @@ import type {
 import type { Intent } from "../write/types.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
+import type { ApiBudget, BudgetHold } from "./api_budget.ts";
 
 /** What the agent wants from DNS right now. */
 export interface DnsWish {
@@ -41,6 +45,17 @@ export interface DnsDriverOptions {
   wish: () => DnsWish;
   /** Receives every pass's report. */
   onReport?: (report: ReconcileReport) => void;
+  /**
+   * Spaces drift-repair passes to keep this agent within its API share;
+   * passes for a changed wish never wait for it.
+   */
+  budget?: ApiBudget;
+  /**
+   * A periodic drift read that did not happen: "not_writer" (a cluster
+   * agent that does not write reads only before it writes) or the budget
+   * rule that holds it.
+   */
+  onDriftSkipped?: (reason: "not_writer" | BudgetHold) => void;
 }
 
 const RETRY_AFTER_FAILURE_MS = 5000;
@@ -55,6 +70,12 @@ export class DnsDriver {
   #lastSignature: string | null = null;
   #lastPassAt = -Infinity;
   #retryAt = Infinity;
+  /** Calls the last pass sent. */
+  #lastCost = 0;
+  /** A drift pass held by the budget waits until then. */
+  #budgetUntil = -Infinity;
+  /** The budget rule that holds drift repair now, or null. */
+  #budgetHold: BudgetHold | null = null;
   /** Clock ms the loop sleeps until, while it sleeps; null while it works. */
   #sleepUntil: number | null = null;
   #idleWaiters: (() => void)[] = [];
@@ -129,13 +150,14 @@ export class DnsDriver {
       const now = clock.now();
       // After a failed pass, nothing runs before its retry time, whatever
       // changed meanwhile (the next pass reads everything afresh anyway).
+      const changed = signature !== this.#lastSignature;
       const due = this.#retryAt !== Infinity
         ? now >= this.#retryAt
-        : signature !== this.#lastSignature ||
-          now - this.#lastPassAt >= this.#opt.intervalMs;
-      if (due) await this.#pass(wish, signature);
+        : changed || this.#driftDue(now, wish.abstain);
+      const periodic = this.#retryAt === Infinity && !changed;
+      if (due) await this.#pass(wish, signature, periodic && wish.abstain);
       const next = Math.min(
-        this.#lastPassAt + this.#opt.intervalMs,
+        Math.max(this.#lastPassAt + this.#opt.intervalMs, this.#budgetUntil),
         this.#retryAt,
         wish.wakeAtMs !== null && wish.wakeAtMs > clock.now()
           ? wish.wakeAtMs
@@ -153,8 +175,53 @@ export class DnsDriver {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
-  async #pass(wish: DnsWish, signature: string): Promise<void> {
+  /**
+   * Whether a periodic pass is due: the interval has passed and, for an
+   * agent that may write, the budget allows it. One that does not write
+   * makes no read in it (see DnsReconciler), so the budget does not hold it.
+   */
+  #driftDue(now: number, abstain: boolean): boolean {
+    if (now - this.#lastPassAt < this.#opt.intervalMs) return false;
+    const budget = this.#opt.budget;
+    if (!budget || abstain) return true;
+    const delay = budget.driftDelay(now, this.#lastPassAt, this.#lastCost);
+    if (!delay) {
+      if (this.#budgetHold) {
+        this.#opt.logger.info("API budget allows drift repair again");
+      }
+      this.#budgetHold = null;
+      return true;
+    }
+    if (this.#budgetHold !== delay.reason) {
+      this.#opt.logger.info("Drift repair waits for the API budget", {
+        reason: delay.reason,
+        wait_ms: delay.ms,
+        allowance_per_5m: budget.allowance,
+      });
+    }
+    this.#budgetHold = delay.reason;
+    this.#budgetUntil = now + delay.ms;
+    this.#opt.onDriftSkipped?.(delay.reason);
+    return false;
+  }
+
+  /** The budget rule holding drift repair now, or null. */
+  get budgetHold(): BudgetHold | null {
+    return this.#budgetHold;
+  }
+
+  /**
+   * @param idleRead a periodic pass of an agent that does not write: when it
+   *   sends nothing (no credential recheck was due), its drift read is
+   *   reported as skipped
+   */
+  async #pass(
+    wish: DnsWish,
+    signature: string,
+    idleRead: boolean,
+  ): Promise<void> {
     const { clock } = this.#opt;
+    const before = this.#opt.budget?.total ?? 0;
     let report: ReconcileReport;
     try {
       report = await this.#reconciler.reconcile(wish.intents, wish.down, {
@@ -180,12 +247,16 @@ export class DnsDriver {
       return;
     }
     this.#lastPassAt = clock.now();
+    this.#lastCost = (this.#opt.budget?.total ?? 0) - before;
     if (report.status === "ok" || report.status === "abstained") {
       this.#lastSignature = signature;
       this.#retryAt = Infinity;
     } else if (report.status !== "aborted") {
       this.#lastSignature = null;
       this.#retryAt = report.retryAtMs ?? clock.now() + RETRY_AFTER_FAILURE_MS;
+    }
+    if (idleRead && report.status === "abstained" && report.requests === 0) {
+      this.#opt.onDriftSkipped?.("not_writer");
     }
     this.#opt.onReport?.(report);
   }

@@ -11,6 +11,7 @@ import type {
   Change,
   DnsProvider,
   DnsRecord,
+  RateLimitState,
 } from "../dns/provider.ts";
 
 /** One applied (or, in dry-run, intended) change. */
@@ -33,6 +34,8 @@ export class WatchedProvider implements DnsProvider {
   onAction: (a: WatchedAction) => void;
   /** Called for each API request of the wrapped provider (set by the agent). */
   onRequest: (kind: ApiCallKind) => void = () => {};
+  /** Called with each rate-limit header reading (set by the agent). */
+  onRateLimit: (state: RateLimitState) => void = () => {};
   #limit: number;
 
   /**
@@ -49,7 +52,7 @@ export class WatchedProvider implements DnsProvider {
     },
   ) {
     this.#inner = inner;
-    inner.onRequest = (k) => this.onRequest(k);
+    this.#hook(inner);
     this.#now = options.now;
     this.onAction = options.onAction ?? (() => {});
     this.#limit = options.limit ?? 50;
@@ -58,8 +61,14 @@ export class WatchedProvider implements DnsProvider {
   /** Swaps the wrapped provider (reload), keeping what was seen. */
   setInner(inner: DnsProvider): void {
     this.#inner.onRequest = undefined;
-    inner.onRequest = (k) => this.onRequest(k);
+    this.#inner.onRateLimit = undefined;
+    this.#hook(inner);
     this.#inner = inner;
+  }
+
+  #hook(inner: DnsProvider): void {
+    inner.onRequest = (k) => this.onRequest(k);
+    inner.onRateLimit = (s) => this.onRateLimit(s);
   }
 
   /** Whether the wrapped provider only pretends. */

@@ -98,6 +98,7 @@ export class Reloader {
     });
     agent.config = next;
     agent.driver.setInterval(next.cloudflare.reconcileInterval * 1000);
+    agent.apiBudget.setShare(next.cloudflare.apiBudgetShare);
     agent.driver.invalidate();
     agent.metrics.configReloads.inc({ result: "ok" });
     log.info("config reloaded", {

@@ -12,6 +12,7 @@ import type {
   DnsProviderName,
   Route53Config,
 } from "./types.ts";
+import { DEFAULT_API_BUDGET_SHARE } from "./types.ts";
 
 /**
  * @param route53 the `[route53]` section
@@ -28,6 +29,7 @@ export function route53Pool(route53: Route53Config): CloudflareConfig {
     apiUrl: null,
     apiTokenFile: null,
     reconcileInterval: route53.reconcileInterval,
+    apiBudgetShare: DEFAULT_API_BUDGET_SHARE,
   };
 }
 

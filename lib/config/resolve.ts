@@ -8,6 +8,7 @@ import type { SlackAddr } from "./rules.ts";
 import { DEFAULT_MEMBERS_PORT } from "./schema.ts";
 import { cloudflareWarnings } from "./cloudflare_checks.ts";
 import type { CloudflareConfig, Config, ProbeType } from "./types.ts";
+import { DEFAULT_API_BUDGET_SHARE } from "./types.ts";
 import { resolveRoute53 } from "./route53_resolve.ts";
 import { requireKeys } from "./required.ts";
 import { withDnsProvider } from "./dns_pool.ts";
@@ -116,6 +117,7 @@ export function resolve(
     apiUrl: get(cf, "api_url", null),
     apiTokenFile: get(cf, "api_token_file", null),
     reconcileInterval: get(cf, "reconcile_interval", 60),
+    apiBudgetShare: get(cf, "api_budget_share", DEFAULT_API_BUDGET_SHARE),
   };
   return withDnsProvider({
     interval,

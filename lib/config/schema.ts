@@ -80,6 +80,7 @@ export const CLOUDFLARE: SectionSpec = {
   api_url: url,
   api_token_file: string(),
   reconcile_interval: number(5, 3600, " seconds"),
+  api_budget_share: fraction,
 };
 
 /**

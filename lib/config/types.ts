@@ -52,7 +52,16 @@ export interface CloudflareConfig {
   apiTokenFile: string | null;
   /** Seconds between drift-repair passes. @default 60 */
   reconcileInterval: number;
+  /**
+   * Share of the API budget (1,200 calls per 5 minutes) this agent may
+   * spend; drift repair is spaced to stay below it. In (0, 1].
+   * @default 0.25
+   */
+  apiBudgetShare: number;
 }
+
+/** Default of `[cloudflare] api_budget_share`. */
+export const DEFAULT_API_BUDGET_SHARE = 0.25;
 
 /** Route 53 settings (`[route53]`, the original's `[Route53]`). */
 export interface Route53Config {

@@ -32,6 +32,7 @@ import { toDnsRecord, toProviderError } from "./cloudflare_map.ts";
 import { CloudflareWrites, fail } from "./cloudflare_writes.ts";
 import { nonEmpty, resolveCredentials } from "./cloudflare_credentials.ts";
 import { ZoneLookup } from "./cloudflare_zone.ts";
+import { parseRateLimit, type RateLimitState } from "./ratelimit_headers.ts";
 
 type CfClient = Cloudflare;
 
@@ -98,7 +99,14 @@ export async function createCloudflareProvider(
     const method = (init?.method ??
       (input instanceof Request ? input.method : "GET")).toUpperCase();
     provider?.onRequest?.(method === "GET" ? "read" : "write");
-    return fetch(input, init);
+    return fetch(input, init).then((res) => {
+      const limit = parseRateLimit(
+        res.headers.get("ratelimit"),
+        res.headers.get("ratelimit-policy"),
+      );
+      if (limit) provider?.onRateLimit?.(limit);
+      return res;
+    });
   };
   const client = new Cloudflare({
     fetch: counted,
@@ -120,6 +128,8 @@ export async function createCloudflareProvider(
 class CloudflareProvider implements DnsProvider {
   /** @inheritdoc */
   onRequest?: (kind: ApiCallKind) => void;
+  /** @inheritdoc */
+  onRateLimit?: (state: RateLimitState) => void;
   #client: CfClient;
   #zones: ZoneLookup;
   #perPage: number;
@@ -142,7 +152,7 @@ class CloudflareProvider implements DnsProvider {
     );
     this.#zones = new ZoneLookup(
       {
-        list: (name) => client.zones.list({ name }),
+        list: (name) => zonePages(client, name),
         get: (zoneId) => client.zones.get({ zone_id: zoneId }),
       },
       config.dnsDomain.toLowerCase().replace(/\.$/, ""),
@@ -259,5 +269,26 @@ class CloudflareProvider implements DnsProvider {
       };
     }
     return await this.#writes.apply(zoneId, changes, options.mayContinue);
+  }
+}
+
+/**
+ * `GET /zones?name=…`, page by page, stopping at `result_info.total_pages`:
+ * the SDK's own iterator asks for one page more until one comes back empty
+ * (cloudflare 7.3.0 `core/pagination.js`, `hasNextPage()`: false only for
+ * an empty page), a call per start spent for nothing.
+ */
+async function* zonePages(
+  client: CfClient,
+  name: string,
+): AsyncIterable<unknown> {
+  let page = await client.zones.list({ name });
+  for (let n = 1;; n++) {
+    yield* page.result;
+    const info = page.result_info as { total_pages?: unknown } | undefined;
+    const total = info?.total_pages;
+    if (typeof total === "number" && n >= total) return;
+    if (!page.hasNextPage()) return;
+    page = await page.getNextPage();
   }
 }

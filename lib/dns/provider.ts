@@ -8,6 +8,7 @@
  */
 
 import { canonicalIp as canonicalText } from "../net/ip.ts";
+import type { RateLimitState } from "./ratelimit_headers.ts";
 
 /** Record types goavail manages. */
 export type RecordType = "A" | "AAAA";
@@ -111,6 +112,11 @@ export interface DnsProvider {
    */
   onRequest?: (kind: ApiCallKind) => void;
   /**
+   * Called with what a response's `Ratelimit` / `Ratelimit-Policy` headers
+   * say of the account's budget, when it sends them (Cloudflare).
+   */
+  onRateLimit?: (state: RateLimitState) => void;
+  /**
    * Reads the A/AAAA records of each name.
    * @param names fully qualified names
    * @returns every A/AAAA record per name (managed or not); each name is a key
@@ -129,6 +135,8 @@ export interface DnsProvider {
     options?: ApplyOptions,
   ): Promise<ApplyResult>;
 }
+
+export type { RateLimitState };
 
 /** What an API request does. */
 export type ApiCallKind = "read" | "write";

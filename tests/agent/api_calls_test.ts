@@ -51,3 +51,48 @@ Deno.test("Agent counts its DNS API requests by kind, and those of the last 5 mi
     await h.close();
   }
 });
+
+Deno.test("Agent shows the budget and Cloudflare's Ratelimit headers in /metrics", async () => {
+  const h = await startHarness(
+    BASE_TOML.replace("[cloudflare]", "[cloudflare]\napi_budget_share = 0.5"),
+  );
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    assert.ok(h.agent.rateLimit, "no Ratelimit header read");
+    collectMetrics(h.agent);
+    const samples = parseProm(h.agent.metrics.registry.render());
+    const sent = h.cf.audit.filter((a) => !a.path.startsWith("/__")).length;
+    assert.equal(sampleValue(samples, "goavail_dns_api_budget_5m", {}), 600);
+    assert.equal(
+      sampleValue(samples, "goavail_dns_api_ratelimit_remaining", {}),
+      1200 - sent,
+    );
+    assert.equal(
+      sampleValue(samples, "goavail_dns_api_ratelimit_quota", {}),
+      1200,
+    );
+    const reset = sampleValue(
+      samples,
+      "goavail_dns_api_ratelimit_reset_seconds",
+      {},
+    );
+    assert.ok(reset !== undefined && reset > 290 && reset <= 300, `${reset}`);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("Agent.reload() applies a new api_budget_share", async () => {
+  const h = await startHarness(BASE_TOML);
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    assert.equal(h.agent.apiBudget.allowance, 300);
+    h.setConfigText(
+      BASE_TOML.replace("[cloudflare]", "[cloudflare]\napi_budget_share = 0.1"),
+    );
+    assert.equal(await h.agent.reload(), true);
+    assert.equal(h.agent.apiBudget.allowance, 120);
+  } finally {
+    await h.close();
+  }
+});

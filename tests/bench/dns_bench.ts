@@ -100,6 +100,7 @@ async function benchPass(rounds: number): Promise<string[]> {
       apiUrl: null,
       apiTokenFile: null,
       reconcileInterval: 60,
+      apiBudgetShare: 0.25,
     };
     const provider = await createCloudflareProvider(cf, {
       env: {

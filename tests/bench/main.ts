@@ -1,11 +1,11 @@
 /**
  * `deno task bench`: runs the benchmarks in order — probe, failover,
- * cluster, dns, shutdown — each under a header. Each module exports `run(): Promise<void>`
+ * cluster, dns, budget, shutdown — each under a header. Each module exports `run(): Promise<void>`
  * and reads its own flags from `Deno.args`; this runner only picks sections.
  *
- * Flags: `--only probe|failover|cluster|dns|shutdown` (also `--only=…`) runs one
- * section; `--help` prints {@linkcode HELP}; `--quick` (and any other flag)
- * is left for the modules to read.
+ * Flags: `--only probe|failover|cluster|dns|budget|shutdown` (also `--only=…`)
+ * runs one section; `--help` prints {@linkcode HELP}; `--quick` (and any
+ * other flag) is left for the modules to read.
  * A missing module is reported as skipped; a failing one is reported, the
  * others still run, and the exit code is 1.
  * @module
@@ -25,13 +25,14 @@ export const SECTIONS: readonly BenchSection[] = [
   { name: "failover", file: "failover_bench.ts" },
   { name: "cluster", file: "cluster_bench.ts" },
   { name: "dns", file: "dns_bench.ts" },
+  { name: "budget", file: "budget_bench.ts" },
   { name: "shutdown", file: "shutdown_bench.ts" },
 ];
 
 /** What `deno task bench --help` prints: this runner's flags and the modules'. */
 export const HELP =
-  `deno task bench [flags]: probe, failover, cluster, dns, shutdown in order
-  --only NAME        run one section (probe|failover|cluster|dns|shutdown)
+  `deno task bench [flags]: probe, failover, cluster, dns, budget, shutdown in order
+  --only NAME        run one section (probe|failover|cluster|dns|budget|shutdown)
   --quick            fewer runs in every section
   --help             this text
 probe (tests/bench/probe_bench.ts; root, fping 5.1):
@@ -42,8 +43,8 @@ probe (tests/bench/probe_bench.ts; root, fping 5.1):
   --soak             add 10 minutes at 10,000 targets
 failover (tests/bench/failover_bench.ts; root):
   --cadence-only     only the default-cadence table
-cluster (tests/bench/cluster_bench.ts; root), dns (tests/bench/dns_bench.ts):
-  no flags of their own; shutdown (tests/bench/shutdown_bench.ts): --quick
+cluster (tests/bench/cluster_bench.ts; root), dns (tests/bench/dns_bench.ts),
+  budget (tests/bench/budget_bench.ts): no flags of their own; shutdown (tests/bench/shutdown_bench.ts): --quick
 Every section prints a line for each run it discarded, with the reason.`;
 
 /** What the command line asks for. */

@@ -1,12 +1,13 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { HELP, main, parseBenchArgs, SECTIONS } from "./main.ts";
 
-Deno.test("SECTIONS lists probe, failover, cluster, dns and shutdown in that order", () => {
+Deno.test("SECTIONS lists probe, failover, cluster, dns, budget and shutdown in that order", () => {
   assertEquals(SECTIONS.map((s) => s.name), [
     "probe",
     "failover",
     "cluster",
     "dns",
+    "budget",
     "shutdown",
   ]);
 });
@@ -31,7 +32,7 @@ Deno.test("parseBenchArgs() rejects an unknown or missing section name", () => {
   assertEquals(bad.ok, false);
   assertEquals(
     !bad.ok && bad.error,
-    '"--only" must be one of "probe", "failover", "cluster", "dns", "shutdown", got "disk"',
+    '"--only" must be one of "probe", "failover", "cluster", "dns", "budget", "shutdown", got "disk"',
   );
   assertEquals(parseBenchArgs(["--only"]).ok, false);
 });

@@ -11,6 +11,7 @@ import {
   startFakeCloudflare,
 } from "../support/fake_cloudflare.ts";
 
+const WWW_NAME = "www.example.com";
 const NAMES = Array.from({ length: 250 }, (_, i) => `h${i}.example.com`);
 
 async function reads(
@@ -94,4 +95,32 @@ Deno.test("CloudflareProvider.list() reads one name per call when that is fewer 
   );
   assert.equal(gets, 1);
   assert.equal(listed.get("www.example.com")!.length, 2);
+});
+
+Deno.test("CloudflareProvider looks the zone up in one call when it fits one page, and follows total_pages", async () => {
+  for (const others of [0, 120]) {
+    // Pending zones of the same name in other accounts: 121 zones take two
+    // pages of the fake's default 100.
+    const zones = [
+      ...Array.from({ length: others }, (_, i) => ({
+        id: `p${i}`,
+        name: "example.com",
+        status: "pending" as const,
+        account: { id: `acc${i}`, name: `A${i}` },
+      })),
+      { id: "live", name: "example.com", records: [a("192.0.2.1")] },
+    ];
+    const fake = startFakeCloudflare({ token: TOKEN, zones });
+    try {
+      const provider = await createCloudflareProvider(cfConfig(), {
+        env: { CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_BASE_URL: fake.url },
+      });
+      const listed = await provider.list([WWW_NAME]);
+      assert.equal(listed.get(WWW_NAME)?.length, 1);
+      const lookups = fake.audit.filter((e) => e.path.endsWith("/zones"));
+      assert.equal(lookups.length, others === 0 ? 1 : 2, `${others} others`);
+    } finally {
+      await fake.close();
+    }
+  }
 });

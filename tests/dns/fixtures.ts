@@ -26,6 +26,7 @@ export function cfConfig(
     apiUrl: null,
     apiTokenFile: null,
     reconcileInterval: 60,
+    apiBudgetShare: 0.25,
     ...over,
   };
 }

@@ -47,6 +47,7 @@ const CF: CloudflareConfig = {
   apiUrl: null,
   apiTokenFile: null,
   reconcileInterval: 60,
+  apiBudgetShare: 0.25,
 };
 
 function initial(): FakeRecordInput[] {

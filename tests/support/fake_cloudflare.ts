@@ -45,6 +45,10 @@ export type {
   FakeZoneInput,
 } from "./fake_cloudflare_state.ts";
 import type { EdgeRecord } from "./fake_cloudflare_state.ts";
+import {
+  FakeRateLimit,
+  type FakeRateLimitOptions,
+} from "./fake_cloudflare_ratelimit.ts";
 
 /** Options of {@linkcode startFakeCloudflare}. */
 export interface FakeCloudflareOptions extends FakeCredentials {
@@ -53,6 +57,8 @@ export interface FakeCloudflareOptions extends FakeCredentials {
   /** @default 0 (any free port) */
   port?: number;
   zones?: FakeZoneInput[];
+  /** The account's rate limit (headers always; 429s when enforced). */
+  rateLimit?: FakeRateLimitOptions;
 }
 
 /** A scripted fault; applies to the next `times` matching API requests. */
@@ -128,7 +134,14 @@ export function startFakeCloudflare(
   const audit: AuditEntry[] = [];
   const faults: Fault[] = [];
   const stop = new AbortController();
-  const app = buildApp({ state, audit, faults, options, stop: stop.signal });
+  const app = buildApp({
+    state,
+    audit,
+    faults,
+    options,
+    stop: stop.signal,
+    rateLimit: new FakeRateLimit(options.rateLimit),
+  });
   const server = Deno.serve({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
@@ -170,6 +183,7 @@ interface AppContext {
   faults: Fault[];
   options: FakeCloudflareOptions;
   stop: AbortSignal;
+  rateLimit: FakeRateLimit;
 }
 
 function buildApp(ctx: AppContext): Hono {
@@ -244,6 +258,18 @@ async function guard(
     c.req.raw.headers,
     info?.remoteAddr.hostname ?? "",
   );
+  const limit = ctx.rateLimit.take(Date.now());
+  for (const [k, v] of Object.entries(limit.headers)) c.header(k, v);
+  if (limit.refused) {
+    entry.status = 429;
+    return c.json(
+      errorEnvelope(
+        971,
+        "Please wait and consider throttling your request speed",
+      ),
+      429,
+    );
+  }
   if (refusal) {
     entry.status = refusal.status;
     return c.json(

@@ -20,6 +20,7 @@ export function routes(api: Hono, state: FakeState): void {
   zoneRoutes(api, state, page);
   api.get("/zones/:zone/dns_records", (c) => {
     const zone = state.zone(c.req.param("zone"));
+    checkRecordsPerPage(c.req.query().per_page);
     return c.json(page(filterRecords(zone, c.req.query()), c.req.query()));
   });
   api.post("/zones/:zone/dns_records", async (c) => {
@@ -127,6 +128,25 @@ function runBatch(
   const posts = (body.posts ?? []).map((p) => state.create(zone, p));
   const names = [...deletes, ...patches, ...puts, ...posts].map((r) => r.name);
   return { reply: { deletes, patches, puts, posts }, names };
+}
+
+/**
+ * Cloudflare's OpenAPI schema `dns-records_per_page`: "Number of DNS records
+ * per page", default 100, minimum 1, maximum 5e+06. The code of the real
+ * refusal is not documented; the fake answers 400 1004 and names the field.
+ */
+export const MAX_RECORDS_PER_PAGE = 5_000_000;
+
+function checkRecordsPerPage(raw: string | undefined): void {
+  if (raw === undefined) return;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_RECORDS_PER_PAGE) {
+    throw new ApiFailure(
+      400,
+      1004,
+      `per_page must be an integer from 1 to ${MAX_RECORDS_PER_PAGE}`,
+    );
+  }
 }
 
 function page<T>(items: T[], query: Record<string, string>): unknown {
