@@ -99,3 +99,29 @@ export function selectPasses(only: readonly string[]): MutationPass[] {
     only.length === 0 || only.includes(p.folder)
   );
 }
+
+/**
+ * Narrows a pass to a few of its files, to work on their survivors without
+ * mutating the whole folder: `stryker_pass.ts config lib/config/rules.ts`.
+ * Each file may carry Stryker's line range (`lib/config/rules.ts:70-90`).
+ *
+ * @param pass the folder's pass, whose tests still run for every mutant
+ * @param files paths from the repository root, inside the pass's folder
+ * @returns the pass mutating only `files`
+ * @throws {Error} when a file lies outside `lib/FOLDER/`
+ */
+export function narrowPass(
+  pass: MutationPass,
+  files: readonly string[],
+): MutationPass {
+  const folder = `lib/${pass.folder}/`;
+  for (const file of files) {
+    if (!file.startsWith(folder) || !/\.ts(:\d+(-\d+)?)?$/.test(file)) {
+      throw new Error(
+        `Cannot mutate "${file}" in the "${pass.folder}" pass: ` +
+          `name a .ts file under "${folder}" (optionally ":FROM-TO" lines)`,
+      );
+    }
+  }
+  return { ...pass, mutate: [...files] };
+}
