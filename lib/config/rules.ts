@@ -78,7 +78,8 @@ export function oneOf<T extends string>(
   return (raw) => {
     if (typeof raw === "string") {
       if ((choices as readonly string[]).includes(raw)) return ok(raw as T);
-      if (raw in aliases) return ok(aliases[raw] as T);
+      // Own keys only: `in` also finds Object.prototype's ("toString").
+      if (Object.hasOwn(aliases, raw)) return ok(aliases[raw] as T);
     }
     return bad(
       `must be one of ${choices.map(show).join(", ")}, got ${show(raw)}`,
