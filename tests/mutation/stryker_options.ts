@@ -35,6 +35,8 @@ export function strykerOptions(
     denoPath,
     "test",
     "--no-check",
+    // A mutant is killed by its first failing test: stop there.
+    "--fail-fast",
     "--allow-all",
     ...pass.tests,
   ].join(" ");
