@@ -35,6 +35,8 @@ Deno.test("oneOf() accepts the choices and the aliases' own keys only, not Objec
     ["hasOwnProperty", { ok: false, error: choices + '"hasOwnProperty"' }],
     ["ICMP", { ok: false, error: choices + '"ICMP"' }],
     ["", { ok: false, error: choices + '""' }],
+    // A list whose text is an alias ("ip") is still not a string.
+    [["ip"], { ok: false, error: choices + '["ip"]' }],
     [1, { ok: false, error: choices + "1" }],
     [null, { ok: false, error: choices + "null" }],
   ];
@@ -154,6 +156,7 @@ Deno.test("secret() takes strings of at least min characters and never shows the
       ),
     ],
     [1234, no("must be a string, got a number")],
+    [["a", "b", "c", "d"], no("must be a string, got a object")],
   ]);
 });
 
@@ -165,6 +168,7 @@ Deno.test("url() takes http and https URLs only", () => {
     ["ftp://example.com/", no(error + "an invalid one")],
     ["example.com", no(error + "an invalid one")],
     [7, no(error + "7")],
+    [["https://example.com/"], no(error + '["https://example.com/"]')],
   ]);
 });
 
@@ -253,6 +257,7 @@ Deno.test("cloudflareId() takes exactly 32 lowercase hex characters", () => {
     ["x" + id, no(error + show("x" + id))],
     [id.slice(1), no(error + show(id.slice(1)))],
     [32, no(error + "32")],
+    [[id], no(error + show([id]))],
   ]);
 });
 
