@@ -68,6 +68,7 @@ export const MUTATION_PASSES: readonly MutationPass[] = [
       "tests/cluster/crypto_test.ts",
       "tests/cluster/membership_test.ts",
       "tests/cluster/membership_peer_change_test.ts",
+      "tests/cluster/membership_views_test.ts",
       "tests/cluster/snapshot_book_test.ts",
       "tests/cluster/snapshot_book_parse_test.ts",
       "tests/cluster/server_test.ts",
