@@ -167,6 +167,19 @@ export function hostPort(defaultPort?: number): Rule<string> {
   };
 }
 
+/**
+ * `host:port`, or a bare host returned without a port (an IPv6 one in
+ * brackets, "[2001:db8::1]") for the caller to add the port it configures:
+ * `[members]` entries take `members_port`, known only once the section is read.
+ */
+export function hostOptionalPort(raw: unknown): Checked<string> {
+  const withPort = hostPort()(raw);
+  if (withPort.ok) return withPort;
+  // Port 1 stands in for the missing one: it only checks the host.
+  const bare = hostPort(1)(raw);
+  return bare.ok ? ok(bare.value.slice(0, -":1".length)) : bare;
+}
+
 /** A DNS zone name such as "example.com". */
 export function domain(raw: unknown): Checked<string> {
   return typeof raw === "string" && isHostname(raw) && raw.includes(".") &&

@@ -6,6 +6,7 @@ import {
   cloudflareId,
   domain,
   fraction,
+  hostOptionalPort,
   hostPort,
   integer,
   ip,
@@ -280,5 +281,21 @@ Deno.test("list() checks every item, names bad indexes, and rejects repeats and 
       no('[1] repeats "2001:db8::1"'),
     ],
     [["192.0.2.1", "192.0.2.2"], yes(["192.0.2.1", "192.0.2.2"])],
+  ]);
+});
+
+Deno.test("hostOptionalPort() keeps a given port and leaves a bare host bare, IPv6 in brackets", () => {
+  const error = 'must be "host:port" (IPv6 as "[addr]:port"), got ';
+  check(hostOptionalPort, [
+    ["198.51.100.1:7000", yes("198.51.100.1:7000")],
+    [" 198.51.100.1 ", yes("198.51.100.1")],
+    ["2001:DB8::1", yes("[2001:DB8::1]")],
+    ["[2001:db8::1]", yes("[2001:db8::1]")],
+    ["[2001:db8::1]:1", yes("[2001:db8::1]:1")],
+    ["agent.example.com", yes("agent.example.com")],
+    ["198.51.100.1:0", no(error + '"198.51.100.1:0"')],
+    ["198.51.100.1:65536", no(error + '"198.51.100.1:65536"')],
+    ["a b", no(error + '"a b"')],
+    [1, no(error + "1")],
   ]);
 });

@@ -47,8 +47,8 @@ const WRONG: [string, string, unknown, string][] = [
   [
     "members",
     "peers",
-    ["198.51.100.2", "198.51.100.2:7947"],
-    '[1] repeats "198.51.100.2:7947"',
+    ["198.51.100.2", "198.51.100.2"],
+    '[1] repeats "198.51.100.2"',
   ],
   ["members", "members_port", 0, "must be an integer from 1 to 65535, got 0"],
   [
@@ -215,8 +215,13 @@ const WRONG: [string, string, unknown, string][] = [
 const RIGHT: [string, string, unknown, unknown][] = [
   ["", "probe_type", "ip", "icmp"],
   ["members", "peers", [], []],
-  ["members", "peers", ["198.51.100.2"], ["198.51.100.2:7947"]],
-  ["members", "local_addr", "[2001:db8::1]", "[2001:db8::1]:7947"],
+  // Bare hosts stay bare: resolve.ts adds members_port.
+  ["members", "peers", ["198.51.100.2", "2001:db8::2"], [
+    "198.51.100.2",
+    "[2001:db8::2]",
+  ]],
+  ["members", "local_addr", "[2001:db8::1]", "[2001:db8::1]"],
+  ["members", "local_addr", "198.51.100.1:7000", "198.51.100.1:7000"],
   ["members", "crypto_key", "x".repeat(16), "x".repeat(16)],
   ["members", "min_peers_agree", 0, 0],
   ["cloudflare", "ttl", 1, 1],
