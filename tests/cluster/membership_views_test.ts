@@ -90,3 +90,29 @@ Deno.test('Membership logs a refused heartbeat at debug under "cluster", its sen
   assert.ok(line.includes(`from=${"x".repeat(100)} `), line);
   assert.ok(!line.includes("x".repeat(101)), line);
 });
+
+Deno.test("Membership.receive() takes a sentAt exactly 30 s off our clock, either way", async () => {
+  const { m, clock } = await agentB();
+  let seq = 0;
+  for (const offset of [-30_000, 30_000]) {
+    const frame = await sealHeartbeat(
+      heartbeat(clock, { from: A, seq: ++seq, sentAt: clock.now() + offset }),
+      await ring(KEY_NEW),
+    );
+    assert.equal((await m.receive(frame, A, A_IP)).ok, true, String(offset));
+  }
+});
+
+Deno.test("Membership.receive() refuses a heartbeat whose sender was removed while it was opened", async () => {
+  const { m, clock } = await agentB();
+  const frame = await sealHeartbeat(
+    heartbeat(clock, { from: A, view: {} }),
+    await ring(KEY_NEW),
+  );
+  const pending = m.receive(frame, A, A_IP);
+  m.setPeers([C]);
+  assert.deepEqual(await pending, { ok: false, error: "unknown_sender" });
+  assert.deepEqual(m.liveIds(), []);
+  m.setPeers([C, A]);
+  assert.deepEqual(m.liveIds(), [], "the refused heartbeat left no state");
+});
