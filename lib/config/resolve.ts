@@ -169,6 +169,10 @@ function resolveMembers(
   // safe choice; a single node needs no peer.
   const minPeersAgree = (m.min_peers_agree as number | undefined) ??
     (cluster ? Math.floor((peers.length + 1) / 2) : 0);
+  const repeat = peers.findIndex((p, i) => peers.indexOf(p) < i);
+  if (repeat >= 0) {
+    fail("members.peers", `[${repeat}] repeats "${peers[repeat]}"`);
+  }
   if (peers.length > 0 && localAddr === null) {
     fail(
       "members.local_addr",

@@ -78,7 +78,8 @@ export function oneOf<T extends string>(
   return (raw) => {
     if (typeof raw === "string") {
       if ((choices as readonly string[]).includes(raw)) return ok(raw as T);
-      if (raw in aliases) return ok(aliases[raw] as T);
+      // Own keys only: `in` also finds Object.prototype's ("toString").
+      if (Object.hasOwn(aliases, raw)) return ok(aliases[raw] as T);
     }
     return bad(
       `must be one of ${choices.map(show).join(", ")}, got ${show(raw)}`,
@@ -164,6 +165,19 @@ export function hostPort(defaultPort?: number): Rule<string> {
         : `${hp.host}:${hp.port}`,
     );
   };
+}
+
+/**
+ * `host:port`, or a bare host returned without a port (an IPv6 one in
+ * brackets, "[2001:db8::1]") for the caller to add the port it configures:
+ * `[members]` entries take `members_port`, known only once the section is read.
+ */
+export function hostOptionalPort(raw: unknown): Checked<string> {
+  const withPort = hostPort()(raw);
+  if (withPort.ok) return withPort;
+  // Port 1 stands in for the missing one: it only checks the host.
+  const bare = hostPort(1)(raw);
+  return bare.ok ? ok(bare.value.slice(0, -":1".length)) : bare;
 }
 
 /** A DNS zone name such as "example.com". */

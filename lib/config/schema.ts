@@ -9,6 +9,7 @@ import {
   cloudflareId,
   domain,
   fraction,
+  hostOptionalPort,
   hostPort,
   integer,
   ip,
@@ -56,8 +57,9 @@ export const TOP: SectionSpec = {
 
 /** `[members]`: cluster mode. */
 export const MEMBERS: SectionSpec = {
-  peers: list(hostPort(DEFAULT_MEMBERS_PORT), { unique: true }),
-  local_addr: hostPort(DEFAULT_MEMBERS_PORT),
+  // Bare hosts stay bare here: resolve.ts adds `members_port`.
+  peers: list(hostOptionalPort, { unique: true }),
+  local_addr: hostOptionalPort,
   members_port: integer(1, 65535),
   min_peers_agree: integer(0, 100),
   crypto_key: secret(MIN_KEY_LENGTH),

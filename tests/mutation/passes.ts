@@ -21,10 +21,11 @@ export interface MutationPass {
  * Every pass `deno task mutation` runs, in order: the write unit first.
  * Left out, because one run of their tests takes 10 s or more and a pass
  * runs them once per mutant: `lib/dns/cloudflare*.ts` (driven through the
- * SDK against the fake API server), `lib/cluster/membership*.ts`, `peers.ts`
- * and `transport.ts` (real heartbeat timing), and `crypto_fuzz_test.ts`.
+ * SDK against the fake API server), `lib/cluster/peers.ts` and
+ * `transport.ts` (real heartbeat timing), and `crypto_fuzz_test.ts`.
  * The cluster pass covers the files a forged, replayed or stale heartbeat
- * meets: sealing, receiving, and the replicated snapshot book.
+ * meets: sealing, receiving, membership (its tests run on a virtual clock,
+ * 0.6 s a run) and the replicated snapshot book.
  */
 export const MUTATION_PASSES: readonly MutationPass[] = [
   {
@@ -60,11 +61,16 @@ export const MUTATION_PASSES: readonly MutationPass[] = [
     mutate: [
       "lib/cluster/crypto.ts",
       "lib/cluster/receive.ts",
+      "lib/cluster/membership.ts",
       "lib/cluster/snapshot_book.ts",
     ],
     tests: [
       "tests/cluster/crypto_test.ts",
+      "tests/cluster/membership_test.ts",
+      "tests/cluster/membership_peer_change_test.ts",
+      "tests/cluster/membership_views_test.ts",
       "tests/cluster/snapshot_book_test.ts",
+      "tests/cluster/snapshot_book_parse_test.ts",
       "tests/cluster/server_test.ts",
       "tests/cluster/http_test.ts",
     ],
@@ -98,4 +104,30 @@ export function selectPasses(only: readonly string[]): MutationPass[] {
   return MUTATION_PASSES.filter((p) =>
     only.length === 0 || only.includes(p.folder)
   );
+}
+
+/**
+ * Narrows a pass to a few of its files, to work on their survivors without
+ * mutating the whole folder: `stryker_pass.ts config lib/config/rules.ts`.
+ * Each file may carry Stryker's line range (`lib/config/rules.ts:70-90`).
+ *
+ * @param pass the folder's pass, whose tests still run for every mutant
+ * @param files paths from the repository root, inside the pass's folder
+ * @returns the pass mutating only `files`
+ * @throws {Error} when a file lies outside `lib/FOLDER/`
+ */
+export function narrowPass(
+  pass: MutationPass,
+  files: readonly string[],
+): MutationPass {
+  const folder = `lib/${pass.folder}/`;
+  for (const file of files) {
+    if (!file.startsWith(folder) || !/\.ts(:\d+(-\d+)?)?$/.test(file)) {
+      throw new Error(
+        `Cannot mutate "${file}" in the "${pass.folder}" pass: ` +
+          `name a .ts file under "${folder}" (optionally ":FROM-TO" lines)`,
+      );
+    }
+  }
+  return { ...pass, mutate: [...files] };
 }

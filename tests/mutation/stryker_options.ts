@@ -35,6 +35,8 @@ export function strykerOptions(
     denoPath,
     "test",
     "--no-check",
+    // A mutant is killed by its first failing test: stop there.
+    "--fail-fast",
     "--allow-all",
     ...pass.tests,
   ].join(" ");
@@ -52,7 +54,9 @@ export function strykerOptions(
     reporters: ["json", "clear-text", "progress"],
     jsonReporter: { fileName: reportPath(pass.folder) },
     tempDirName: `${REPORT_DIR}/.stryker-tmp`,
-    // The sandbox needs only the code and the Deno config.
+    // The sandbox needs only the code, the Deno config and the bundled
+    // goavail.toml (tests/config loads it; without it the config pass fails
+    // its initial test run in the sandbox).
     ignorePatterns: [
       "/*",
       "!/lib",
@@ -61,6 +65,7 @@ export function strykerOptions(
       "!/deno.json",
       "!/deno.lock",
       "!/main.ts",
+      "!/goavail.toml",
     ],
     cleanTempDir: true,
   };
@@ -74,4 +79,15 @@ export function strykerOptions(
  */
 export function reportPath(folder: string): string {
   return `${REPORT_DIR}/${folder}.json`;
+}
+
+/**
+ * The JSON report of a pass narrowed to a few files (`stryker_pass.ts FOLDER
+ * FILE...`), kept apart from the folder's own report.
+ *
+ * @param folder the pass's folder name
+ * @returns a path relative to the repository root
+ */
+export function filesReportPath(folder: string): string {
+  return `${REPORT_DIR}/${folder}-files.json`;
 }
