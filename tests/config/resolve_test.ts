@@ -48,6 +48,7 @@ dns_proxied = true
 api_url = "http://127.0.0.1:9999/client/v4"
 api_token_file = "/tmp/token"
 reconcile_interval = 30
+api_budget_share = 0.5
 [status]
 listen = "127.0.0.1:9100"
 [notify]
@@ -75,6 +76,7 @@ Deno.test("resolve() carries every key written in the file into the config", () 
     "probeType": "tcp",
     "port": 8443,
     "probeTimeout": 2,
+    "probeTimeoutAdaptive": false,
     "retryInterval": 0.5,
     "recoveryRetry": true,
     "stateDir": "/tmp/s",
@@ -114,6 +116,7 @@ Deno.test("resolve() carries every key written in the file into the config", () 
       ],
       "proxied": true,
       "ttl": 1,
+      "apiBudgetShare": 0.5,
       "apiUrl": "http://127.0.0.1:9999/client/v4",
       "apiTokenFile": "/tmp/token",
       "reconcileInterval": 30,
@@ -132,6 +135,7 @@ Deno.test("resolve() carries every key written in the file into the config", () 
         ],
         "proxied": true,
         "ttl": 1,
+        "apiBudgetShare": 0.5,
         "apiUrl": "http://127.0.0.1:9999/client/v4",
         "apiTokenFile": "/tmp/token",
         "reconcileInterval": 30,
@@ -166,6 +170,7 @@ Deno.test("resolve() fills every default of a file with only [cloudflare]", () =
     "probeType": "icmp",
     "port": 80,
     "probeTimeout": 1,
+    "probeTimeoutAdaptive": true,
     "retryInterval": null,
     "recoveryRetry": false,
     "stateDir": "/var/lib/goavail",
@@ -197,6 +202,7 @@ Deno.test("resolve() fills every default of a file with only [cloudflare]", () =
       ],
       "proxied": false,
       "ttl": 1,
+      "apiBudgetShare": 0.25,
       "apiUrl": null,
       "apiTokenFile": null,
       "reconcileInterval": 60,
@@ -213,6 +219,7 @@ Deno.test("resolve() fills every default of a file with only [cloudflare]", () =
         ],
         "proxied": false,
         "ttl": 1,
+        "apiBudgetShare": 0.25,
         "apiUrl": null,
         "apiTokenFile": null,
         "reconcileInterval": 60,

@@ -38,7 +38,7 @@ ${CLOUDFLARE}`);
   assertEquals(summarize(config, "x.toml"), [
     "x.toml: OK",
     "  targets:    2 (192.0.2.1, 192.0.2.2)",
-    "  probing:    tcp port 443 every 2 s; down after 4 misses, up after 2 replies",
+    "  probing:    tcp port 443 every 2 s, timeout 1 s; down after 4 misses, up after 2 replies",
     "  hostnames:  www.example.com, example.com (zone example.com)",
     "  cluster:    3 agents (this one 198.51.100.1:7947); an IP is removed when 2 of them see it down; heartbeats encrypted",
     "  guards:     keep >= 1 record(s), remove <= 25% of a hostname's IPs",
@@ -53,7 +53,7 @@ Deno.test("summarize() describes a dry-run single node, an open cluster and Rout
   const lines = summarize(single, "g.toml");
   assertEquals(
     lines[2],
-    "  probing:    icmp every 1 s; down after 3 misses, up after 3 replies",
+    "  probing:    icmp every 1 s, timeout adaptive (RTO in [0.05, 1] s); down after 3 misses, up after 3 replies",
   );
   assertEquals(lines[4], "  cluster:    single node (no peers)");
   assertEquals(lines[6], "  dns:        dry-run (logs changes, makes none)");
