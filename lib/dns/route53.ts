@@ -97,6 +97,12 @@ const ZONE_PAGE = 300;
 const MAX_CHANGES = 100;
 /** … and at most 1000 ResourceRecord elements. */
 const MAX_RECORDS = 1000;
+/**
+ * "The sum of the number of characters (including spaces) in all Value
+ * elements in a request cannot exceed 32,000" (API reference,
+ * ChangeResourceRecordSets); a DELETE + CREATE sends most values twice.
+ */
+const MAX_VALUE_CHARS = 32_000;
 /** First and longest back-off after throttling. */
 const THROTTLE_BASE_MS = 1000;
 const THROTTLE_MAX_MS = 30_000;
@@ -459,7 +465,11 @@ class Route53Provider implements DnsProvider {
             sets: chunk.length,
             changes: sent.length,
           });
-          await this.#sendPlans(zoneId, await this.#plan(zoneId, sent), run);
+          // Every change of the refused sets, "already" ones too: a create
+          // found in effect may have been withdrawn since, and a delete
+          // that relied on it must be judged again with it.
+          const again = chunk.flatMap((p) => [...p.already, ...p.sent]);
+          await this.#sendPlans(zoneId, await this.#plan(zoneId, again), run);
         }
       }
     }
@@ -505,7 +515,11 @@ class Route53Provider implements DnsProvider {
       zone_id: zoneId,
       change_id: bareChangeId(out.ChangeInfo?.Id ?? ""),
       status: out.ChangeInfo?.Status,
-      sets: setChanges.length,
+      sets: new Set(
+        setChanges.map((c) =>
+          setKey(c.ResourceRecordSet.Name ?? "", c.ResourceRecordSet.Type ?? "")
+        ),
+      ).size,
       changes: sent.length,
     });
   }
@@ -535,32 +549,40 @@ function failAll(
 /**
  * Splits set plans into batches within Route 53's limits ("A request
  * cannot contain more than 100 Change elements", "more than 1000
- * ResourceRecord elements", API reference ChangeResourceRecordSets), never
- * splitting a set's DELETE from its CREATE.
+ * ResourceRecord elements", 32,000 characters of values; API reference
+ * ChangeResourceRecordSets), never splitting a set's DELETE from its
+ * CREATE.
+ * @param plans set plans with changes to send
+ * @returns the plans, grouped into requests
  */
-function batchesOf(plans: readonly SetPlan[]): SetPlan[][] {
+export function batchesOf(plans: readonly SetPlan[]): SetPlan[][] {
   const out: SetPlan[][] = [];
   let batch: SetPlan[] = [];
   let changes = 0;
   let records = 0;
+  let chars = 0;
   for (const p of plans) {
     const n = p.changes.length;
-    const r = p.changes.reduce(
-      (sum, c) => sum + (c.ResourceRecordSet.ResourceRecords?.length ?? 0),
-      0,
+    const values = p.changes.flatMap((c) =>
+      c.ResourceRecordSet.ResourceRecords ?? []
     );
+    const r = values.length;
+    const k = values.reduce((sum, v) => sum + (v.Value?.length ?? 0), 0);
     if (
       batch.length > 0 &&
-      (changes + n > MAX_CHANGES || records + r > MAX_RECORDS)
+      (changes + n > MAX_CHANGES || records + r > MAX_RECORDS ||
+        chars + k > MAX_VALUE_CHARS)
     ) {
       out.push(batch);
       batch = [];
       changes = 0;
       records = 0;
+      chars = 0;
     }
     batch.push(p);
     changes += n;
     records += r;
+    chars += k;
   }
   if (batch.length > 0) out.push(batch);
   return out;
