@@ -1,5 +1,6 @@
 /**
- * Review findings on the Route 53 compare-and-swap re-plan (failing tests).
+ * The Route 53 compare-and-swap re-plan after a stale refusal: a create
+ * found in effect and withdrawn since, and a delete found done.
  * @module
  */
 import assert from "node:assert/strict";
@@ -28,7 +29,7 @@ const judged = (values: string[]) => ({
   recordSet: { zoneId: ZONE_ID, values },
 });
 
-Deno.test("review2: re-plan after a stale refusal keeps the creates a delete relied on (min_records)", async () => {
+Deno.test("route53 re-plan after a stale refusal keeps the creates a delete relied on (min_records)", async () => {
   // Guards judged www A = {.10, .11}, min_records 2: restore .12, remove .11
   // (needsCreates). Another writer restored .12 before our listing, so our
   // create is "already"; then it withdraws .12 before our write.
@@ -56,7 +57,7 @@ Deno.test("review2: re-plan after a stale refusal keeps the creates a delete rel
   });
 });
 
-Deno.test("review2: re-plan counts the pass's own deletes that were already in effect (no false conflict)", async () => {
+Deno.test("route53 re-plan counts the pass's own deletes that were already in effect (no false conflict)", async () => {
   const all = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"];
   const sets = [{
     Name: WWW,
