@@ -7,10 +7,9 @@
  */
 
 import { type Clock, systemClock } from "../observe/clock.ts";
-import { parseIp } from "../net/ip.ts";
 import type { CheckUrl } from "./check_url.ts";
 import { type HttpCheckSpec, runHttpCheck } from "./http_check.ts";
-import { formatSummary } from "./probe_command.ts";
+import { distinctTargets, formatSummary } from "./probe_command.ts";
 import type { Observation } from "./types.ts";
 
 /** Options of {@linkcode runHttpProbeCommand}. */
@@ -50,13 +49,8 @@ interface Tally {
 export async function runHttpProbeCommand(
   opts: HttpProbeCommandOptions,
 ): Promise<number> {
-  const targets = [...new Set(opts.targets)];
-  const bad = targets.filter((t) => !parseIp(t));
-  for (const t of bad) opts.write(`${t}: not an IP address`);
-  if (bad.length > 0 || targets.length === 0) {
-    if (targets.length === 0) opts.write("No targets given");
-    return 2;
-  }
+  const targets = distinctTargets(opts.targets, opts.write);
+  if (!targets) return 2;
   const spec: HttpCheckSpec = {
     scheme: opts.check.scheme,
     host: opts.check.host,

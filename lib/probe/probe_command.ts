@@ -65,6 +65,24 @@ export function formatSummary(
 }
 
 /**
+ * The command line's targets, each once, or null (after saying why) when
+ * one is not an IP address or none is given (exit code 2, like fping).
+ * @param targets as given
+ * @param write output line sink
+ * @returns the distinct targets, or null
+ */
+export function distinctTargets(
+  targets: readonly string[],
+  write: (line: string) => void,
+): string[] | null {
+  const distinct = [...new Set(targets)];
+  const bad = distinct.filter((t) => !parseIp(t));
+  for (const t of bad) write(`${t}: not an IP address`);
+  if (distinct.length === 0) write("No targets given");
+  return bad.length > 0 || distinct.length === 0 ? null : distinct;
+}
+
+/**
  * Runs the probe command.
  * @param opts targets, count, timing, socket factory and output
  * @returns exit code: 0 when every target answered at least once, 1 when
@@ -74,13 +92,8 @@ export function formatSummary(
 export async function runProbeCommand(
   opts: ProbeCommandOptions,
 ): Promise<number> {
-  const targets = [...new Set(opts.targets)];
-  const bad = targets.filter((t) => !parseIp(t));
-  for (const t of bad) opts.write(`${t}: not an IP address`);
-  if (bad.length > 0 || targets.length === 0) {
-    if (targets.length === 0) opts.write("No targets given");
-    return 2;
-  }
+  const targets = distinctTargets(opts.targets, opts.write);
+  if (!targets) return 2;
   let sockets: IcmpSockets;
   try {
     sockets = opts.openSockets();
