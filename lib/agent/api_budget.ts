@@ -90,13 +90,20 @@ export class ApiBudget {
     lastPassAt: number,
     cost: number,
   ): BudgetDelay | null {
-    const need = Math.max(1, cost);
+    // A pass dearer than the whole allowance (a failover's writes, a paged
+    // read of a large zone) must not hold drift repair for good: it may
+    // run once the window is empty.
+    const need = Math.min(Math.max(1, cost), this.allowance);
     const server = this.#server();
     if (
       server && server.remaining < RESERVED_CALLS + need &&
       now < server.resetAtMs
     ) {
-      return { ms: server.resetAtMs - now, reason: "server" };
+      // A reset is never further off than the budget's own window; a header
+      // that says otherwise must not hold drift repair longer (nor overflow
+      // a timer).
+      const ms = Math.min(server.resetAtMs - now, API_WINDOW_MS);
+      return { ms, reason: "server" };
     }
     const spacing = (API_WINDOW_MS * need) / this.allowance;
     const spaced = lastPassAt + spacing - now;
