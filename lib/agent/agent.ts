@@ -446,8 +446,8 @@ export class Agent {
         : now + (decided.wakeAtMs - input.now),
       // The role again, from the facts of the moment of each call.
       mayWrite: () => this.#decide(this.deps.clock.now()).decided.role.active,
-      planner: (listing, snapshots) => {
-        const plan = planWrites(decided, input, listing, snapshots);
+      planner: (listing, snapshots, inDoubt) => {
+        const plan = planWrites(decided, input, listing, snapshots, inDoubt);
         this.lastPlan = plan;
         return plan;
       },

@@ -16,6 +16,7 @@ import type {
   WriteSettings,
 } from "../write/types.ts";
 import { canonicalIp } from "../net/ip.ts";
+import { DNS_CALL_BOUND_MS } from "../write/in_doubt.ts";
 
 /** What {@linkcode writeInput} reads. */
 export interface WriteSources {
@@ -51,12 +52,6 @@ export function writeSettings(config: Config): WriteSettings {
     handoverMs: handoverMs(m.peerTimeout, m.heartbeatInterval),
   };
 }
-
-/**
- * Longest time a DNS call of the previous writer may still be under way
- * (the providers' per-request timeout, lib/dns/cloudflare.ts).
- */
-export const DNS_CALL_BOUND_MS = 5000;
 
 /**
  * How long a new writer waits (SAFETY.md, rule H): the previous writer

@@ -140,6 +140,7 @@ export interface ReconcileCallOptions {
 export type Planner = (
   listing: ReadonlyMap<string, readonly DnsRecord[]>,
   snapshots: ReadonlyMap<string, DnsRecord>,
+  inDoubt: ReadonlySet<string>,
 ) => Plan;
 
 /** The agent's view a pass acts on. */

@@ -18,6 +18,7 @@
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import {
+  canonicalIp,
   type Change,
   type ChangeOutcome,
   type DnsProvider,
@@ -27,6 +28,11 @@ import {
   recordKey,
 } from "./provider.ts";
 import { type Intent, planChanges } from "../write/plan.ts";
+import {
+  DNS_CALL_BOUND_MS,
+  doubtfulKeys,
+  type DoubtfulWrite,
+} from "../write/in_doubt.ts";
 import { toProviderError } from "./cloudflare_map.ts";
 import { SeenRecords } from "./seen_records.ts";
 import { ReconcileLog } from "./reconcile_log.ts";
@@ -59,6 +65,8 @@ export class DnsReconciler {
   #store: SnapshotStore;
   #settings: ReconcilerSettings;
   #clock: Clock;
+  /** This agent's writes of unknown outcome (lib/write/in_doubt.ts). */
+  #doubtful: DoubtfulWrite[] = [];
   #log: Logger;
   #opt: RetryTuning;
   #notBefore = 0;
@@ -349,6 +357,7 @@ export class DnsReconciler {
     const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
     let current: Map<string, DnsRecord[]>;
     const gen = this.#generation;
+    const listStart = this.#monotonicMs();
     try {
       current = await this.#provider.list(names);
     } catch (e) {
@@ -367,7 +376,11 @@ export class DnsReconciler {
       ...this.#seen.update(names, s.ips, current),
       ...saved,
     ]);
-    const plan = planner ? planner(current, snapshots) : planChanges({
+    this.#doubtful = this.#doubtful.filter((w) =>
+      listStart - w.sentAtMs <= DNS_CALL_BOUND_MS
+    );
+    const inDoubt = doubtfulKeys(this.#doubtful, listStart, DNS_CALL_BOUND_MS);
+    const plan = planner ? planner(current, snapshots, inDoubt) : planChanges({
       names,
       ips: s.ips,
       intents,
@@ -376,7 +389,14 @@ export class DnsReconciler {
       snapshots,
       guards: s,
       defaults: s,
+      inDoubt,
     });
+    if (plan.inDoubt.length > 0) {
+      this.#log.info(
+        "A DNS delete got no answer and may still commit; counted as done until a listing shows it",
+        { ips: plan.inDoubt.join(","), wait_ms: DNS_CALL_BOUND_MS },
+      );
+    }
     report.notes = plan.notes;
     report.planned = plan.changes.length;
     this.#out.notes(plan.notes);
@@ -437,10 +457,24 @@ export class DnsReconciler {
         return "stale";
       }
       first = false;
+      const sentAtMs = this.#monotonicMs();
       const result = await this.#provider.apply(group, { mayContinue });
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();
       for (const outcome of result.outcomes) {
+        // A 5xx, a timeout or a lost reply: the delete may still commit.
+        if (
+          outcome.result === "failed" && outcome.error.kind === "server" &&
+          outcome.change.kind === "delete"
+        ) {
+          const { name, type, content } = outcome.change.record;
+          this.#doubtful.push({
+            name: name.toLowerCase().replace(/\.$/, ""),
+            type,
+            content: canonicalIp(content),
+            sentAtMs,
+          });
+        }
         await this.#record(outcome, report);
         if (outcome.result !== "failed" || seen.has(outcome.error)) continue;
         seen.add(outcome.error);
@@ -453,6 +487,10 @@ export class DnsReconciler {
       ) break;
     }
     return worst;
+  }
+
+  #monotonicMs(): number {
+    return this.#clock.monotonicMicros() / 1000;
   }
 
   async #record(

@@ -146,6 +146,7 @@ function decideRole(
  * @param input the same input stage one read
  * @param listing what the provider holds now
  * @param snapshots exact records to restore, by record key
+ * @param inDoubt name and type keys whose deletes wait (lib/write/in_doubt.ts)
  * @returns changes and a hold reason for every IP left alone
  */
 export function planWrites(
@@ -153,13 +154,20 @@ export function planWrites(
   input: WriteInput,
   listing: Listing,
   snapshots: ReadonlyMap<string, DnsRecord>,
+  inDoubt: ReadonlySet<string> = new Set(),
 ): WritePlan {
   const holds = new Map<string, HoldReason>();
   if (!decided.role.active) {
     for (const [ip, d] of decided.ips) {
       holds.set(ip, d.hold ?? decided.role.reason ?? "not_writer");
     }
-    return { changes: [], holds, notes: [], staleSnapshots: [] };
+    return {
+      changes: [],
+      holds,
+      notes: [],
+      staleSnapshots: [],
+      inDoubt: [],
+    };
   }
   const intents = new Map<string, Intent>();
   const down = new Set<string>();
@@ -180,6 +188,7 @@ export function planWrites(
     snapshots,
     guards: s.guards,
     defaults: s.defaults,
+    inDoubt,
   });
   const changed = new Set(plan.changes.map((c) => c.record.content));
   const guarded = new Map<string, HoldReason>();
@@ -187,6 +196,9 @@ export function planWrites(
     for (const ip of note.ips) {
       if (!guarded.has(ip)) guarded.set(ip, note.guard);
     }
+  }
+  for (const ip of plan.inDoubt) {
+    if (!guarded.has(ip)) guarded.set(ip, "in_doubt");
   }
   for (const [ip, d] of decided.ips) {
     if (changed.has(ip)) continue;
@@ -204,11 +216,12 @@ export function decideWrites(
   input: WriteInput,
   listing: Listing,
   snapshots: ReadonlyMap<string, DnsRecord>,
+  inDoubt: ReadonlySet<string> = new Set(),
 ): WriteDecision {
   const decided = decideIntents(input);
   return {
     ...decided,
-    plan: planWrites(decided, input, listing, snapshots),
+    plan: planWrites(decided, input, listing, snapshots, inDoubt),
   };
 }
 

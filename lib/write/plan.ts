@@ -24,6 +24,7 @@ import {
   sortIps,
 } from "./guards.ts";
 
+import { doubtKey } from "./in_doubt.ts";
 import type { Intent } from "./types.ts";
 
 export type { Intent };
@@ -54,6 +55,12 @@ export interface PlanInput {
   defaults: RecordDefaults;
   /** Self-isolation: the agent suspects itself, so change nothing. */
   abstain?: boolean;
+  /**
+   * Deletes of unknown outcome the listing may not show yet (`doubtKey`):
+   * while one may still land, no other record of its name and type is
+   * deleted (lib/write/in_doubt.ts).
+   */
+  inDoubt?: ReadonlySet<string>;
 }
 
 /** The result of {@linkcode planChanges}. */
@@ -67,6 +74,11 @@ export interface Plan {
   notes: GuardNote[];
   /** Snapshot keys of records that are present and stay present. */
   staleSnapshots: string[];
+  /**
+   * IPs whose delete waits: another delete on their name may still land.
+   * An IP may appear once per name and type it waits on.
+   */
+  inDoubt: string[];
 }
 
 /**
@@ -77,7 +89,12 @@ export interface Plan {
  * @returns the changes, guard notes and stale snapshot keys
  */
 export function planChanges(input: PlanInput): Plan {
-  const plan: Plan = { changes: [], notes: [], staleSnapshots: [] };
+  const plan: Plan = {
+    changes: [],
+    notes: [],
+    staleSnapshots: [],
+    inDoubt: [],
+  };
   if (input.abstain) return plan;
   const intents = new Map<string, Intent>();
   for (const [ip, intent] of input.intents) {
@@ -130,6 +147,12 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
     else byIp.set(ip, [r]);
   }
   const present = new Set(byIp.keys());
+  // A delete on this name may still land (rule D): delete nothing else.
+  const doubted = new Set(
+    [...present].filter((ip) =>
+      input.inDoubt?.has(doubtKey(ctx.name, ctx.type, ip)) ?? false
+    ),
+  );
   const wantAbsent = new Set(ctx.family.filter((ip) => {
     const intent = ctx.intents.get(ip) ?? "hold";
     return intent === "absent" || (intent === "hold" && !present.has(ip));
@@ -156,6 +179,10 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
   for (const ip of ctx.family) {
     const key = recordKey({ name: ctx.name, type: ctx.type, content: ip });
     if (absent.has(ip)) {
+      if (doubted.size > 0 && !doubted.has(ip)) {
+        if (present.has(ip)) plan.inDoubt.push(ip);
+        continue;
+      }
       for (const record of byIp.get(ip) ?? []) {
         deletes.push({ kind: "delete", record, needsCreates });
       }

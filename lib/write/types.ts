@@ -51,6 +51,8 @@ export type Intent = "absent" | "present" | "hold";
  * - `not_writer`: another agent is the cluster's writer
  * - `handover`: this agent became the writer too recently
  * - `all_down` / `blast_radius` / `min_records`: a guard kept it
+ * - `in_doubt`: a call on its name got no answer and may still commit; its
+ *   delete waits for a listing taken after the call's time bound
  * - `in_sync`: DNS already matches the intent
  * - `not_applied`: the change was planned but the provider did not take it
  */
@@ -66,6 +68,7 @@ export type HoldReason =
   | "all_down"
   | "blast_radius"
   | "min_records"
+  | "in_doubt"
   | "in_sync"
   | "not_applied";
 
@@ -181,6 +184,8 @@ export interface WritePlan {
   notes: GuardNote[];
   /** Snapshot keys of records present and staying present. */
   staleSnapshots: string[];
+  /** IPs whose delete waits for a write of unknown outcome (`in_doubt`). */
+  inDoubt: string[];
 }
 
 /** The whole decision. */

@@ -97,8 +97,8 @@ Deno.test("decideWrites() on Route 53: a cluster withdraws a dead IP by quorum, 
       });
       const intents = new Map<string, Intent>();
       return rec.reconcile(intents, new Set(down), {
-        planner: (listing, snapshots) =>
-          decideWrites(input, listing, snapshots).plan,
+        planner: (listing, snapshots, inDoubt) =>
+          decideWrites(input, listing, snapshots, inDoubt).plan,
       });
     };
     const a = () => fake.state.values(ZONE_ID, NAME, "A");

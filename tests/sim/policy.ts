@@ -21,6 +21,7 @@ export const RULES = [
   "handover",
   "guards",
   "plan_order",
+  "in_doubt",
   "exact_restore",
 ] as const;
 

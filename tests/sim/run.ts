@@ -109,7 +109,12 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     IPS,
     {
       cloudflare: (c, zone) => {
-        edgeEvent(c.kind, c.record, c.by);
+        edgeEvent(
+          c.kind,
+          c.record,
+          c.by,
+          c.sentAt === world.nowMs ? undefined : c.sentAt,
+        );
         truth.edge(c, world.nowMs, zone);
       },
       route53: (e) =>

@@ -275,12 +275,13 @@ export class SimAgent {
     const report = await this.reconciler.reconcile(intents, down, {
       abstain: !decided.role.active,
       mayWrite: () => this.#decide().decided.role.active,
-      planner: (listing, snapshots) =>
+      planner: (listing, snapshots, inDoubt) =>
         planWrites(
           planned,
           input,
           listing,
           policySnapshots(snapshots, this.#policy),
+          off(this.#policy, "in_doubt") ? new Set() : inDoubt,
         ),
     });
     this.dnsHealth.note(report, this.clock.now());

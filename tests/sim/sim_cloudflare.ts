@@ -23,7 +23,7 @@
  *   rejected), lost replies (the change is applied but the caller sees an
  *   error: a reply that never arrived), and late commits (the caller timed
  *   out, the call still commits up to 4.5 s later, within the 5 s bound
- *   lib/agent/write_facts.ts `DNS_CALL_BOUND_MS` assumes, as the project's
+ *   lib/write/in_doubt.ts `DNS_CALL_BOUND_MS` assumes, as the project's
  *   fake API's "slow" fault does in tests/support/fake_cloudflare.ts).
  * @module
  */

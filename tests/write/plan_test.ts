@@ -220,7 +220,12 @@ Deno.test("planChanges() changes nothing when the agent abstains", () => {
     intents: { "192.0.2.1": "absent", "192.0.2.2": "present" },
     abstain: true,
   }));
-  assert.deepEqual(p, { changes: [], notes: [], staleSnapshots: [] });
+  assert.deepEqual(p, {
+    changes: [],
+    notes: [],
+    staleSnapshots: [],
+    inDoubt: [],
+  });
 });
 
 Deno.test("planChanges() reports snapshots of records that stay present as stale", () => {
