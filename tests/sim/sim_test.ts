@@ -55,9 +55,12 @@ const DEFECT_STEPS = 60;
 /**
  * Soak seeds (120 steps) that broke an invariant before a fix and must keep
  * passing: 3252, min_records re-created an IP three agents saw down while
- * one nobody saw down stayed out (before the guard chose by down votes).
+ * one nobody saw down stayed out (before the guard chose by down votes);
+ * 27883, a delete that timed out landed after the same agent, from a
+ * listing that still showed it, deleted the name's other IP (before rule D,
+ * lib/write/in_doubt.ts).
  */
-const SOAK_SEEDS = [3252];
+const SOAK_SEEDS = [3252, 27883];
 
 for (const seed of SOAK_SEEDS) {
   Deno.test(`sim: soak seed ${seed} breaks no invariant`, async () => {
