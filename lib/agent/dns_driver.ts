@@ -70,6 +70,8 @@ export class DnsDriver {
   #lastSignature: string | null = null;
   #lastPassAt = -Infinity;
   #retryAt = Infinity;
+  /** When deletes held for a delete in doubt may go (a pass is due). */
+  #recheckAt = Infinity;
   /** Calls the last pass sent. */
   #lastCost = 0;
   /** A drift pass held by the budget waits until then. */
@@ -153,12 +155,14 @@ export class DnsDriver {
       const changed = signature !== this.#lastSignature;
       const due = this.#retryAt !== Infinity
         ? now >= this.#retryAt
-        : changed || this.#driftDue(now, wish.abstain);
+        : changed || now >= this.#recheckAt ||
+          this.#driftDue(now, wish.abstain);
       const periodic = this.#retryAt === Infinity && !changed;
       if (due) await this.#pass(wish, signature, periodic && wish.abstain);
       const next = Math.min(
         Math.max(this.#lastPassAt + this.#opt.intervalMs, this.#budgetUntil),
         this.#retryAt,
+        this.#recheckAt,
         wish.wakeAtMs !== null && wish.wakeAtMs > clock.now()
           ? wish.wakeAtMs
           : Infinity,
@@ -247,6 +251,7 @@ export class DnsDriver {
       return;
     }
     this.#lastPassAt = clock.now();
+    this.#recheckAt = report.recheckAtMs ?? Infinity;
     this.#lastCost = (this.#opt.budget?.total ?? 0) - before;
     if (report.status === "ok" || report.status === "abstained") {
       this.#lastSignature = signature;

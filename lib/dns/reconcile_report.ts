@@ -108,6 +108,11 @@ export interface ReconcileReport {
   attempts: number;
   /** When status is "rate_limited"/"auth_blocked": earliest next write. */
   retryAtMs?: number;
+  /**
+   * Wall ms after which the deletes this pass held for a delete in doubt
+   * (rule D, lib/write/in_doubt.ts) may go: the next pass is due then.
+   */
+  recheckAtMs?: number;
 }
 
 /** Per-call options of {@linkcode DnsReconciler.reconcile}. */

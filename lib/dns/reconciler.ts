@@ -392,6 +392,9 @@ export class DnsReconciler {
       inDoubt,
     });
     if (plan.inDoubt.length > 0) {
+      const last = Math.max(...this.#doubtful.map((w) => w.sentAtMs));
+      report.recheckAtMs = this.#clock.now() +
+        (last + DNS_CALL_BOUND_MS + 1 - this.#monotonicMs());
       this.#log.info(
         "A DNS delete got no answer and may still commit; counted as done until a listing shows it",
         { ips: plan.inDoubt.join(","), wait_ms: DNS_CALL_BOUND_MS },

@@ -169,3 +169,23 @@ Deno.test("DnsDriver.idle() waits for the pass a kick started, and for a due wak
   assertEquals(finished, 3);
   await d.stop();
 });
+
+Deno.test("DnsDriver runs the next pass when deletes held for a delete in doubt may go", async () => {
+  let n = 0;
+  const { calls, clock, driver } = setup(
+    () => (n++ === 0 ? { ...report("ok"), recheckAtMs: 5_001 } : report("ok")),
+  );
+  driver.start();
+  await tick();
+  clock.advance(5_000);
+  await tick();
+  assertEquals(calls.length, 1, "ran before the recheck time");
+  clock.advance(1);
+  await tick();
+  assertEquals(calls.length, 2);
+  // That pass held nothing: the next is the periodic one.
+  clock.advance(30_000);
+  await tick();
+  assertEquals(calls.length, 2);
+  await driver.stop();
+});

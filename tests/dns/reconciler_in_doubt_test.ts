@@ -102,3 +102,16 @@ Deno.test("reconciler: a doubtful delete holds the name only until the call boun
   await rec.reconcile(intents("hold", "absent"), new Set([Y]));
   assert.deepEqual(provider.contents(), [X]);
 });
+
+Deno.test("reconciler: a pass that held deletes for a delete in doubt says when to look again", async () => {
+  const { clock, rec } = setup();
+  const t0 = clock.now();
+  const first = await rec.reconcile(intents("absent", "present"), new Set([X]));
+  assert.equal(first.recheckAtMs, undefined);
+  clock.advance(1000);
+  const held = await rec.reconcile(intents("hold", "absent"), new Set([Y]));
+  assert.equal(held.recheckAtMs, t0 + DNS_CALL_BOUND_MS + 1);
+  clock.advance(DNS_CALL_BOUND_MS);
+  const next = await rec.reconcile(intents("hold", "absent"), new Set([Y]));
+  assert.equal(next.recheckAtMs, undefined);
+});
