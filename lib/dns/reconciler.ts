@@ -377,7 +377,7 @@ export class DnsReconciler {
       ...saved,
     ]);
     this.#doubtful = this.#doubtful.filter((w) =>
-      listStart - w.sentAtMs <= DNS_CALL_BOUND_MS
+      listStart - w.seenAtMs <= DNS_CALL_BOUND_MS
     );
     const inDoubt = doubtfulKeys(this.#doubtful, listStart, DNS_CALL_BOUND_MS);
     const plan = planner ? planner(current, snapshots, inDoubt) : planChanges({
@@ -392,12 +392,18 @@ export class DnsReconciler {
       inDoubt,
     });
     if (plan.inDoubt.length > 0) {
-      const last = Math.max(...this.#doubtful.map((w) => w.sentAtMs));
-      report.recheckAtMs = this.#clock.now() +
-        (last + DNS_CALL_BOUND_MS + 1 - this.#monotonicMs());
+      const last = Math.max(...this.#doubtful.map((w) => w.seenAtMs));
+      const waitMs = last + DNS_CALL_BOUND_MS + 1 - this.#monotonicMs();
+      report.recheckAtMs = this.#clock.now() + waitMs;
       this.#log.info(
-        "A DNS delete got no answer and may still commit; counted as done until a listing shows it",
-        { ips: plan.inDoubt.join(","), wait_ms: DNS_CALL_BOUND_MS },
+        "A DNS delete got no answer and may still land; other deletes on its names wait",
+        {
+          in_doubt: this.#doubtful.map((w) => `${w.name} ${w.content}`).join(
+            ",",
+          ),
+          held: [...new Set(plan.inDoubt)].join(","),
+          wait_ms: Math.max(0, Math.round(waitMs)),
+        },
       );
     }
     report.notes = plan.notes;
@@ -460,8 +466,10 @@ export class DnsReconciler {
         return "stale";
       }
       first = false;
-      const sentAtMs = this.#monotonicMs();
       const result = await this.#provider.apply(group, { mayContinue });
+      // When the failures came back: every request of this apply (a batch,
+      // its fallback one call per change, later chunks) went out before.
+      const seenAtMs = this.#monotonicMs();
       report.requests += result.requests;
       const seen = new Set<DnsProviderError>();
       for (const outcome of result.outcomes) {
@@ -475,7 +483,7 @@ export class DnsReconciler {
             name: name.toLowerCase().replace(/\.$/, ""),
             type,
             content: canonicalIp(content),
-            sentAtMs,
+            seenAtMs,
           });
         }
         await this.#record(outcome, report);

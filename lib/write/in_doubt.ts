@@ -1,7 +1,10 @@
 /**
  * Deletes whose outcome is unknown (rule D of SAFETY.md). A call that timed
- * out or lost its reply may still commit for `DNS_CALL_BOUND_MS` after it
- * was sent; until a listing asked for after that shows what it did, no
+ * out or lost its reply may still commit; the agent assumes it does so
+ * within `DNS_CALL_BOUND_MS` of the failure coming back (measured from then,
+ * not from the send: one apply may send several requests in a row, and a
+ * timeout comes back only after the timeout). Until a listing asked for
+ * after that shows what it did, no
  * other record of its name and type is deleted (sending the same delete
  * again is harmless, and creates go out as planned). Otherwise the agent could delete a
  * name's other record from a listing that still shows the first: both land
@@ -12,10 +15,10 @@
 import type { RecordType } from "../dns/provider.ts";
 
 /**
- * Longest time a DNS call may still be under way after it was sent (the
- * providers' per-request timeout, lib/dns/cloudflare.ts): a call of the
- * previous writer (rule H) or one of this agent's own that got no answer
- * (rule D).
+ * Longest time a DNS call may still be under way (the providers'
+ * per-request timeout, lib/dns/cloudflare.ts): a call of the previous
+ * writer (rule H), or, after its failure came back, one of this agent's own
+ * that got no answer (rule D).
  */
 export const DNS_CALL_BOUND_MS = 5000;
 
@@ -26,8 +29,11 @@ export interface DoubtfulWrite {
   type: RecordType;
   /** The record's IP, canonical. */
   content: string;
-  /** When the call was sent, ms (the clock the listing time uses). */
-  sentAtMs: number;
+  /**
+   * When the failure came back, monotonic ms (the clock the listing time
+   * uses); every request of the call was sent before.
+   */
+  seenAtMs: number;
 }
 
 /**
@@ -49,7 +55,7 @@ export function doubtKey(
  * @param listStartMs when the listing about to be planned from was asked for
  * @param boundMs how long after sending a call may still commit
  * @returns the keys ({@linkcode doubtKey}) of the deletes the listing may
- * not show yet: sent at most `boundMs` before it was asked for
+ * not show yet: failed at most `boundMs` before it was asked for
  */
 export function doubtfulKeys(
   writes: readonly DoubtfulWrite[],
@@ -58,7 +64,7 @@ export function doubtfulKeys(
 ): Set<string> {
   const out = new Set<string>();
   for (const w of writes) {
-    if (listStartMs - w.sentAtMs <= boundMs) {
+    if (listStartMs - w.seenAtMs <= boundMs) {
       out.add(doubtKey(w.name, w.type, w.content));
     }
   }

@@ -118,7 +118,7 @@ Deno.test("rule D: a doubtful A delete holds no AAAA delete", () => {
 });
 
 Deno.test("doubtfulKeys() keeps a delete in doubt up to the call bound, inclusive", () => {
-  const w = { name: WWW, type: "A" as const, content: X, sentAtMs: 1000 };
+  const w = { name: WWW, type: "A" as const, content: X, seenAtMs: 1000 };
   const at = (
     listStart: number,
   ) => [...doubtfulKeys([w], listStart, DNS_CALL_BOUND_MS)];
