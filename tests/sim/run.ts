@@ -52,7 +52,14 @@ export interface RunResult {
 }
 
 const STEP_MS = 500;
-const CALM_STEPS = 80;
+/**
+ * The calm: 80 s, longer than the slowest recovery the agent promises
+ * after every fault heals: a refused token is read again once a minute
+ * (`authRetryMs`), then the writer waits its handover (peer_timeout +
+ * heartbeat + 5 s) and makes one pass. A shorter calm (40 s) made seed 52523
+ * report I5 for three agents whose tokens had all been refused.
+ */
+const CALM_STEPS = 160;
 const TRACE = 30;
 const ALL_IPS = [
   "198.51.100.1",
