@@ -25,6 +25,7 @@ import { runHttpProbeCommand } from "./lib/probe/http_probe_command.ts";
 import { serviceCommand } from "./lib/agent/service.ts";
 import { runSnapshots } from "./lib/agent/snapshots_command.ts";
 import { runRestore } from "./lib/agent/restore_command.ts";
+import { runStatus } from "./lib/cli/status_command.ts";
 
 const encoder = new TextEncoder();
 const out = (line: string) =>
@@ -272,6 +273,29 @@ export function buildProgram(): Command {
         timeoutMs: Math.min(1000, opts.interval * 1000),
         openSockets: () => openIcmpSockets(),
         write: out,
+      });
+    });
+
+  program.command("status")
+    .description(
+      "Show the running agent's view: one line per pool and IP with its verdict, the " +
+        "cluster's up/down votes, last RTT, loss over the last minute, whether its " +
+        "records are in DNS, why the agent leaves it as it is (hold reason) and since " +
+        "when. Reads /status from the status server the config names ([status] listen); " +
+        "exits 0 when the agent answered, 1 when it cannot be reached. Colours only on " +
+        "a terminal (NO_COLOR turns them off).",
+    )
+    .option(
+      "-f, --config-file <path>",
+      `config of the running agent (default: "${DEFAULT_CONFIG}")`,
+    )
+    .action(async (opts) => {
+      Deno.exitCode = await runStatus({
+        configFile: opts.configFile ?? program.opts().configFile ??
+          DEFAULT_CONFIG,
+        write: out,
+        writeErr: err,
+        color: Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR"),
       });
     });
 

@@ -21,7 +21,9 @@ async function goavail(...args: string[]) {
 Deno.test("goavail --help lists every command", async () => {
   const r = await goavail("--help");
   assertEquals(r.code, 0);
-  for (const c of ["monitor", "check-config", "keygen", "version"]) {
+  for (
+    const c of ["monitor", "check-config", "status", "keygen", "version"]
+  ) {
     assert(r.out.includes(c), `--help lacks ${c}`);
   }
 });

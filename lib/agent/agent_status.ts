@@ -2,6 +2,7 @@
  * The `/status` document, assembled from the agent's live state.
  * @module
  */
+import { DEFAULT_POOL } from "../config/types.ts";
 import type { StatusSnapshot } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
 import type { HoldReason } from "../write/types.ts";
@@ -30,6 +31,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       const d = agent.decided?.ips.get(s.ip);
       const change = agent.lastChange.get(s.ip);
       return {
+        pool: DEFAULT_POOL,
         ip: s.ip,
         verdict: s.verdict,
         since: iso(s.since),

@@ -4,6 +4,12 @@
  * @module
  */
 
+/**
+ * The name of the one pool a config has today (the `[cloudflare]` or
+ * `[route53]` section): what `/status`, drains and `goavail status` call it.
+ */
+export const DEFAULT_POOL = "default";
+
 /** How targets are probed. */
 export type ProbeType = "icmp" | "tcp";
 

@@ -14,6 +14,8 @@ import { renderStatusPage } from "./status_page.ts";
 
 /** One monitored IP as `/status` reports it. */
 export interface TargetStatus {
+  /** The pool the IP is watched for ("default": the one pool of today). */
+  pool: string;
   /** The IP address, as configured. */
   ip: string;
   /** This agent's local verdict. */
@@ -82,7 +84,7 @@ export interface DnsAction {
  *   "startedAt": "2026-01-01T00:00:00.000Z",
  *   "config": { "interval": 1, "failureThreshold": 3, "recoveryThreshold": 3,
  *               "hostnames": ["www"], "path": "/etc/goavail/goavail.toml" },
- *   "targets": [{ "ip": "192.0.2.1", "verdict": "up", "since": "…",
+ *   "targets": [{ "pool": "default", "ip": "192.0.2.1", "verdict": "up", "since": "…",
  *                 "lastRttMicros": 1234, "probeTimeoutMicros": 50000,
  *                 "lossLastMinute": 0, "inDns": true,
  *                 "lastChange": null, "clusterDown": false, "votesDown": 0 }],

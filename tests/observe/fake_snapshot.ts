@@ -34,6 +34,7 @@ export function fakeSnapshot(
     },
     targets: [
       {
+        pool: "default",
         ip: "192.0.2.1",
         verdict: "up",
         since: "2026-01-01T11:00:00.000Z",
@@ -48,6 +49,7 @@ export function fakeSnapshot(
         hold: "in_sync",
       },
       {
+        pool: "default",
         ip: "2001:db8::2",
         verdict: "down",
         since: "2026-01-01T11:59:30.000Z",

@@ -55,6 +55,7 @@ Deno.test("createStatusApp() serves the snapshot as JSON at /status", async () =
     "lastChange",
     "lastRttMicros",
     "lossLastMinute",
+    "pool",
     "probeTimeoutMicros",
     "since",
     "verdict",
