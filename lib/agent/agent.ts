@@ -44,6 +44,8 @@ import { heartbeatState } from "./heartbeat_state.ts";
 import { WatchedProvider } from "./dns_watch.ts";
 import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
+import { ProgressLog } from "./progress_log.ts";
+import { summaryFacts } from "./agent_status.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
 import { decideIntents, planWrites } from "../write/decide.ts";
@@ -105,10 +107,12 @@ export class Agent {
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #events: AgentEvents;
+  readonly #progress: ProgressLog;
   #writeMemory: WriteMemory = { writerSince: null };
   readonly #reloader: Reloader;
   #tickStop: AbortController | null = null;
   #tickLoop: Promise<void> | null = null;
+  #summaryLoop: Promise<void> | null = null;
   #running = false;
 
   private constructor(
@@ -196,6 +200,7 @@ export class Agent {
         }),
     });
     this.#events = new AgentEvents(this.log, this.metrics, this.notifier);
+    this.#progress = new ProgressLog(this.log);
     provider.onAction = (a) => this.#events.action(a);
     provider.onRequest = (kind) => {
       this.apiCalls.record(deps.clock.now());
@@ -310,6 +315,7 @@ export class Agent {
       );
     await Promise.allSettled([
       this.#tickLoop,
+      this.#summaryLoop,
       flushed,
       this.driver.stop(),
       this.cluster.stop(),
@@ -343,6 +349,7 @@ export class Agent {
     // A send that failed here says nothing about the target: it is no
     // fresh evidence for the verdict.
     const trusted = o.fault !== "local" && this.trust.observed(o.ip);
+    if (trusted) this.#progress.settled(this.health.get(o.ip) ?? before);
     if (t) this.#onTransition(t);
     // A new outcome can start or end self-isolation, and a newly trusted
     // verdict can act: re-evaluate.
@@ -519,6 +526,7 @@ export class Agent {
    */
   #startTick(): void {
     const stop = (this.#tickStop = new AbortController());
+    this.#summaryLoop = this.#summaries(stop.signal);
     this.#tickLoop = (async () => {
       while (!stop.signal.aborted) {
         const ms = Math.max(
@@ -530,5 +538,22 @@ export class Agent {
         if (!stop.signal.aborted) this.driver.kick();
       }
     })();
+  }
+
+  /**
+   * Logs a summary every `summary_interval` seconds (read at each wait, so
+   * a reload's value applies from the next line; while it is 0, the loop
+   * looks again every minute).
+   */
+  async #summaries(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.deps.clock.sleep(
+        (this.config.summaryInterval || 60) * 1000,
+        signal,
+      );
+      if (!signal.aborted && this.config.summaryInterval > 0) {
+        this.#progress.summary(summaryFacts(this));
+      }
+    }
   }
 }

@@ -7,6 +7,7 @@ import type { StatusSnapshot } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
 import type { HoldReason } from "../write/types.ts";
 import type { Agent } from "./agent.ts";
+import type { SummaryFacts } from "./progress_log.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -105,4 +106,27 @@ export function holdOf(agent: Agent, ip: string): HoldReason | null {
   const early = agent.decided?.ips.get(ip)?.hold ?? null;
   if (early !== null || !agent.decided?.role.active) return early;
   return agent.lastPlan?.holds.get(ip) ?? null;
+}
+
+/**
+ * @returns what the periodic summary line reports: verdicts, the IPs whose
+ *   records are still to change (when this agent writes), peers live
+ */
+export function summaryFacts(agent: Agent): SummaryFacts {
+  const states = agent.health.states();
+  const writing = agent.decided?.role.active ?? false;
+  const peers = agent.membership?.peerStatus() ?? [];
+  return {
+    up: states.filter((s) => s.verdict === "up").map((s) => s.ip),
+    down: states.filter((s) => s.verdict === "down").map((s) => s.ip),
+    pending: writing
+      ? states.map((s) => s.ip).filter((ip) => {
+        const hold = holdOf(agent, ip);
+        return hold === null || hold === "not_applied";
+      })
+      : null,
+    writer: agent.decided?.role.writer ?? null,
+    peersLive: peers.filter((p) => p.live).length,
+    peersTotal: peers.length,
+  };
 }

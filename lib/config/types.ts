@@ -161,6 +161,11 @@ export interface Config {
   /** Log line encoding. @default "text" */
   logFormat: "text" | "json";
   /**
+   * Seconds between the one-line summaries `monitor` logs at info level
+   * (targets up/down, DNS in sync, peers live); 0 = off. @default 60
+   */
+  summaryInterval: number;
+  /**
    * Which provider's DNS is kept in line (`-p/--dns-provider`).
    * @default "route53" when the file has `[route53]` with `provider =
    * "route53"` or no `[cloudflare]`, else "cloudflare"
