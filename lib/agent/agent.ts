@@ -48,7 +48,7 @@ import { ProgressLog } from "./progress_log.ts";
 import { summaryFacts } from "./agent_status.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
-import { decideIntents, planWrites } from "../write/decide.ts";
+import { clusterDown, decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput } from "./write_facts.ts";
 import {
@@ -442,7 +442,7 @@ export class Agent {
     const down = new Set<string>();
     for (const [ip, d] of decided.ips) {
       intents.set(ip, d.hold === null ? d.intent : "hold");
-      if (d.downVotes >= d.needed) down.add(ip);
+      if (clusterDown(d)) down.add(ip);
     }
     return {
       intents,
