@@ -45,6 +45,8 @@ import { WatchedProvider } from "./dns_watch.ts";
 import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
 import { ProgressLog } from "./progress_log.ts";
+import { Drains } from "./drains.ts";
+import { DEFAULT_POOL } from "../config/types.ts";
 import { summaryFacts } from "./agent_status.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
@@ -77,6 +79,8 @@ export class Agent {
   );
   /** Record snapshots, shared with the cluster. */
   readonly snapshots: ClusterSnapshots;
+  /** Drains, shared with the cluster and kept in the state file. */
+  readonly drains: Drains;
   readonly reconciler: DnsReconciler;
   readonly driver: DnsDriver;
   readonly notifier: Notifier;
@@ -153,6 +157,16 @@ export class Agent {
         };
       },
     });
+    this.drains = new Drains({
+      store: deps.stateStore,
+      clock: deps.clock,
+      nodeId: () =>
+        this.cluster?.membership?.nodeId ?? this.config.members.nodeId,
+      onChange: () => {
+        this.cluster.nudge();
+        this.driver.kick();
+      },
+    });
     this.reconciler = new DnsReconciler(
       provider,
       this.snapshots,
@@ -221,8 +235,9 @@ export class Agent {
         this.#confirmPeers(hb);
         try {
           await this.snapshots.merge(hb.snapshots);
+          await this.drains.merge(hb.drains ?? []);
         } catch (e) {
-          this.log.error("Cannot save the snapshots a peer sent", {
+          this.log.error("Cannot save the snapshots or drains a peer sent", {
             peer: hb.from,
             error: e,
           });
@@ -476,6 +491,7 @@ export class Agent {
         (isCluster(this.config) &&
           (this.reconciler.blocked || this.dnsHealth.steppedDown(now))),
       memory: this.#writeMemory,
+      drained: this.drains.drainedIps(DEFAULT_POOL),
     });
     return { input, decided: decideIntents(input) };
   }
@@ -489,9 +505,11 @@ export class Agent {
     if (!plan || report.status === "abstained") return;
     const reason = report.status === "ok" ? "in_sync" : "not_applied";
     for (const c of plan.changes) {
-      if (!plan.holds.has(c.record.content)) {
-        plan.holds.set(c.record.content, reason);
-      }
+      const ip = c.record.content;
+      if (plan.holds.has(ip)) continue;
+      const drained = reason === "in_sync" && c.kind === "delete" &&
+        this.decided?.ips.get(ip)?.drained;
+      plan.holds.set(ip, drained ? "drained" : reason);
     }
   }
 
@@ -516,6 +534,7 @@ export class Agent {
       current: this.#decide(this.deps.clock.now()).decided.isolation,
       decided: this.decided,
       snapshots: this.snapshots.entries(),
+      drains: this.drains.entries(),
     });
   }
 

@@ -3,7 +3,7 @@
  * @module
  */
 import { DEFAULT_POOL } from "../config/types.ts";
-import type { StatusSnapshot } from "../observe/status.ts";
+import type { StatusSnapshot, TargetStatus } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
 import type { HoldReason } from "../write/types.ts";
 import type { Agent } from "./agent.ts";
@@ -47,6 +47,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
         votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
         votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
         hold: holdOf(agent, s.ip),
+        drained: drainOf(agent, s.ip),
       };
     }),
     peers: (agent.membership?.peerStatus() ?? []).map((p) => ({
@@ -76,6 +77,11 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       reason: agent.decided?.role.reason ?? null,
     },
   };
+}
+
+function drainOf(agent: Agent, ip: string): TargetStatus["drained"] {
+  const d = agent.drains.get(DEFAULT_POOL, ip);
+  return d ? { reason: d.reason, by: d.by, at: iso(d.at) } : null;
 }
 
 /** @returns why DNS writes stop, as the status page shows it; null if not. */

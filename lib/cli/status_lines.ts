@@ -97,7 +97,11 @@ function notices(s: StatusSnapshot, color: boolean): string[] {
 }
 
 function targetCells(t: TargetStatus, now: number): Cell[] {
-  const hold = t.hold ?? "changing";
+  const hold = t.drained
+    ? `drained${t.drained.reason ? `: ${t.drained.reason}` : ""}${
+      t.hold && t.hold !== "drained" ? ` (kept: ${t.hold})` : ""
+    }`
+    : t.hold ?? "changing";
   return [
     { text: t.pool, tone: "plain" },
     { text: t.ip, tone: "plain" },
@@ -111,7 +115,9 @@ function targetCells(t: TargetStatus, now: number): Cell[] {
     },
     {
       text: hold,
-      tone: t.hold !== null && t.hold !== "in_sync" ? "warn" : "plain",
+      tone: t.drained || (t.hold !== null && t.hold !== "in_sync")
+        ? "warn"
+        : "plain",
     },
     { text: sinceText(t.since, now), tone: "plain" },
   ];

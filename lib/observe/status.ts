@@ -47,6 +47,19 @@ export interface TargetStatus {
    * null when a change is under way.
    */
   hold: string | null;
+  /**
+   * The operator's drain of this (pool, IP) (`goavail drain`): its records
+   * are withdrawn as if it were down, within the guards; null when not
+   * drained.
+   */
+  drained: {
+    /** The reason given; null when none was. */
+    reason: string | null;
+    /** The agent the drain was issued on. */
+    by: string;
+    /** ISO 8601 time it was issued. */
+    at: string;
+  } | null;
 }
 
 /** One configured peer as `/status` reports it. */

@@ -75,3 +75,19 @@ Deno.test("rttText(), lossText() and sinceText() render each column's edge cases
   ];
   for (const [got, want] of table) assertEquals(got, want);
 });
+
+Deno.test("statusLines() shows a drain with its reason, and the guard that keeps it", () => {
+  const s = fakeSnapshot();
+  const at = "2026-01-01T11:00:00.000Z";
+  s.targets[0]!.drained = { reason: "kernel upgrade", by: "local", at };
+  s.targets[0]!.hold = "drained";
+  s.targets[1]!.drained = { reason: null, by: "local", at };
+  s.targets[1]!.hold = "all_down";
+  const rows = statusLines(s, { now: NOW_MS, color: false }).slice(2);
+  assertEquals(rows[0]!.includes("  drained: kernel upgrade  "), true, rows[0]);
+  assertEquals(
+    rows[1]!.includes("  drained (kept: all_down)  "),
+    true,
+    rows[1],
+  );
+});

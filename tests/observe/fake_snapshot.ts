@@ -47,6 +47,7 @@ export function fakeSnapshot(
         votesDown: 0,
         votesUp: 2,
         hold: "in_sync",
+        drained: null,
       },
       {
         pool: "default",
@@ -62,6 +63,7 @@ export function fakeSnapshot(
         votesDown: 2,
         votesUp: 0,
         hold: null,
+        drained: null,
       },
     ],
     peers: [

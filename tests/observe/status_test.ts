@@ -49,6 +49,7 @@ Deno.test("createStatusApp() serves the snapshot as JSON at /status", async () =
   ]);
   assert.deepEqual(Object.keys(body.targets[0]!).sort(), [
     "clusterDown",
+    "drained",
     "hold",
     "inDns",
     "ip",
