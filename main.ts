@@ -25,6 +25,8 @@ import { runHttpProbeCommand } from "./lib/probe/http_probe_command.ts";
 import { serviceCommand } from "./lib/agent/service.ts";
 import { runSnapshots } from "./lib/agent/snapshots_command.ts";
 import { runRestore } from "./lib/agent/restore_command.ts";
+import { runStatus } from "./lib/cli/status_command.ts";
+import { runDrain } from "./lib/cli/drain_command.ts";
 
 const encoder = new TextEncoder();
 const out = (line: string) =>
@@ -274,6 +276,72 @@ export function buildProgram(): Command {
         write: out,
       });
     });
+
+  program.command("status")
+    .description(
+      "Show the running agent's view: one line per pool and IP with its verdict, the " +
+        "cluster's up/down votes, last RTT, loss over the last minute, whether its " +
+        "records are in DNS, why the agent leaves it as it is (hold reason) and since " +
+        "when. Reads /status from the status server the config names ([status] listen); " +
+        "exits 0 when the agent answered, 1 when it cannot be reached. Colours only on " +
+        "a terminal (NO_COLOR turns them off).",
+    )
+    .option(
+      "-f, --config-file <path>",
+      `config of the running agent (default: "${DEFAULT_CONFIG}")`,
+    )
+    .action(async (opts) => {
+      Deno.exitCode = await runStatus({
+        configFile: opts.configFile ?? program.opts().configFile ??
+          DEFAULT_CONFIG,
+        write: out,
+        writeErr: err,
+        color: Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR"),
+      });
+    });
+
+  for (const drain of [true, false]) {
+    const cmd = program.command(drain ? "drain" : "undrain")
+      .description(
+        drain
+          ? "Take an IP out of DNS on purpose (maintenance): the running agent withdraws its " +
+            "records as if it were down — the guards still apply, so a name never loses its " +
+            "last record (goavail status then shows the guard that keeps it). The drain is " +
+            "saved in state_dir, survives restarts and travels to every agent of the cluster; " +
+            "any agent may lift it with goavail undrain. Asks the agent through its control " +
+            "socket, state_dir/control.sock (local only)."
+          : "Lift a drain (issued on any agent of the cluster): the IP's records come back, " +
+            "exactly as saved, once the cluster sees it up. Asks the agent through its " +
+            "control socket, state_dir/control.sock (local only).",
+      )
+      .argument("<ip>", "the IP, as configured (any IPv6 spelling)")
+      .option(
+        "-f, --config-file <path>",
+        `config of the running agent (default: "${DEFAULT_CONFIG}")`,
+      )
+      .option(
+        "--pool <name>",
+        'pool of the IP (default: "default", the config\'s one pool)',
+      );
+    if (drain) {
+      cmd.option(
+        "--reason <text>",
+        "why, shown in goavail status, /status, the page and the log (one line, ≤ 200 characters)",
+      );
+    }
+    cmd.action(async (ip: string, opts) => {
+      Deno.exitCode = await runDrain({
+        configFile: opts.configFile ?? program.opts().configFile ??
+          DEFAULT_CONFIG,
+        drain,
+        ip,
+        pool: opts.pool,
+        reason: opts.reason,
+        write: out,
+        writeErr: err,
+      });
+    });
+  }
 
   program.command("service")
     .description(

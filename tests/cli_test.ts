@@ -21,7 +21,17 @@ async function goavail(...args: string[]) {
 Deno.test("goavail --help lists every command", async () => {
   const r = await goavail("--help");
   assertEquals(r.code, 0);
-  for (const c of ["monitor", "check-config", "keygen", "version"]) {
+  for (
+    const c of [
+      "monitor",
+      "check-config",
+      "status",
+      "drain",
+      "undrain",
+      "keygen",
+      "version",
+    ]
+  ) {
     assert(r.out.includes(c), `--help lacks ${c}`);
   }
 });
@@ -150,5 +160,21 @@ Deno.test("goavail service prints a hardened unit that runs monitor", async () =
     ]
   ) {
     assert(r.out.includes(w), `unit lacks ${w}`);
+  }
+});
+
+Deno.test("goavail drain --help says what a drain does and how it is reached", async () => {
+  const r = await goavail("drain", "--help");
+  assertEquals(r.code, 0);
+  for (
+    const w of [
+      "guards still apply",
+      "survives restarts",
+      "control.sock",
+      "--reason <text>",
+      "--pool <name>",
+    ]
+  ) {
+    assert(r.out.includes(w), `drain --help lacks ${w}`);
   }
 });

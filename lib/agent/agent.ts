@@ -44,9 +44,13 @@ import { heartbeatState } from "./heartbeat_state.ts";
 import { WatchedProvider } from "./dns_watch.ts";
 import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
+import { ProgressLog } from "./progress_log.ts";
+import { Drains } from "./drains.ts";
+import { DEFAULT_POOL } from "../config/types.ts";
+import { summaryFacts } from "./agent_status.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
-import { decideIntents, planWrites } from "../write/decide.ts";
+import { clusterDown, decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput } from "./write_facts.ts";
 import {
@@ -75,6 +79,8 @@ export class Agent {
   );
   /** Record snapshots, shared with the cluster. */
   readonly snapshots: ClusterSnapshots;
+  /** Drains, shared with the cluster and kept in the state file. */
+  readonly drains: Drains;
   readonly reconciler: DnsReconciler;
   readonly driver: DnsDriver;
   readonly notifier: Notifier;
@@ -105,10 +111,12 @@ export class Agent {
   /** Last DNS pass report. */
   lastReport: ReconcileReport | null = null;
   readonly #events: AgentEvents;
+  readonly #progress: ProgressLog;
   #writeMemory: WriteMemory = { writerSince: null };
   readonly #reloader: Reloader;
   #tickStop: AbortController | null = null;
   #tickLoop: Promise<void> | null = null;
+  #summaryLoop: Promise<void> | null = null;
   #running = false;
 
   private constructor(
@@ -147,6 +155,16 @@ export class Agent {
           needed: this.config.members.minPeersAgree,
           send: () => m.replicateNow(),
         };
+      },
+    });
+    this.drains = new Drains({
+      store: deps.stateStore,
+      clock: deps.clock,
+      nodeId: () =>
+        this.cluster?.membership?.nodeId ?? this.config.members.nodeId,
+      onChange: () => {
+        this.cluster.nudge();
+        this.driver.kick();
       },
     });
     this.reconciler = new DnsReconciler(
@@ -196,6 +214,7 @@ export class Agent {
         }),
     });
     this.#events = new AgentEvents(this.log, this.metrics, this.notifier);
+    this.#progress = new ProgressLog(this.log);
     provider.onAction = (a) => this.#events.action(a);
     provider.onRequest = (kind) => {
       this.apiCalls.record(deps.clock.now());
@@ -216,8 +235,9 @@ export class Agent {
         this.#confirmPeers(hb);
         try {
           await this.snapshots.merge(hb.snapshots);
+          await this.drains.merge(hb.drains ?? []);
         } catch (e) {
-          this.log.error("Cannot save the snapshots a peer sent", {
+          this.log.error("Cannot save the snapshots or drains a peer sent", {
             peer: hb.from,
             error: e,
           });
@@ -310,6 +330,7 @@ export class Agent {
       );
     await Promise.allSettled([
       this.#tickLoop,
+      this.#summaryLoop,
       flushed,
       this.driver.stop(),
       this.cluster.stop(),
@@ -343,6 +364,7 @@ export class Agent {
     // A send that failed here says nothing about the target: it is no
     // fresh evidence for the verdict.
     const trusted = o.fault !== "local" && this.trust.observed(o.ip);
+    if (trusted) this.#progress.settled(this.health.get(o.ip) ?? before);
     if (t) this.#onTransition(t);
     // A new outcome can start or end self-isolation, and a newly trusted
     // verdict can act: re-evaluate.
@@ -435,7 +457,7 @@ export class Agent {
     const down = new Set<string>();
     for (const [ip, d] of decided.ips) {
       intents.set(ip, d.hold === null ? d.intent : "hold");
-      if (d.downVotes >= d.needed) down.add(ip);
+      if (clusterDown(d)) down.add(ip);
     }
     return {
       intents,
@@ -469,6 +491,7 @@ export class Agent {
         (isCluster(this.config) &&
           (this.reconciler.blocked || this.dnsHealth.steppedDown(now))),
       memory: this.#writeMemory,
+      drained: this.drains.drainedIps(DEFAULT_POOL),
     });
     return { input, decided: decideIntents(input) };
   }
@@ -482,9 +505,11 @@ export class Agent {
     if (!plan || report.status === "abstained") return;
     const reason = report.status === "ok" ? "in_sync" : "not_applied";
     for (const c of plan.changes) {
-      if (!plan.holds.has(c.record.content)) {
-        plan.holds.set(c.record.content, reason);
-      }
+      const ip = c.record.content;
+      if (plan.holds.has(ip)) continue;
+      const drained = reason === "in_sync" && c.kind === "delete" &&
+        this.decided?.ips.get(ip)?.drained;
+      plan.holds.set(ip, drained ? "drained" : reason);
     }
   }
 
@@ -509,6 +534,7 @@ export class Agent {
       current: this.#decide(this.deps.clock.now()).decided.isolation,
       decided: this.decided,
       snapshots: this.snapshots.entries(),
+      drains: this.drains.entries(),
     });
   }
 
@@ -519,6 +545,7 @@ export class Agent {
    */
   #startTick(): void {
     const stop = (this.#tickStop = new AbortController());
+    this.#summaryLoop = this.#summaries(stop.signal);
     this.#tickLoop = (async () => {
       while (!stop.signal.aborted) {
         const ms = Math.max(
@@ -530,5 +557,22 @@ export class Agent {
         if (!stop.signal.aborted) this.driver.kick();
       }
     })();
+  }
+
+  /**
+   * Logs a summary every `summary_interval` seconds (read at each wait, so
+   * a reload's value applies from the next line; while it is 0, the loop
+   * looks again every minute).
+   */
+  async #summaries(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.deps.clock.sleep(
+        (this.config.summaryInterval || 60) * 1000,
+        signal,
+      );
+      if (!signal.aborted && this.config.summaryInterval > 0) {
+        this.#progress.summary(summaryFacts(this));
+      }
+    }
   }
 }

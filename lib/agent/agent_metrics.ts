@@ -6,6 +6,7 @@
  */
 import type { RejectReason } from "../cluster/types.ts";
 import type { ProbeStats } from "../probe/types.ts";
+import { DEFAULT_POOL } from "../config/types.ts";
 import type { Agent } from "./agent.ts";
 import { holdOf } from "./agent_status.ts";
 
@@ -31,6 +32,10 @@ export function collectMetrics(agent: Agent): void {
     const loss = agent.loss.loss(ip, now);
     if (loss !== null) m.targetLossRatio.set({ ip }, loss);
     m.targetUp.set({ ip }, s.verdict === "up" ? 1 : 0);
+    m.targetDrained.set(
+      { pool: DEFAULT_POOL, ip },
+      agent.drains.get(DEFAULT_POOL, ip) ? 1 : 0,
+    );
     const inDns = agent.dns.inDns(ip);
     if (inDns !== null) m.targetInDns.set({ ip }, inDns ? 1 : 0);
     m.clusterVotesDown.set({ ip }, agent.decided?.ips.get(ip)?.downVotes ?? 0);

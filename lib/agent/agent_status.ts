@@ -2,10 +2,12 @@
  * The `/status` document, assembled from the agent's live state.
  * @module
  */
-import type { StatusSnapshot } from "../observe/status.ts";
+import { DEFAULT_POOL } from "../config/types.ts";
+import type { StatusSnapshot, TargetStatus } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
 import type { HoldReason } from "../write/types.ts";
 import type { Agent } from "./agent.ts";
+import type { SummaryFacts } from "./progress_log.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -30,6 +32,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       const d = agent.decided?.ips.get(s.ip);
       const change = agent.lastChange.get(s.ip);
       return {
+        pool: DEFAULT_POOL,
         ip: s.ip,
         verdict: s.verdict,
         since: iso(s.since),
@@ -44,6 +47,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
         votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
         votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
         hold: holdOf(agent, s.ip),
+        drained: drainOf(agent, s.ip),
       };
     }),
     peers: (agent.membership?.peerStatus() ?? []).map((p) => ({
@@ -75,6 +79,11 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
   };
 }
 
+function drainOf(agent: Agent, ip: string): TargetStatus["drained"] {
+  const d = agent.drains.get(DEFAULT_POOL, ip);
+  return d ? { reason: d.reason, by: d.by, at: iso(d.at) } : null;
+}
+
 /** @returns why DNS writes stop, as the status page shows it; null if not. */
 function writesPaused(agent: Agent): string | null {
   const blocked = agent.reconciler.blockedBy;
@@ -103,4 +112,27 @@ export function holdOf(agent: Agent, ip: string): HoldReason | null {
   const early = agent.decided?.ips.get(ip)?.hold ?? null;
   if (early !== null || !agent.decided?.role.active) return early;
   return agent.lastPlan?.holds.get(ip) ?? null;
+}
+
+/**
+ * @returns what the periodic summary line reports: verdicts, the IPs whose
+ *   records are still to change (when this agent writes), peers live
+ */
+export function summaryFacts(agent: Agent): SummaryFacts {
+  const states = agent.health.states();
+  const writing = agent.decided?.role.active ?? false;
+  const peers = agent.membership?.peerStatus() ?? [];
+  return {
+    up: states.filter((s) => s.verdict === "up").map((s) => s.ip),
+    down: states.filter((s) => s.verdict === "down").map((s) => s.ip),
+    pending: writing
+      ? states.map((s) => s.ip).filter((ip) => {
+        const hold = holdOf(agent, ip);
+        return hold === null || hold === "not_applied";
+      })
+      : null,
+    writer: agent.decided?.role.writer ?? null,
+    peersLive: peers.filter((p) => p.live).length,
+    peersTotal: peers.length,
+  };
 }

@@ -6,6 +6,7 @@
  */
 import type { LocalState } from "../cluster/membership.ts";
 import type { BookEntry } from "../cluster/snapshot_book.ts";
+import type { DrainEntry } from "../cluster/drain_book.ts";
 import type { PeerView } from "../cluster/types.ts";
 import type { Isolation } from "../write/isolation.ts";
 import type { IntentDecision } from "../write/types.ts";
@@ -23,6 +24,8 @@ export interface HeartbeatSources {
   /** The last write decision's first stage; null before the first. */
   decided: IntentDecision | null;
   snapshots: BookEntry[];
+  /** The drain book. @default [] */
+  drains?: DrainEntry[];
 }
 
 /**
@@ -44,5 +47,6 @@ export function heartbeatState(src: HeartbeatSources): LocalState {
     writable: !isolated && (src.decided?.writable ?? false),
     acked: !isolated && (src.decided?.acked ?? false),
     snapshots: src.snapshots,
+    drains: src.drains ?? [],
   };
 }

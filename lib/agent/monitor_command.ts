@@ -41,6 +41,14 @@ import {
   StateDirLockedError,
 } from "./state_lock.ts";
 import { Signals } from "./signals.ts";
+import {
+  type ControlServer,
+  controlSocketPath,
+  createControlHandler,
+  serveControl,
+} from "./control.ts";
+import { writeSettings } from "./write_facts.ts";
+import { DEFAULT_POOL } from "../config/types.ts";
 
 /** Command-line options of `goavail monitor`. */
 export interface MonitorOptions {
@@ -133,6 +141,7 @@ async function monitor(
   }
   const sockets = new SocketHolder(runtime);
   let status: StatusServer | null = null;
+  let control: ControlServer | null = null;
   let agent: Agent | null = null;
   let lock: StateDirLock | null = null;
   try {
@@ -148,11 +157,13 @@ async function monitor(
     );
     agent = await Agent.create(config, deps);
     status = startStatus(config, agent, logger);
+    control = await startControl(config, agent, logger);
     agent.start();
   } catch (e) {
     logger.error(`Cannot start: ${e instanceof Error ? e.message : String(e)}`);
     await agent?.stop();
     await status?.close();
+    await control?.close();
     sockets.close();
     lock?.release();
     return 1;
@@ -161,7 +172,7 @@ async function monitor(
   signals.onReload(() => running.reload());
   await signals.stopped;
   const stopped = await stopWithin(
-    Promise.allSettled([agent.stop(), status?.close()]),
+    Promise.allSettled([agent.stop(), status?.close(), control?.close()]),
     STOP_DEADLINE_MS,
   );
   sockets.close();
@@ -302,6 +313,35 @@ function startStatus(
     logger,
   });
   return serveStatus(config.status.listen, app, logger);
+}
+
+/**
+ * Serves `goavail drain`/`undrain` on the control socket in `state_dir`.
+ * A socket that cannot be served is logged, not fatal: the agent then
+ * monitors without taking drains.
+ */
+async function startControl(
+  config: Config,
+  agent: Agent,
+  logger: Logger,
+): Promise<ControlServer | null> {
+  const path = controlSocketPath(config.stateDir);
+  const handler = createControlHandler({
+    pools: () => new Map([[DEFAULT_POOL, writeSettings(agent.config).ips]]),
+    setDrain: (pool, ip, drained, reason) =>
+      agent.drains.set(pool, ip, drained, reason),
+  }, logger);
+  try {
+    return await serveControl(path, handler);
+  } catch (e) {
+    logger.error(
+      `${
+        e instanceof Error ? e.message : String(e)
+      }; goavail drain and undrain cannot reach this agent`,
+      { path },
+    );
+    return null;
+  }
 }
 
 /** Opens the ICMP sockets on first use and closes them once. */

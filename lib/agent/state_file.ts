@@ -15,6 +15,7 @@
  */
 
 import { type DnsRecord, validOptionalFields } from "../dns/provider.ts";
+import { type DrainEntry, parseDrainEntries } from "../cluster/drain_book.ts";
 
 /** A verdict as persisted: what it was and since when (ms epoch). */
 export interface StoredVerdict {
@@ -44,6 +45,11 @@ export interface StateFile {
   verdicts: Record<string, StoredVerdict>;
   /** Per snapshot key; absent in files written before it existed. */
   saved: Record<string, SnapshotInfo>;
+  /**
+   * The drain book (lib/cluster/drain_book.ts), lifted drains included;
+   * absent in files written before drains existed.
+   */
+  drains?: DrainEntry[];
 }
 
 /** An open file, as far as the state store uses one. */
@@ -202,6 +208,8 @@ export function parseStateFile(
       return { ok: false, error: `bad verdict "${k}"` };
     }
   }
+  const drains = parseDrainEntries(obj.drains);
+  if (!drains.ok) return drains;
   const records = snapshots as Record<string, DnsRecord>;
   return {
     ok: true,
@@ -210,6 +218,7 @@ export function parseStateFile(
       snapshots: records,
       verdicts: verdicts as Record<string, StoredVerdict>,
       saved: parseSaved(obj.saved, records),
+      ...(drains.value.length > 0 ? { drains: drains.value } : {}),
     },
   };
 }

@@ -12,6 +12,7 @@
  */
 
 import { type DnsRecord, recordKey } from "../dns/provider.ts";
+import type { DrainEntry } from "../cluster/drain_book.ts";
 import { type Logger, silentLogger } from "../observe/log.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
 import {
@@ -67,6 +68,13 @@ export interface StateStore {
   putVerdict(ip: string, verdict: StoredVerdict): Promise<void>;
   /** Saves many verdicts with at most one write (the shutdown flush). */
   putVerdicts(verdicts: ReadonlyMap<string, StoredVerdict>): Promise<void>;
+  /** @returns the drain book as last saved. */
+  drains(): DrainEntry[];
+  /**
+   * Replaces the saved drain book; durable on resolve. On rejection the
+   * previous book stays, in memory and on disk.
+   */
+  putDrains(entries: readonly DrainEntry[]): Promise<void>;
 }
 
 /** Options of {@linkcode MemoryStateStore}. */
@@ -184,6 +192,21 @@ export class MemoryStateStore implements StateStore {
       changed = true;
     }
     if (changed) await this.persist();
+  }
+
+  /** @returns a copy of the saved drain book. */
+  drains(): DrainEntry[] {
+    return (this.data.drains ?? []).map((e) => ({ ...e }));
+  }
+
+  /** Replaces the drain book in one write; put back when it fails. */
+  async putDrains(entries: readonly DrainEntry[]): Promise<void> {
+    const before = this.data.drains;
+    this.data.drains = entries.map((e) => ({ ...e }));
+    await this.persist(() => {
+      if (before) this.data.drains = before;
+      else delete this.data.drains;
+    });
   }
 
   /**

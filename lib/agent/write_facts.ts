@@ -31,6 +31,8 @@ export interface WriteSources {
   warmingUp: boolean;
   dnsBlocked: boolean;
   memory: WriteMemory;
+  /** IPs an operator drained (canonical). @default none */
+  drained?: ReadonlySet<string>;
 }
 
 /**
@@ -101,7 +103,7 @@ export function writeInput(src: WriteSources): WriteInput {
     : null;
   return {
     now: src.now,
-    settings: writeSettings(src.config),
+    settings: { ...writeSettings(src.config), drained: src.drained },
     self,
     cluster,
     memory: src.memory,

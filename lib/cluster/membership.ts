@@ -295,6 +295,7 @@ export class Membership implements HeartbeatReceiver {
       acked: state.acked ?? false,
       backs: this.backsAcked(),
       snapshots: state.snapshots ?? [],
+      drains: state.drains?.length ? state.drains : undefined,
     };
     // Peers that said they read the compact view get it; the others (older
     // agents, or not heard yet) the full one.

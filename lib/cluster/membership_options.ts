@@ -10,6 +10,7 @@ import type { HostResolver } from "./addr.ts";
 import type { Keyring } from "./crypto.ts";
 import type { PeerTransport } from "./transport.ts";
 import type { BookEntry } from "./snapshot_book.ts";
+import type { DrainEntry } from "./drain_book.ts";
 import type { PeerView } from "./types.ts";
 
 /** What this agent tells its peers each heartbeat. */
@@ -23,6 +24,8 @@ export interface LocalState {
   acked?: boolean;
   /** The book of withdrawn records (see snapshot_book.ts). @default [] */
   snapshots?: BookEntry[];
+  /** The drain book (see drain_book.ts). @default [] */
+  drains?: DrainEntry[];
 }
 
 /** Settings of `Membership`, from `config.members`. */

@@ -5,6 +5,7 @@
  */
 
 import { type BookEntry, parseBookEntries } from "./snapshot_book.ts";
+import { type DrainEntry, parseDrainEntries } from "./drain_book.ts";
 import { expandView } from "./compact_view.ts";
 
 /** A local verdict as carried between agents. */
@@ -58,6 +59,12 @@ export interface Heartbeat {
    * [].
    */
   snapshots: BookEntry[];
+  /**
+   * The sender's drain book (see drain_book.ts). Absent: none (a sender
+   * leaves it out while the book is empty, so older agents, which refuse
+   * unknown keys, keep hearing it until an operator drains).
+   */
+  drains?: DrainEntry[];
 }
 
 /** Most ids accepted in `hears` (a cluster is a handful of agents). */
@@ -155,6 +162,7 @@ const HEARTBEAT_KEYS = new Set([
   "acked",
   "backs",
   "snapshots",
+  "drains",
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -190,6 +198,7 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
     acked,
     backs,
     snapshots,
+    drains,
   } = v;
   if (typeof from !== "string" || from.length === 0 || from.length > 300) {
     return { ok: false, error: '"from" must be a non-empty string' };
@@ -216,6 +225,8 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
   if (!backed.ok) return backed;
   const book = parseBookEntries(snapshots);
   if (!book.ok) return book;
+  const drainBook = parseDrainEntries(drains);
+  if (!drainBook.ok) return drainBook;
   if ((view === undefined) === (cols === undefined)) {
     return { ok: false, error: 'exactly one of "view" and "cols" is needed' };
   }
@@ -237,6 +248,7 @@ export function parseHeartbeat(v: unknown): Result<Heartbeat, string> {
       acked: acked ?? false,
       backs: backed.value,
       snapshots: book.value,
+      ...(drains === undefined ? {} : { drains: drainBook.value }),
     },
   };
 }

@@ -135,6 +135,7 @@ export function resolve(
     dryRun: get(top, "dry_run", true),
     logLevel: get(top, "log_level", "info"),
     logFormat: get(top, "log_format", "text"),
+    summaryInterval: get(top, "summary_interval", 60),
     dnsProvider,
     members,
     cloudflare,

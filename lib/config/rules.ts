@@ -48,6 +48,27 @@ export function number(min: number, max: number, unit = ""): Rule<number> {
       : bad(`must be a number from ${min} to ${max}${unit}, got ${show(raw)}`);
 }
 
+/**
+ * 0 (off), or a number from `min` to `max`.
+ * @param unit what the number counts, for the message
+ */
+export function offOrNumber(
+  min: number,
+  max: number,
+  unit = "",
+): Rule<number> {
+  return (raw) =>
+    raw === 0 ||
+      (typeof raw === "number" && Number.isFinite(raw) && raw >= min &&
+        raw <= max)
+      ? ok(raw)
+      : bad(
+        `must be 0 (off) or a number from ${min} to ${max}${unit}, got ${
+          show(raw)
+        }`,
+      );
+}
+
 /** A number in (0, 1]. */
 export function fraction(raw: unknown): Checked<number> {
   return typeof raw === "number" && raw > 0 && raw <= 1

@@ -15,6 +15,7 @@ import {
   ip,
   list,
   number,
+  offOrNumber,
   oneOf,
   recordName,
   type Rule,
@@ -53,6 +54,7 @@ export const TOP: SectionSpec = {
   dry_run: boolean,
   log_level: oneOf(["debug", "info", "warn", "error"] as const),
   log_format: oneOf(["text", "json"] as const),
+  summary_interval: offOrNumber(1, 86400, " seconds"),
 };
 
 /** `[members]`: cluster mode. */

@@ -51,5 +51,10 @@ export function summarize(config: Config, file: string): string[] {
     `  status:     ${
       config.status.listen ? `http://${config.status.listen}/` : "disabled"
     }`,
+    `  logs:       ${config.logLevel}, ${
+      config.summaryInterval === 0
+        ? "no summary"
+        : `a summary every ${config.summaryInterval} s`
+    }`,
   ];
 }

@@ -4,6 +4,12 @@
  * @module
  */
 
+/**
+ * The name of the one pool a config has today (the `[cloudflare]` or
+ * `[route53]` section): what `/status`, drains and `goavail status` call it.
+ */
+export const DEFAULT_POOL = "default";
+
 /** How targets are probed. */
 export type ProbeType = "icmp" | "tcp";
 
@@ -154,6 +160,11 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Log line encoding. @default "text" */
   logFormat: "text" | "json";
+  /**
+   * Seconds between the one-line summaries `monitor` logs at info level
+   * (targets up/down, DNS in sync, peers live); 0 = off. @default 60
+   */
+  summaryInterval: number;
   /**
    * Which provider's DNS is kept in line (`-p/--dns-provider`).
    * @default "route53" when the file has `[route53]` with `provider =

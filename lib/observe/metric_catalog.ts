@@ -15,6 +15,7 @@ export const AGENT_METRICS = {
   targetProbeTimeoutSeconds: ["gauge", "target_probe_timeout_seconds", "How long the next probe waits for its reply (adaptive: the target's RTO).", ["ip"]],
   targetLossRatio: ["gauge", "target_loss_ratio", "Share of probes lost in the last minute.", ["ip"]],
   targetUp: ["gauge", "target_up", "Local verdict: 1 up, 0 down.", ["ip"]],
+  targetDrained: ["gauge", "target_drained", "1 while an operator has drained the IP (goavail drain): its records are withdrawn as if it were down, within the guards.", ["pool", "ip"]],
   targetInDns: ["gauge", "target_in_dns", "1 when the IP's records are in DNS.", ["ip"]],
   clusterVotesDown: ["gauge", "cluster_votes_down", "Agents (this one and live peers) that see the IP down.", ["ip"]],
   probesSent: ["counter", "probes_sent", "Probes sent."],

@@ -14,6 +14,8 @@ import { renderStatusPage } from "./status_page.ts";
 
 /** One monitored IP as `/status` reports it. */
 export interface TargetStatus {
+  /** The pool the IP is watched for ("default": the one pool of today). */
+  pool: string;
   /** The IP address, as configured. */
   ip: string;
   /** This agent's local verdict. */
@@ -45,6 +47,19 @@ export interface TargetStatus {
    * null when a change is under way.
    */
   hold: string | null;
+  /**
+   * The operator's drain of this (pool, IP) (`goavail drain`): its records
+   * are withdrawn as if it were down, within the guards; null when not
+   * drained.
+   */
+  drained: {
+    /** The reason given; null when none was. */
+    reason: string | null;
+    /** The agent the drain was issued on. */
+    by: string;
+    /** ISO 8601 time it was issued. */
+    at: string;
+  } | null;
 }
 
 /** One configured peer as `/status` reports it. */
@@ -82,7 +97,7 @@ export interface DnsAction {
  *   "startedAt": "2026-01-01T00:00:00.000Z",
  *   "config": { "interval": 1, "failureThreshold": 3, "recoveryThreshold": 3,
  *               "hostnames": ["www"], "path": "/etc/goavail/goavail.toml" },
- *   "targets": [{ "ip": "192.0.2.1", "verdict": "up", "since": "…",
+ *   "targets": [{ "pool": "default", "ip": "192.0.2.1", "verdict": "up", "since": "…",
  *                 "lastRttMicros": 1234, "probeTimeoutMicros": 50000,
  *                 "lossLastMinute": 0, "inDns": true,
  *                 "lastChange": null, "clusterDown": false, "votesDown": 0 }],

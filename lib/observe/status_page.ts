@@ -21,7 +21,7 @@ table{border-collapse:collapse;background:#fff;min-width:40rem}
 th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;white-space:nowrap}
 th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{font-weight:600;padding:.1rem .5rem;border-radius:.3rem;color:#fff}
-.verdict-up{background:#1a7f37}.verdict-down{background:#cf222e}
+.verdict-up{background:#1a7f37}.verdict-down{background:#cf222e}.drained{color:#9a6700;font-weight:600}
 .dns-in{color:#1a7f37}.dns-out{color:#cf222e}.dns-unknown,.muted{color:#888}
 .banner{padding:.5rem .8rem;margin:.5rem 0;border-radius:.3rem;font-weight:600}
 .banner-dry-run{background:#fff8c5;border:1px solid #d4a72c}
@@ -84,6 +84,14 @@ function dnsCell(inDns: boolean | null): string {
     : `<td class="dns-out">removed</td>`;
 }
 
+/** @returns the drain marker of a hold cell, with its reason; "" if none. */
+function drainText(t: TargetStatus): string {
+  if (!t.drained) return "";
+  const reason = t.drained.reason ? `: ${escapeHtml(t.drained.reason)}` : "";
+  const guard = t.hold && t.hold !== "drained" ? ", kept by " : "";
+  return `<span class="drained">drained${reason}</span>${guard}`;
+}
+
 function targetRow(t: TargetStatus, nowMs: number): string {
   const v = t.verdict === "up" ? "up" : "down";
   const change = t.lastChange === null
@@ -98,8 +106,10 @@ function targetRow(t: TargetStatus, nowMs: number): string {
     `<td class="num">${rtt(t.lastRttMicros)}</td>` +
     `<td class="num">${loss(t.lossLastMinute)}</td>` +
     dnsCell(t.inDns) +
-    `<td class="hold">${
-      t.hold === null ? "" : escapeHtml(t.hold.replaceAll("_", " "))
+    `<td class="hold">${drainText(t)}${
+      t.hold === null || (t.drained && t.hold === "drained")
+        ? ""
+        : escapeHtml(t.hold.replaceAll("_", " "))
     }</td>` +
     `<td>${time(t.since, nowMs)}</td><td>${change}</td></tr>`;
 }

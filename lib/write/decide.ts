@@ -6,6 +6,8 @@
  * 2. `isolated`: this agent suspects itself.
  * 3. `warming_up`: after start or rejoin, some peer not heard yet.
  * 4. `dns_blocked`: the provider rejected this agent's credentials or zone.
+ * 4a. drained: an IP an operator drained is absent whatever the votes (it
+ *    skips 5 and 6) and counts as down for the guards.
  * 5. `unsettled`: no fresh probes back this agent's own verdict of the IP.
  * 6. `no_quorum`: neither `min_peers_agree + 1` down nor up votes.
  * 7. `not_writer`: another agent is the cluster's writer (or this one is not
@@ -13,7 +15,8 @@
  * 8. `handover`: this agent became the writer less than `handoverMs` ago.
  * 9. guards over the cluster's verdicts, per name and family: `all_down`,
  *    `blast_radius`, `min_records`.
- * 10. the plan: creates before deletes; what needs no change is `in_sync`.
+ * 10. the plan: creates before deletes; what needs no change is `in_sync`
+ *    (`drained` for a drained IP that is out).
  *
  * Stage one ({@linkcode decideIntents}) needs no listing, so the agent can
  * tell whether a pass is due and what to advertise; stage two
@@ -78,9 +81,12 @@ export function decideIntents(input: WriteInput): IntentDecision {
   const ips = new Map<string, IpDecision>();
   for (const ip of settings.ips) {
     const t = tally(ip, votes);
-    const intent = intentOf(t, needed);
+    const drained = settings.drained?.has(ip) ?? false;
+    const intent = drained ? "absent" : intentOf(t, needed);
     const hold: HoldReason | null = gate ??
-      (self.unsettled.has(ip) || self.view[ip] === undefined
+      (drained
+        ? role.reason
+        : self.unsettled.has(ip) || self.view[ip] === undefined
         ? "unsettled"
         : intent === "hold"
         ? "no_quorum"
@@ -92,6 +98,7 @@ export function decideIntents(input: WriteInput): IntentDecision {
       downVotes: t.down,
       upVotes: t.up,
       needed,
+      drained,
       hold,
     });
   }
@@ -174,7 +181,9 @@ export function planWrites(
   const downVotes = new Map<string, number>();
   for (const [ip, d] of decided.ips) {
     intents.set(ip, d.hold === null ? d.intent : "hold");
-    if (d.downVotes >= d.needed) down.add(ip);
+    if (clusterDown(d)) down.add(ip);
+    // A drained IP keeps its own tally: a guard that must keep one of
+    // several down IPs then puts back a healthy drained one before a dead one.
     downVotes.set(ip, d.downVotes);
   }
   const s = input.settings;
@@ -202,9 +211,20 @@ export function planWrites(
   }
   for (const [ip, d] of decided.ips) {
     if (changed.has(ip)) continue;
-    holds.set(ip, d.hold ?? guarded.get(ip) ?? "in_sync");
+    holds.set(
+      ip,
+      d.hold ?? guarded.get(ip) ?? (d.drained ? "drained" : "in_sync"),
+    );
   }
   return { ...plan, holds };
+}
+
+/**
+ * @returns whether the guards count `d`'s IP as down: a down quorum, or an
+ *   operator drained it
+ */
+export function clusterDown(d: IpDecision): boolean {
+  return d.drained || d.downVotes >= d.needed;
 }
 
 /**

@@ -53,6 +53,7 @@ export type Intent = "absent" | "present" | "hold";
  * - `all_down` / `blast_radius` / `min_records`: a guard kept it
  * - `in_doubt`: a call on its name got no answer and may still commit; its
  *   delete waits for a listing taken after the call's time bound
+ * - `drained`: an operator drained the IP and its records are out of DNS
  * - `in_sync`: DNS already matches the intent
  * - `not_applied`: the change was planned but the provider did not take it
  */
@@ -69,6 +70,7 @@ export type HoldReason =
   | "blast_radius"
   | "min_records"
   | "in_doubt"
+  | "drained"
   | "in_sync"
   | "not_applied";
 
@@ -78,6 +80,11 @@ export interface WriteSettings {
   names: readonly string[];
   /** Configured IPs, canonical. */
   ips: readonly string[];
+  /**
+   * IPs an operator drained (canonical): their intent is absent whatever
+   * the votes, and they count as down for the guards. @default none
+   */
+  drained?: ReadonlySet<string>;
   /** `members.min_peers_agree`; 0 on a single node. */
   minPeersAgree: number;
   guards: GuardSettings;
@@ -146,6 +153,8 @@ export interface IpDecision {
   upVotes: number;
   /** Votes needed either way: `min_peers_agree + 1`. */
   needed: number;
+  /** An operator drained it: intent absent, down for the guards. */
+  drained: boolean;
   /** Why this agent does not act on it now; null when it may. */
   hold: HoldReason | null;
 }

@@ -54,6 +54,18 @@ const CASES: [string, string, string, string][] = [
     "max_removals_fraction",
     "1.5",
   ],
+  [
+    "summary_interval below 1 s",
+    `summary_interval = 0.5\n${CF}`,
+    "summary_interval",
+    "must be 0 (off) or a number from 1 to 86400 seconds, got 0.5",
+  ],
+  [
+    "summary_interval word",
+    `summary_interval = "1m"\n${CF}`,
+    "summary_interval",
+    '"1m"',
+  ],
   ["min_records zero", `min_records = 0\n${CF}`, "min_records", "0"],
   ["dry_run string", `dry_run = "no"\n${CF}`, "dry_run", '"no"'],
   ["log level", `log_level = "verbose"\n${CF}`, "log_level", '"verbose"'],

@@ -30,6 +30,7 @@ max_removals_fraction = 0.75
 dry_run = false
 log_level = "debug"
 log_format = "json"
+summary_interval = 300
 slack_addr = "T000/B000/XXXX"
 [members]
 peers = ["198.51.100.2", "198.51.100.3:7000"]
@@ -85,6 +86,7 @@ Deno.test("resolve() carries every key written in the file into the config", () 
     "dryRun": false,
     "logLevel": "debug",
     "logFormat": "json",
+    "summaryInterval": 300,
     "dnsProvider": "cloudflare",
     "members": {
       "peers": [
@@ -179,6 +181,7 @@ Deno.test("resolve() fills every default of a file with only [cloudflare]", () =
     "dryRun": true,
     "logLevel": "info",
     "logFormat": "text",
+    "summaryInterval": 60,
     "dnsProvider": "cloudflare",
     "members": {
       "peers": [],

@@ -45,6 +45,7 @@ ${CLOUDFLARE}`);
     "  dns:        LIVE: changes Cloudflare DNS",
     "  state:      /tmp/goavail-state",
     "  status:     http://127.0.0.1:9100/",
+    "  logs:       info, a summary every 60 s",
   ]);
 });
 
@@ -58,6 +59,8 @@ Deno.test("summarize() describes a dry-run single node, an open cluster and Rout
   assertEquals(lines[4], "  cluster:    single node (no peers)");
   assertEquals(lines[6], "  dns:        dry-run (logs changes, makes none)");
   assertEquals(lines[8], "  status:     disabled");
+  const quiet = load(`summary_interval = 0\nlog_level = "warn"\n${CLOUDFLARE}`);
+  assertEquals(summarize(quiet, "q.toml")[9], "  logs:       warn, no summary");
   const open = load(`[members]
 peers = ["198.51.100.2:7947"]
 local_addr = "198.51.100.1:7947"

@@ -34,6 +34,7 @@ export function fakeSnapshot(
     },
     targets: [
       {
+        pool: "default",
         ip: "192.0.2.1",
         verdict: "up",
         since: "2026-01-01T11:00:00.000Z",
@@ -46,8 +47,10 @@ export function fakeSnapshot(
         votesDown: 0,
         votesUp: 2,
         hold: "in_sync",
+        drained: null,
       },
       {
+        pool: "default",
         ip: "2001:db8::2",
         verdict: "down",
         since: "2026-01-01T11:59:30.000Z",
@@ -60,6 +63,7 @@ export function fakeSnapshot(
         votesDown: 2,
         votesUp: 0,
         hold: null,
+        drained: null,
       },
     ],
     peers: [

@@ -59,3 +59,14 @@ Deno.test("renderStatusPage() says so when nothing is configured", () => {
   assert.match(html, /Single node: no peers configured\./);
   assert.match(html, /No DNS actions yet\./);
 });
+
+Deno.test("renderStatusPage() marks a drained IP with its escaped reason and the guard that keeps it", () => {
+  const s = fakeSnapshot();
+  const at = "2026-01-01T11:00:00.000Z";
+  s.targets[0]!.drained = { reason: HOSTILE, by: "local", at };
+  s.targets[0]!.hold = "all_down";
+  const html = renderStatusPage(s, NOW_MS);
+  assert.match(html, /<span class="drained">drained: &lt;script&gt;/);
+  assert.match(html, /<\/span>, kept by all down<\/td>/);
+  assert.doesNotMatch(html, /<script>alert/);
+});

@@ -49,12 +49,14 @@ Deno.test("createStatusApp() serves the snapshot as JSON at /status", async () =
   ]);
   assert.deepEqual(Object.keys(body.targets[0]!).sort(), [
     "clusterDown",
+    "drained",
     "hold",
     "inDns",
     "ip",
     "lastChange",
     "lastRttMicros",
     "lossLastMinute",
+    "pool",
     "probeTimeoutMicros",
     "since",
     "verdict",
