@@ -10,7 +10,10 @@
  * - cluster: 3 agents, `min_peers_agree = 1`, same probing, heartbeat
  *   0.2 s, compared with the single-node figures of the same run;
  * - API calls per failover event (removal, restore) and per minute in
- *   steady state (`reconcile_interval` 10 s here).
+ *   steady state (`reconcile_interval` 10 s here);
+ * - default cadence (interval 1 s, heartbeat 1 s): single node against a
+ *   cluster of 3 with `min_peers_agree = 1`, with and without
+ *   `retry_interval` (`--cluster-cadence-only` runs only this).
  *
  * Run: `deno run -A tests/bench/failover_bench.ts [--quick]` (as root).
  * @module
@@ -104,8 +107,10 @@ async function failover(
   lab: AgentLab,
   agents: number[],
   t: number,
-  intervalS: number,
+  cadence: Cadence,
 ): Promise<RunFacts> {
+  const intervalS = cadence.intervalS;
+  const graceMs = 4 * (cadence.heartbeatS ?? HEARTBEAT_S) * 1000 + 200;
   const ip = lab.targetIp(t);
   // Runs start a fixed time after the restore, which follows the probe
   // schedule: a random wait spreads the link-down moment over the probe
@@ -120,7 +125,7 @@ async function failover(
     10_000,
   );
   // Let non-preferred writers' grace periods pass (they may read).
-  await sleep(4 * HEARTBEAT_S * 1000 + 200);
+  await sleep(graceMs);
   const upAt = Date.now();
   await lab.targetUp(t);
   await lab.waitFor(
@@ -129,7 +134,7 @@ async function failover(
     10_000,
   );
   await lab.waitFor(() => allSeeUp(lab, agents, ip), "all agents see up");
-  await sleep(4 * HEARTBEAT_S * 1000 + 200);
+  await sleep(graceMs);
   return { ip, downAt, downDoneAt, upAt, endAt: Date.now(), deleteAt: null };
 }
 
@@ -182,6 +187,8 @@ interface Cadence {
   intervalS: number;
   /** Extra top-level TOML (retry_interval, probe_timeout). */
   extraToml?: string;
+  /** `heartbeat_interval` of a cluster. @default HEARTBEAT_S */
+  heartbeatS?: number;
 }
 
 async function measureMode(
@@ -197,7 +204,7 @@ async function measureMode(
     interval: cadence.intervalS,
     ...(cadence.extraToml ? { extraToml: cadence.extraToml } : {}),
     failureThreshold: THRESHOLD,
-    heartbeatInterval: HEARTBEAT_S,
+    heartbeatInterval: cadence.heartbeatS ?? HEARTBEAT_S,
     minPeersAgree: 1,
     reconcileInterval: RECONCILE_S,
   });
@@ -214,7 +221,7 @@ async function measureMode(
     const facts: RunFacts[] = [];
     for (let r = 0; r < runs; r++) {
       await lab.records(); // learn the current record ids
-      facts.push(await failover(lab, agents, r % TARGETS, cadence.intervalS));
+      facts.push(await failover(lab, agents, r % TARGETS, cadence));
     }
     const audit = (await lab.audit()).audit;
     return summarize(name, agentCount, lab, audit, facts, {
@@ -404,6 +411,9 @@ export async function run(): Promise<void> {
   const quick = Deno.args.includes("--quick");
   const runs = quick ? 5 : 20;
   if (Deno.args.includes("--cadence-only")) return await defaultCadence(runs);
+  if (Deno.args.includes("--cluster-cadence-only")) {
+    return await clusterCadence(runs);
+  }
   const steadyS = quick ? 10 : 30;
   const single = await measureMode("single node", 1, runs, steadyS);
   const cluster = await measureMode(
@@ -414,6 +424,7 @@ export async function run(): Promise<void> {
   );
   report([single, cluster]);
   await defaultCadence(runs);
+  await clusterCadence(runs);
 }
 
 /**
@@ -458,3 +469,62 @@ async function defaultCadence(runs: number): Promise<void> {
 }
 
 if (import.meta.main) await run();
+
+/**
+ * At the default cadence (interval 1 s, threshold 3, heartbeat 1 s,
+ * adaptive timeout): a single node against a cluster of 3 with
+ * `min_peers_agree = 1`, without and with `retry_interval = 0.2`, in the
+ * same run. Goal (issue 12): cluster median ≤ single-node median + 150 ms.
+ */
+async function clusterCadence(runs: number): Promise<void> {
+  const pairs: [string, string][] = [["default", ""], [
+    "retry 0.2",
+    "retry_interval = 0.2",
+  ]];
+  out("");
+  out(
+    `default cadence (interval 1 s × ${THRESHOLD}, heartbeat 1 s, adaptive timeout): single node vs cluster of 3, min_peers_agree = 1; link down → DELETE, ${runs} runs each`,
+  );
+  out(
+    "mode                      runs  median     p99    min    max  first verdict → quorum verdict (medians)",
+  );
+  for (const [label, extraToml] of pairs) {
+    const cadence: Cadence = { intervalS: 1, extraToml, heartbeatS: 1 };
+    const single = await measureMode(`${label}, single`, 1, runs, 2, cadence);
+    const cluster = await measureMode(
+      `${label}, cluster 3 k=1`,
+      3,
+      runs,
+      2,
+      cadence,
+    );
+    for (const m of [single, cluster]) {
+      const l = m.latencies;
+      out(
+        [
+          m.name.padEnd(25),
+          pad(`${l.length}`, 4),
+          pad(fmt(quantile(l, 0.5)), 7),
+          pad(fmt(quantile(l, 0.99)), 7),
+          pad(fmt(l[0] ?? NaN), 6),
+          pad(fmt(l[l.length - 1] ?? NaN), 6),
+          `  ${fmt(quantile(m.detectMs, 0.5))} → ${
+            fmt(quantile(m.quorumMs, 0.5))
+          }`,
+        ].join(" "),
+      );
+      for (const d of m.discarded) out(`${m.name}: discarded ${d}`);
+    }
+    const d = quantile(cluster.latencies, 0.5) -
+      quantile(single.latencies, 0.5);
+    const d99 = quantile(cluster.latencies, 0.99) -
+      quantile(single.latencies, 0.99);
+    out(
+      `${label}: cluster − single: median ${d >= 0 ? "+" : ""}${
+        fmt(d)
+      } ms, p99 ${d99 >= 0 ? "+" : ""}${fmt(d99)} ms; goal median ≤ +150 ms: ${
+        d <= 150 ? "met" : "MISSED"
+      }`,
+    );
+  }
+}

@@ -1,9 +1,9 @@
 /**
  * `deno task bench`: runs the benchmarks in order — probe, failover,
- * cluster, dns, budget, shutdown — each under a header. Each module exports `run(): Promise<void>`
+ * falsedown, cluster, dns, budget, shutdown — each under a header. Each module exports `run(): Promise<void>`
  * and reads its own flags from `Deno.args`; this runner only picks sections.
  *
- * Flags: `--only probe|failover|cluster|dns|budget|shutdown` (also `--only=…`)
+ * Flags: `--only probe|failover|falsedown|cluster|dns|budget|shutdown` (also `--only=…`)
  * runs one section; `--help` prints {@linkcode HELP}; `--quick` (and any
  * other flag) is left for the modules to read.
  * A missing module is reported as skipped; a failing one is reported, the
@@ -23,6 +23,7 @@ export interface BenchSection {
 export const SECTIONS: readonly BenchSection[] = [
   { name: "probe", file: "probe_bench.ts" },
   { name: "failover", file: "failover_bench.ts" },
+  { name: "falsedown", file: "false_down_bench.ts" },
   { name: "cluster", file: "cluster_bench.ts" },
   { name: "dns", file: "dns_bench.ts" },
   { name: "budget", file: "budget_bench.ts" },
@@ -31,8 +32,8 @@ export const SECTIONS: readonly BenchSection[] = [
 
 /** What `deno task bench --help` prints: this runner's flags and the modules'. */
 export const HELP =
-  `deno task bench [flags]: probe, failover, cluster, dns, budget, shutdown in order
-  --only NAME        run one section (probe|failover|cluster|dns|budget|shutdown)
+  `deno task bench [flags]: probe, failover, falsedown, cluster, dns, budget, shutdown in order
+  --only NAME        run one section (probe|failover|falsedown|cluster|dns|budget|shutdown)
   --quick            fewer runs in every section
   --help             this text
 probe (tests/bench/probe_bench.ts; root, fping 5.1):
@@ -43,6 +44,10 @@ probe (tests/bench/probe_bench.ts; root, fping 5.1):
   --soak             add 10 minutes at 10,000 targets
 failover (tests/bench/failover_bench.ts; root):
   --cadence-only     only the default-cadence table
+  --cluster-cadence-only  only single node vs cluster of 3 at the default cadence
+falsedown (tests/bench/false_down_bench.ts; root):
+  10 minutes at 2 % random loss on every target, with and without
+  retry_interval; --quick: 1 minute (the goal is the 10-minute figure)
 cluster (tests/bench/cluster_bench.ts; root), dns (tests/bench/dns_bench.ts),
   budget (tests/bench/budget_bench.ts): no flags of their own; shutdown (tests/bench/shutdown_bench.ts): --quick
 Every section prints a line for each run it discarded, with the reason.`;

@@ -1,10 +1,11 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { HELP, main, parseBenchArgs, SECTIONS } from "./main.ts";
 
-Deno.test("SECTIONS lists probe, failover, cluster, dns, budget and shutdown in that order", () => {
+Deno.test("SECTIONS lists probe, failover, falsedown, cluster, dns, budget and shutdown in that order", () => {
   assertEquals(SECTIONS.map((s) => s.name), [
     "probe",
     "failover",
+    "falsedown",
     "cluster",
     "dns",
     "budget",
@@ -32,7 +33,7 @@ Deno.test("parseBenchArgs() rejects an unknown or missing section name", () => {
   assertEquals(bad.ok, false);
   assertEquals(
     !bad.ok && bad.error,
-    '"--only" must be one of "probe", "failover", "cluster", "dns", "budget", "shutdown", got "disk"',
+    '"--only" must be one of "probe", "failover", "falsedown", "cluster", "dns", "budget", "shutdown", got "disk"',
   );
   assertEquals(parseBenchArgs(["--only"]).ok, false);
 });

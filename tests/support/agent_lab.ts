@@ -16,8 +16,9 @@
  * }
  * ```
  *
- * Faults between hosts use iptables inside one agent's namespace:
- * {@linkcode AgentLab.blind} (the agent stops hearing a target's replies: a
+ * Faults between hosts use iptables: {@linkcode AgentLab.lossy} in a
+ * target's namespace (random loss of the echo requests it receives), the
+ * others inside one agent's namespace: {@linkcode AgentLab.blind} (the agent stops hearing a target's replies: a
  * silent miss, not a local send error), {@linkcode AgentLab.partition} (the
  * agent hears nothing from its peers), {@linkcode AgentLab.heal};
  * {@linkcode AgentLab.pause}/{@linkcode AgentLab.resume} freeze a process
@@ -324,6 +325,54 @@ export class AgentLab {
       "-j",
       "DROP",
     ]);
+  }
+
+  /**
+   * Target `t` drops each echo request it receives with probability `p`
+   * (iptables `statistic --mode random` in its namespace): independent
+   * random loss on every path to it; {@linkcode AgentLab.dropped} counts.
+   */
+  async lossy(t: number, p: number): Promise<void> {
+    await this.lab.exec(`t${t}`, [
+      IPTABLES,
+      "-w",
+      "-A",
+      "INPUT",
+      "-p",
+      "icmp",
+      "--icmp-type",
+      "echo-request",
+      "-m",
+      "statistic",
+      "--mode",
+      "random",
+      "--probability",
+      String(p),
+      "-j",
+      "DROP",
+    ], { check: true });
+  }
+
+  /**
+   * @returns the packets target `t`'s {@linkcode AgentLab.lossy} rule has
+   *   dropped so far
+   */
+  async dropped(t: number): Promise<number> {
+    const r = await this.lab.exec(`t${t}`, [
+      IPTABLES,
+      "-w",
+      "-L",
+      "INPUT",
+      "-v",
+      "-x",
+      "-n",
+    ], { check: true });
+    let n = 0;
+    for (const line of r.stdout.split("\n")) {
+      if (!line.includes("DROP") || !line.includes("statistic")) continue;
+      n += Number(line.trim().split(/\s+/)[0]) || 0;
+    }
+    return n;
   }
 
   /**
