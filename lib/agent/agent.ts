@@ -48,7 +48,8 @@ import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
 import { decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
-import { writeInput } from "./write_facts.ts";
+import { writeInput, writePools } from "./write_facts.ts";
+import { keyOfRecord } from "../write/pools.ts";
 import {
   snapshotOrigin,
   unmanagedRecords,
@@ -481,10 +482,11 @@ export class Agent {
     const plan = this.lastPlan;
     if (!plan || report.status === "abstained") return;
     const reason = report.status === "ok" ? "in_sync" : "not_applied";
+    const pools = writePools(this.config);
     for (const c of plan.changes) {
-      if (!plan.holds.has(c.record.content)) {
-        plan.holds.set(c.record.content, reason);
-      }
+      const key = keyOfRecord(pools, c.record.name, c.record.content) ??
+        c.record.content;
+      if (!plan.holds.has(key)) plan.holds.set(key, reason);
     }
   }
 
