@@ -49,7 +49,7 @@ import { VerdictTrust } from "./trust.ts";
 import { decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput, writePools } from "./write_facts.ts";
-import { keyOfRecord } from "../write/pools.ts";
+import { DEFAULT_POOL, keyOfRecord } from "../write/pools.ts";
 import {
   snapshotOrigin,
   unmanagedRecords,
@@ -277,6 +277,15 @@ export class Agent {
       dry_run: this.dns.dryRun,
       node: this.config.members.nodeId,
     });
+    const unprobed = (this.config.pools ?? []).filter((p) =>
+      p.name !== DEFAULT_POOL
+    );
+    if (unprobed.length > 0) {
+      this.log.warn(
+        "[[pool]] checks are not run yet: those pools' records are held as they are (unsettled), never created or deleted",
+        { pools: unprobed.map((p) => p.name).join(",") },
+      );
+    }
   }
 
   /** Whether the loops run (for `/healthz`). */

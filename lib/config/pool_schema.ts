@@ -34,14 +34,19 @@ export interface TableSpec {
   lists: Record<string, ListKey>;
 }
 
-/** Pool names: short, printable in logs, metrics labels and heartbeat keys. */
+/**
+ * Pool names: short, printable in logs, metrics labels and heartbeat keys.
+ * At most 24 characters: a verdict's key `pool/IP` then fits the 64
+ * characters a heartbeat view key may have (`lib/cluster/types.ts`), with
+ * the longest IPv6 text (39).
+ */
 export function poolName(raw: unknown): ReturnType<Rule<string>> {
-  return typeof raw === "string" && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(raw)
+  return typeof raw === "string" && /^[a-z0-9][a-z0-9_-]{0,23}$/.test(raw)
     ? { ok: true, value: raw }
     : {
       ok: false,
       error:
-        `must be 1 to 63 lowercase letters, digits, "-" or "_" (a letter or digit first), got ${
+        `must be 1 to 24 lowercase letters, digits, "-" or "_" (a letter or digit first), got ${
           show(raw)
         }`,
     };

@@ -237,6 +237,12 @@ const ERRORS: [string, string, string, string][] = [
     "is required",
   ],
   [
+    "name too long for a heartbeat key",
+    `${CF}${WEB.replace('"web"', '"abcdefghijklmnopqrstuvwxy"')}`,
+    "pool[0].name",
+    "1 to 24",
+  ],
+  [
     "name shape",
     `${CF}${WEB}[[pool]]\nname = "Web Pool"\nhostnames = ["a"]\nip_addresses = ["192.0.2.9"]\n`,
     "pool[1].name",
