@@ -46,13 +46,13 @@ import type { Isolation } from "../write/isolation.ts";
 import { LossWindow } from "./loss_window.ts";
 import { ProgressLog } from "./progress_log.ts";
 import { Drains } from "./drains.ts";
-import { DEFAULT_POOL } from "../config/types.ts";
 import { summaryFacts } from "./agent_status.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
 import { clusterDown, decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
-import { writeInput } from "./write_facts.ts";
+import { writeInput, writePools } from "./write_facts.ts";
+import { DEFAULT_POOL, keyOfRecord } from "../write/pools.ts";
 import {
   snapshotOrigin,
   unmanagedRecords,
@@ -296,6 +296,15 @@ export class Agent {
       dry_run: this.dns.dryRun,
       node: this.config.members.nodeId,
     });
+    const unprobed = (this.config.pools ?? []).filter((p) =>
+      p.name !== DEFAULT_POOL
+    );
+    if (unprobed.length > 0) {
+      this.log.warn(
+        "[[pool]] checks are not run yet: those pools' records are held as they are (unsettled), never created or deleted",
+        { pools: unprobed.map((p) => p.name).join(",") },
+      );
+    }
   }
 
   /** Whether the loops run (for `/healthz`). */
@@ -504,12 +513,14 @@ export class Agent {
     const plan = this.lastPlan;
     if (!plan || report.status === "abstained") return;
     const reason = report.status === "ok" ? "in_sync" : "not_applied";
+    const pools = writePools(this.config);
     for (const c of plan.changes) {
-      const ip = c.record.content;
-      if (plan.holds.has(ip)) continue;
+      const key = keyOfRecord(pools, c.record.name, c.record.content) ??
+        c.record.content;
+      if (plan.holds.has(key)) continue;
       const drained = reason === "in_sync" && c.kind === "delete" &&
-        this.decided?.ips.get(ip)?.drained;
-      plan.holds.set(ip, drained ? "drained" : reason);
+        this.decided?.ips.get(key)?.drained;
+      plan.holds.set(key, drained ? "drained" : reason);
     }
   }
 

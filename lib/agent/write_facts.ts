@@ -17,6 +17,7 @@ import type {
 } from "../write/types.ts";
 import { canonicalIp } from "../net/ip.ts";
 import { DNS_CALL_BOUND_MS } from "../write/in_doubt.ts";
+import { DEFAULT_POOL, type WritePool } from "../write/pools.ts";
 
 /** What {@linkcode writeInput} reads. */
 export interface WriteSources {
@@ -42,9 +43,11 @@ export interface WriteSources {
 export function writeSettings(config: Config): WriteSettings {
   const cf = config.cloudflare;
   const m = config.members;
+  const pools = writePools(config);
   return {
-    names: [...new Set(cf.hostnames.map((h) => fqdn(h, cf.dnsDomain)))],
-    ips: [...new Set(cf.ipAddresses.map((ip) => canonicalIp(ip) ?? ip))],
+    names: [...new Set(pools.flatMap((p) => p.names))],
+    ips: [...new Set(pools.flatMap((p) => p.ips))],
+    pools,
     minPeersAgree: m.minPeersAgree,
     guards: {
       minRecords: config.minRecords,
@@ -53,6 +56,36 @@ export function writeSettings(config: Config): WriteSettings {
     defaults: { ttl: cf.ttl, proxied: cf.proxied },
     handoverMs: handoverMs(m.peerTimeout, m.heartbeatInterval),
   };
+}
+
+/**
+ * @param config the config in force
+ * @returns its pools as the write decision plans them; a config of the
+ *   provider section alone is the one pool `default`, as before pools
+ */
+export function writePools(config: Config): WritePool[] {
+  const cf = config.cloudflare;
+  // A config built by hand without pools is the section alone.
+  const pools = config.pools?.length ? config.pools : [{
+    name: DEFAULT_POOL,
+    dnsDomain: cf.dnsDomain,
+    hostnames: cf.hostnames,
+    ipAddresses: cf.ipAddresses,
+    minRecords: config.minRecords,
+    maxRemovalsFraction: config.maxRemovalsFraction,
+    ttl: cf.ttl,
+    proxied: cf.proxied,
+  }];
+  return pools.map((p) => ({
+    name: p.name,
+    names: [...new Set(p.hostnames.map((h) => fqdn(h, p.dnsDomain)))],
+    ips: [...new Set(p.ipAddresses.map((ip) => canonicalIp(ip) ?? ip))],
+    guards: {
+      minRecords: p.minRecords,
+      maxRemovalsFraction: p.maxRemovalsFraction,
+    },
+    defaults: { ttl: p.ttl, proxied: p.proxied },
+  }));
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
   Route53Config,
 } from "./types.ts";
 import { DEFAULT_API_BUDGET_SHARE } from "./types.ts";
+import { legacyPool } from "./pools.ts";
 
 /**
  * @param route53 the `[route53]` section
@@ -36,8 +37,9 @@ export function route53Pool(route53: Route53Config): CloudflareConfig {
 /**
  * @param config a resolved config
  * @param name the provider to use
- * @returns `config` writing to `name`, with that section's pool; the pool
- *   stays as it was when the file has no section for `name` (see
+ * @returns `config` writing to `name`, with that section's pool (and the
+ *   pool `default` it stands for, before the `[[pool]]`s); the pool stays
+ *   as it was when the file has no section for `name` (see
  *   {@linkcode dnsProviderProblem})
  */
 export function withDnsProvider(config: Config, name: DnsProviderName): Config {
@@ -45,11 +47,14 @@ export function withDnsProvider(config: Config, name: DnsProviderName): Config {
   const pool = name === "route53"
     ? (route53 ? route53Pool(route53) : null)
     : cloudflare;
-  return {
+  const next = {
     ...config,
     dnsProvider: name,
     cloudflare: pool ?? config.cloudflare,
   };
+  const own = config.pools.filter((p) => /^pool\[/i.test(p.path));
+  const section = legacyPool(next);
+  return { ...next, pools: section ? [section, ...own] : own };
 }
 
 /**

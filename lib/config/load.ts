@@ -8,6 +8,7 @@ import { parse, TomlError } from "smol-toml";
 import { SECTIONS } from "./schema.ts";
 import { unknownKeyMessage } from "./key_hints.ts";
 import { resolve } from "./resolve.ts";
+import { type CheckedPool, checkPools } from "./pool_check.ts";
 import { show } from "./rules.ts";
 import {
   configFileWarning,
@@ -49,6 +50,8 @@ export interface CheckedTree {
   values: Record<string, Record<string, unknown>>;
   /** Key path as the user wrote it, by "section.key" canonical path. */
   paths: Record<string, string>;
+  /** `[[pool]]` tables, in file order. */
+  pools: CheckedPool[];
 }
 
 /** Options of {@linkcode loadConfigText}. */
@@ -159,14 +162,23 @@ function checkTree(
   raw: Record<string, unknown>,
   errors: ConfigIssue[],
 ): CheckedTree {
-  const tree: CheckedTree = { values: { "": {} }, paths: {} };
+  const tree: CheckedTree = { values: { "": {} }, paths: {}, pools: [] };
   const sectionNames = Object.keys(SECTIONS).filter((s) => s !== "");
   for (const [key, value] of Object.entries(raw)) {
     const lower = key.toLowerCase();
     const isTable = typeof value === "object" && value !== null &&
       !Array.isArray(value) &&
       !(value instanceof Date);
-    if (isTable && sectionNames.includes(lower)) {
+    if (lower === "pool") {
+      if (tree.pools.length > 0) {
+        errors.push({
+          path: key,
+          message: "repeats [[pool]] under another spelling",
+        });
+        continue;
+      }
+      tree.pools = checkPools(value, key, errors);
+    } else if (isTable && sectionNames.includes(lower)) {
       if (tree.values[lower]) {
         errors.push({
           path: key,

@@ -12,6 +12,7 @@ import { DEFAULT_API_BUDGET_SHARE } from "./types.ts";
 import { resolveRoute53 } from "./route53_resolve.ts";
 import { requireKeys } from "./required.ts";
 import { withDnsProvider } from "./dns_pool.ts";
+import { checkAcrossPools, resolvePools } from "./pools.ts";
 
 /** Where the agent keeps its state unless told otherwise. */
 export const DEFAULT_STATE_DIR = "/var/lib/goavail";
@@ -63,7 +64,10 @@ export function resolve(
   const members = resolveMembers(m, pathOf, fail, warnings);
   const hasCloudflare = tree.values.cloudflare !== undefined;
   const route53 = resolveRoute53(tree, errors);
-  if (hasCloudflare || !route53) {
+  const hasPools = tree.pools.length > 0;
+  // With [[pool]]s, the section is a pool only when it names hostnames or IPs.
+  const cfIsPool = !hasPools || "hostnames" in cf || "ip_addresses" in cf;
+  if ((hasCloudflare || !route53) && cfIsPool) {
     requireKeys(tree, errors, "cloudflare", [
       "dns_domain",
       "hostnames",
@@ -119,7 +123,39 @@ export function resolve(
     reconcileInterval: get(cf, "reconcile_interval", 60),
     apiBudgetShare: get(cf, "api_budget_share", DEFAULT_API_BUDGET_SHARE),
   };
-  return withDnsProvider({
+  const sectionDomain = dnsProvider === "route53" && route53
+    ? route53.awsDomain
+    : cloudflare.dnsDomain;
+  const pools = resolvePools(tree.pools, {
+    interval,
+    failureThreshold,
+    recoveryThreshold: get<number | null>(top, "recovery_threshold", null),
+    retryInterval,
+    minRecords,
+    maxRemovalsFraction: get(top, "max_removals_fraction", 0.5),
+    ttl: dnsProvider === "route53" && route53 ? route53.ttl : cloudflare.ttl,
+    proxied: dnsProvider === "route53" ? false : cloudflare.proxied,
+    dnsDomain: sectionDomain,
+    zoneId: dnsProvider === "route53" ? null : cloudflare.zoneId,
+    provider: dnsProvider,
+  }, errors);
+  if (sectionDomain === "" && pools[0]) {
+    // No provider section names the zone: the first pool's is the agent's.
+    cloudflare.dnsDomain = pools[0].dnsDomain;
+    cloudflare.zoneId = pools[0].zoneId;
+    for (const p of pools.slice(1)) {
+      if (p.dnsDomain !== cloudflare.dnsDomain && p.dnsDomain !== "") {
+        errors.push({
+          path: `${p.path}.dns_domain`,
+          message: `must be the zone of ${pools[0].path} ${
+            JSON.stringify(cloudflare.dnsDomain)
+          } for now (one zone per agent), got ${JSON.stringify(p.dnsDomain)}`,
+        });
+      }
+    }
+  }
+  const withCloudflare = hasCloudflare || (!route53 && hasPools);
+  const config = withDnsProvider({
     interval,
     failureThreshold,
     recoveryThreshold: get(top, "recovery_threshold", failureThreshold),
@@ -139,7 +175,8 @@ export function resolve(
     dnsProvider,
     members,
     cloudflare,
-    sections: { cloudflare: hasCloudflare ? cloudflare : null, route53 },
+    sections: { cloudflare: withCloudflare ? cloudflare : null, route53 },
+    pools,
     status: {
       listen: get(tree.values.status ?? {}, "listen", "127.0.0.1:8000"),
     },
@@ -150,6 +187,8 @@ export function resolve(
     },
     secretFiles: [],
   }, dnsProvider);
+  checkAcrossPools(config.pools, errors);
+  return config;
 }
 
 function resolveMembers(

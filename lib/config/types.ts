@@ -13,6 +13,69 @@ export const DEFAULT_POOL = "default";
 /** How targets are probed. */
 export type ProbeType = "icmp" | "tcp";
 
+/** How a pool's IPs are checked (`[pool.check] type`). */
+export type CheckType = "icmp" | "tcp" | "http" | "https";
+
+/** A pool's health check (`[pool.check]`). */
+export interface CheckConfig {
+  /** @default "icmp" */
+  type: CheckType;
+  /** TCP/HTTP(S) port; null for ICMP. @default 80 for tcp and http, 443 for https */
+  port: number | null;
+  /** HTTP(S) request path. @default "/" */
+  path: string;
+  /** Statuses that count as up; null: any 2xx or 3xx. @default null */
+  expectStatus: number[] | null;
+  /** Substring the first 64 KiB of the body must hold. @default null */
+  expectBody: string | null;
+  /** Host header and TLS SNI. @default the pool's first hostname, qualified */
+  host: string;
+  /** Seconds a check waits. @default min(interval, 1) */
+  timeout: number;
+  /** True when `timeout` is not set (ICMP then waits each IP's RTO). */
+  timeoutAdaptive: boolean;
+  /** Verify the server's certificate (https only). @default true */
+  tlsVerify: boolean;
+}
+
+/**
+ * One pool: names that hold exactly its IPs, checked its own way. The
+ * original `[cloudflare]` (or `[route53]`) section is the pool `default`.
+ */
+export interface PoolConfig {
+  /** Label in logs, metrics and the status (`default` for the section). */
+  name: string;
+  /** Where it was written: "pool[1]", or the provider section's name. */
+  path: string;
+  /** Zone name. @default the provider section's */
+  dnsDomain: string;
+  /** Zone id. @default null (looked up, or the provider section's) */
+  zoneId: string | null;
+  /** Record names relative to the zone; "@" is the apex. */
+  hostnames: string[];
+  /** The IPs its names hold while up, canonical. */
+  ipAddresses: string[];
+  /** Published only while no primary of the family is up. @default [] */
+  backupIps: string[];
+  /** @default the top-level value */
+  minRecords: number;
+  /** @default the top-level value */
+  maxRemovalsFraction: number;
+  /** @default the top-level value */
+  failureThreshold: number;
+  /** @default the top-level value */
+  recoveryThreshold: number;
+  /** @default the top-level value */
+  interval: number;
+  /** @default the top-level value */
+  retryInterval: number | null;
+  /** TTL of records created without a snapshot. @default the provider section's */
+  ttl: number;
+  /** `proxied` of records created without a snapshot. @default the section's */
+  proxied: boolean;
+  check: CheckConfig;
+}
+
 /** DNS providers a config may name (`-p/--dns-provider`, as the original). */
 export type DnsProviderName = "cloudflare" | "route53";
 
@@ -184,6 +247,11 @@ export interface Config {
     cloudflare: CloudflareConfig | null;
     route53: Route53Config | null;
   };
+  /**
+   * Every pool: `default` from the provider section when it names
+   * hostnames, then each `[[pool]]` in file order. @default []
+   */
+  pools: PoolConfig[];
   status: StatusConfig;
   notify: NotifyConfig;
   /**

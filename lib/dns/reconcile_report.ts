@@ -47,10 +47,12 @@ export interface ReconcilerSettings {
  */
 export function reconcilerSettings(config: Config): ReconcilerSettings {
   const cf = config.cloudflare;
+  // Every pool's names and IPs (pools share the provider's zone).
+  const pools = config.pools?.length ? config.pools : [cf];
   return {
     zone: cf.dnsDomain,
-    hostnames: [...cf.hostnames],
-    ips: [...cf.ipAddresses],
+    hostnames: [...new Set(pools.flatMap((p) => p.hostnames))],
+    ips: [...new Set(pools.flatMap((p) => p.ipAddresses))],
     minRecords: config.minRecords,
     maxRemovalsFraction: config.maxRemovalsFraction,
     ttl: cf.ttl,

@@ -28,7 +28,14 @@
 import type { DnsRecord } from "../dns/provider.ts";
 import type { PeerView } from "../cluster/types.ts";
 import { checkIsolation } from "./isolation.ts";
-import { planChanges } from "./plan.ts";
+import {
+  guardHolds,
+  keyOfRecord,
+  mergePlans,
+  planPools,
+  poolsOf,
+  targetKeys,
+} from "./pools.ts";
 import { intentOf, tally } from "./quorum.ts";
 import type {
   HoldReason,
@@ -79,7 +86,7 @@ export function decideIntents(input: WriteInput): IntentDecision {
     : null;
   const { role, memory, wakeAtMs } = decideRole(input, own, gate, needed);
   const ips = new Map<string, IpDecision>();
-  for (const ip of settings.ips) {
+  for (const ip of targetKeys(poolsOf(settings))) {
     const t = tally(ip, votes);
     const drained = settings.drained?.has(ip) ?? false;
     const intent = drained ? "absent" : intentOf(t, needed);
@@ -186,29 +193,21 @@ export function planWrites(
     // several down IPs then puts back a healthy drained one before a dead one.
     downVotes.set(ip, d.downVotes);
   }
-  const s = input.settings;
-  const plan = planChanges({
-    names: s.names,
-    ips: s.ips,
-    intents,
-    down,
-    downVotes,
-    current: listing,
+  const pools = poolsOf(input.settings);
+  const plans = planPools(
+    pools,
+    { intents, down, downVotes },
+    listing,
     snapshots,
-    guards: s.guards,
-    defaults: s.defaults,
     inDoubt,
-  });
-  const changed = new Set(plan.changes.map((c) => c.record.content));
-  const guarded = new Map<string, HoldReason>();
-  for (const note of plan.notes) {
-    for (const ip of note.ips) {
-      if (!guarded.has(ip)) guarded.set(ip, note.guard);
-    }
-  }
-  for (const ip of plan.inDoubt) {
-    if (!guarded.has(ip)) guarded.set(ip, "in_doubt");
-  }
+  );
+  const plan = mergePlans(plans);
+  const changed = new Set(
+    plan.changes.map((c) =>
+      keyOfRecord(pools, c.record.name, c.record.content)
+    ),
+  );
+  const guarded = guardHolds(plans);
   for (const [ip, d] of decided.ips) {
     if (changed.has(ip)) continue;
     holds.set(

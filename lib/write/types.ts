@@ -9,6 +9,7 @@ import type { PeerView } from "../cluster/types.ts";
 import type { Change, DnsRecord } from "../dns/provider.ts";
 import type { GuardNote, GuardSettings } from "./guards.ts";
 import type { IsolationInput } from "./isolation.ts";
+import type { WritePool } from "./pools.ts";
 
 /**
  * One agent's contribution as its heartbeat carries it (this agent's own is
@@ -76,15 +77,21 @@ export type HoldReason =
 
 /** Settings of the write decision, from the resolved config. */
 export interface WriteSettings {
-  /** Fully qualified managed names. */
+  /** Fully qualified managed names (every pool's). */
   names: readonly string[];
-  /** Configured IPs, canonical. */
+  /** Configured IPs, canonical (every pool's). */
   ips: readonly string[];
   /**
    * IPs an operator drained (canonical): their intent is absent whatever
    * the votes, and they count as down for the guards. @default none
    */
   drained?: ReadonlySet<string>;
+  /**
+   * The pools, each planned over its own names and IPs with its own guards
+   * and defaults (lib/write/pools.ts); absent: one pool `default` of
+   * `names`, `ips`, `guards` and `defaults`, keyed by bare IP.
+   */
+  pools?: readonly WritePool[];
   /** `members.min_peers_agree`; 0 on a single node. */
   minPeersAgree: number;
   guards: GuardSettings;

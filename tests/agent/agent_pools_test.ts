@@ -1,0 +1,84 @@
+/**
+ * The agent over pools (stage 2 wiring): each pool's names are planned with
+ * its own IPs only, and a [[pool]] whose checks do not run yet is held, so
+ * an ICMP failure of the pool default never touches another pool's name.
+ * @module
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import type { FakeRecordInput } from "../support/fake_cloudflare.ts";
+import {
+  BASE_TOML,
+  published,
+  quiet,
+  RECORDS,
+  startHarness,
+  until,
+} from "./harness.ts";
+import type { FakeCloudflare } from "../support/fake_cloudflare.ts";
+
+const UP = { "192.0.2.1": true, "192.0.2.2": true, "192.0.2.3": true } as const;
+const APP = "app.example.com";
+const POOLED = `${BASE_TOML}
+[[pool]]
+name = "web"
+hostnames = ["app"]
+ip_addresses = ["192.0.2.2", "203.0.113.11"]
+[pool.check]
+type = "http"
+`;
+const APP_RECORD: FakeRecordInput = {
+  type: "A",
+  name: APP,
+  content: "192.0.2.2",
+  ttl: 300,
+  proxied: false,
+  comment: null,
+  tags: [],
+};
+
+function contentsOf(cf: FakeCloudflare, name: string): string[] {
+  const out: string[] = [];
+  for (const zone of cf.state.zones.values()) {
+    for (const r of zone.records.values()) {
+      if (r.name === name && r.type === "A") out.push(r.content);
+    }
+  }
+  return out.sort();
+}
+
+Deno.test("Agent withdraws a default-pool IP from its own names only, and holds an unprobed [[pool]]", async () => {
+  const h = await startHarness(POOLED, { records: [...RECORDS, APP_RECORD] });
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    await until(
+      () => h.logs.some((l) => l.includes("[[pool]] checks are not run yet")),
+      "the warning naming the unprobed pools",
+    );
+    assertEquals(h.prober().targets.sort(), [
+      "192.0.2.1",
+      "192.0.2.2",
+      "192.0.2.3",
+    ]);
+    for (let i = 0; i < 3; i++) h.prober().emit({ ...UP, "192.0.2.2": false });
+    await until(() => !published(h.cf).has("192.0.2.2"), "removal from www");
+    await quiet(h);
+    // web's name keeps its record (web's own verdict is not known), gains
+    // nothing, and www never gains web's IP.
+    assertEquals(contentsOf(h.cf, APP), ["192.0.2.2"]);
+    assertEquals(contentsOf(h.cf, "www.example.com"), [
+      "192.0.2.1",
+      "192.0.2.3",
+    ]);
+    assert(
+      h.cf.writes().every((w) => !JSON.stringify(w).includes(APP)),
+      "a write touched app.example.com",
+    );
+    assertEquals(h.agent.lastPlan?.holds.get("web/192.0.2.2"), "unsettled");
+    assertEquals(h.agent.lastPlan?.holds.get("web/203.0.113.11"), "unsettled");
+  } finally {
+    await h.close();
+  }
+});
