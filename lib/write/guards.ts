@@ -64,10 +64,12 @@ export interface GuardOutcome {
  *
  * Order: (1) every IP down → none absent; (2) blast radius keeps
  * cluster-down removals first, then removals already made, then the lowest
- * IPs; (3) min_records puts back IPs the cluster does not see down first,
- * then listed ones, then those fewest agents see down (ties: the newest,
- * highest first). So neither guard keeps or re-creates a cluster-down IP
- * while one the cluster does not see down stays out.
+ * IPs; (3) min_records puts back undoubted IPs first (listed ones the
+ * cluster does not see down, absent ones no agent sees down), then listed
+ * ones, then those fewest agents see down (ties: the newest, highest
+ * first). So neither guard keeps or re-creates a cluster-down IP while an
+ * undoubted one stays out, and min_records re-creates an IP some agent
+ * sees down only when no listed IP can be kept instead.
  * @param group the group's IPs and their state
  * @param settings guard settings
  * @returns the IPs allowed absent and notes on what was held back
@@ -121,21 +123,29 @@ export function applyGuards(
 }
 
 /**
- * The order in which min_records puts planned removals back: IPs the
- * cluster does not see down first, then listed records (keeping one needs
- * no write), then fewest down votes; among equals the newest, highest
- * removal first (the end of `order`). Ranking by down votes only after the
- * first two keys keeps one vote's wobble from swapping two dead IPs on
- * every pass.
+ * The order in which min_records puts planned removals back: undoubted IPs
+ * first (listed and not cluster-down, or absent and seen down by no agent),
+ * then listed records (keeping one needs no write), then fewest down votes;
+ * among equals the newest, highest removal first (the end of `order`).
+ * An absent IP with a down vote is doubted even below the quorum: that
+ * agent may be the writer itself, and agents it does not hear may complete
+ * the quorum, so re-creating it while a listed IP could stay swaps one
+ * doubtful record for another with two writes and may fight a quorum.
+ * Ranking by down votes only after the first two keys keeps one vote's
+ * wobble from swapping two dead IPs on every pass.
  * @param order planned removals, in blast radius order
  * @param group the group (cluster-down set, listed IPs, down votes)
  * @returns a new array, first to put back first
  */
 function releaseOrder(order: readonly string[], group: GuardGroup): string[] {
+  const votes = (ip: string) => group.downVotes?.get(ip) ?? 0;
+  const listed = (ip: string) => group.present.has(ip);
+  const doubted = (ip: string) =>
+    group.down.has(ip) || (!listed(ip) && votes(ip) > 0);
   const key = (ip: string) => [
-    group.down.has(ip) ? 1 : 0,
-    group.present.has(ip) ? 0 : 1,
-    group.downVotes?.get(ip) ?? 0,
+    doubted(ip) ? 1 : 0,
+    listed(ip) ? 0 : 1,
+    votes(ip),
   ];
   const compare = (a: string, b: string) => {
     const [ka, kb] = [key(a), key(b)];

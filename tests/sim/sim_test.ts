@@ -58,9 +58,12 @@ const DEFECT_STEPS = 60;
  * one nobody saw down stayed out (before the guard chose by down votes);
  * 27883, a delete that timed out landed after the same agent, from a
  * listing that still showed it, deleted the name's other IP (before rule D,
- * lib/write/in_doubt.ts).
+ * lib/write/in_doubt.ts); 71619, min_records re-created an IP the writer
+ * itself saw down (and, unheard by it, a second agent: a quorum) and
+ * deleted the listed one it could have kept (before absent IPs with a down
+ * vote ranked after listed ones, lib/write/guards.ts `releaseOrder`).
  */
-const SOAK_SEEDS = [3252, 27883];
+const SOAK_SEEDS = [3252, 27883, 71619];
 
 for (const seed of SOAK_SEEDS) {
   Deno.test(`sim: soak seed ${seed} breaks no invariant`, async () => {

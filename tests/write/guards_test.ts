@@ -158,6 +158,22 @@ const TABLE: Row[] = [
     notes: [["min_records", ["192.0.2.1"]]],
   },
   {
+    // Simulator soak seed 71619 (I3): the writer, blind to all three, saw
+    // .1 and .2 down itself (one vote each, a peer's "up" each, no quorum);
+    // .3 listed, down for two. Putting back .2 re-created an IP a quorum
+    // (with an agent the writer did not hear) saw down, and deleted .3.
+    what:
+      "min_records keeps a listed IP over re-creating one an agent sees down",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    present: ["192.0.2.3"],
+    fraction: 1,
+    wantAbsent: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    down: ["192.0.2.3"],
+    votes: { "192.0.2.1": 1, "192.0.2.2": 1, "192.0.2.3": 2 },
+    absent: ["192.0.2.1", "192.0.2.2"],
+    notes: [["min_records", ["192.0.2.3"]]],
+  },
+  {
     what: "min_records with equal votes releases the newest, highest first",
     ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
     present: ["192.0.2.2", "192.0.2.3"],
