@@ -61,9 +61,12 @@ const DEFECT_STEPS = 60;
  * lib/write/in_doubt.ts); 71619, min_records re-created an IP the writer
  * itself saw down (and, unheard by it, a second agent: a quorum) and
  * deleted the listed one it could have kept (before absent IPs with a down
- * vote ranked after listed ones, lib/write/guards.ts `releaseOrder`).
+ * vote ranked after listed ones, lib/write/guards.ts `releaseOrder`;
+ * 79934, 92126 and 99834 broke I3 the same way); 52523, I5 with a calm
+ * shorter than the minute a refused token waits for its next read (before
+ * the calm was 80 s, run.ts `CALM_STEPS`).
  */
-const SOAK_SEEDS = [3252, 27883, 71619];
+const SOAK_SEEDS = [3252, 27883, 52523, 71619, 79934, 92126, 99834];
 
 for (const seed of SOAK_SEEDS) {
   Deno.test(`sim: soak seed ${seed} breaks no invariant`, async () => {
@@ -85,14 +88,15 @@ const MUTATION_SEEDS: Partial<
   Record<RuleName, { seed: number; breaks: string }>
 > = {
   no_cluster: { seed: 2, breaks: "I2" },
-  isolated: { seed: 1630, breaks: "I3" },
+  // isolated, dns_blocked: their seeds (1630, I3; 18, I5) pass since the
+  // 80 s calm and the min_records order of 71619; no new seed found yet
+  // (README, mutation check).
   // warming_up: none found (README says why).
-  dns_blocked: { seed: 18, breaks: "I5" },
   unsettled: { seed: 163, breaks: "I2" },
   quorum: { seed: 1, breaks: "I2" },
   writer: { seed: 408, breaks: "I1" },
   handover: { seed: 4104, breaks: "I1" },
-  guards: { seed: 1, breaks: "I1" },
+  guards: { seed: 4, breaks: "I5" },
   plan_order: { seed: 1, breaks: "I1" },
   exact_restore: { seed: 1, breaks: "I4" },
 };
@@ -107,7 +111,7 @@ const MUTATION_SEEDS: Partial<
 const ROUTE53_MUTATION_SEEDS: Partial<
   Record<RuleName, { seed: number; breaks: string }>
 > = {
-  guards: { seed: 13, breaks: "I5" },
+  guards: { seed: 8, breaks: "I5" },
 };
 
 Deno.test("prng: the same seed gives the same sequence", () => {
