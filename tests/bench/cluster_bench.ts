@@ -1,7 +1,10 @@
 /**
- * Heartbeat cost: CPU and bytes per heartbeat carrying a full view, for
- * 1,000 targets (and 5,000 / 10,000 to show where the 64 KiB body limit
- * bites). Run: `deno run --allow-all tests/bench/cluster_bench.ts`.
+ * Heartbeat cost: CPU (seal, open) and bytes per heartbeat at 1,000, 5,000
+ * and 10,000 targets, in both view formats: the full view (one object per
+ * IP, what older peers read) and the compact one (columns,
+ * lib/cluster/compact_view.ts, sent to peers that say they read it), each
+ * with a steady and a churning view, against the 64 KiB body limit.
+ * Run: `deno run --allow-all tests/bench/cluster_bench.ts`.
  * @module
  */
 
@@ -11,6 +14,7 @@ import {
   openHeartbeat,
   sealHeartbeat,
 } from "../../lib/cluster/crypto.ts";
+import { compactView } from "../../lib/cluster/compact_view.ts";
 import { MAX_BODY_BYTES } from "../../lib/cluster/membership.ts";
 import type { Heartbeat, PeerView } from "../../lib/cluster/types.ts";
 
@@ -59,6 +63,7 @@ function cpuMicros(): number {
 interface Row {
   targets: number;
   shape: string;
+  format: "full" | "compact";
   jsonBytes: number;
   frameBytes: number;
   fits: boolean;
@@ -70,6 +75,7 @@ async function measure(
   targets: number,
   shape: string,
   view: PeerView,
+  compact: boolean,
 ): Promise<Row> {
   const ring = await deriveKeyring(["bench-key-0123456789abcdef"], false);
   const hb: Heartbeat = {
@@ -85,13 +91,15 @@ async function measure(
     backs: [],
     snapshots: [],
   };
-  const jsonBytes = new TextEncoder().encode(JSON.stringify(hb)).length;
-  const frame = await sealHeartbeat(hb, ring);
+  const { view: _, ...rest } = hb;
+  const plain = compact ? { ...rest, cols: compactView(view, hb.sentAt) } : hb;
+  const jsonBytes = new TextEncoder().encode(JSON.stringify(plain)).length;
+  const frame = await sealHeartbeat(hb, ring, compact);
   const iterations = Math.max(20, Math.round(200_000 / targets));
   for (let i = 0; i < 5; i++) await openHeartbeat(frame, FROM, ring); // warm-up
   let t = cpuMicros();
   for (let i = 0; i < iterations; i++) {
-    await sealHeartbeat({ ...hb, seq: i + 2 }, ring);
+    await sealHeartbeat({ ...hb, seq: i + 2 }, ring, compact);
   }
   const sealCpuUs = (cpuMicros() - t) / iterations;
   t = cpuMicros();
@@ -103,6 +111,7 @@ async function measure(
   return {
     targets,
     shape,
+    format: compact ? "compact" : "full",
     jsonBytes,
     frameBytes: frame.length,
     fits: frame.length <= MAX_BODY_BYTES,
@@ -115,16 +124,19 @@ async function measure(
 export async function run(): Promise<void> {
   const rows: Row[] = [];
   for (const n of [1000, 5000, 10_000]) {
-    rows.push(await measure(n, "steady", steadyView(n)));
-    rows.push(await measure(n, "churn", churnView(n)));
+    for (const compact of [false, true]) {
+      rows.push(await measure(n, "steady", steadyView(n), compact));
+      rows.push(await measure(n, "churn", churnView(n), compact));
+    }
   }
   const out = [
-    "cluster heartbeat cost (one sealed heartbeat = full view; CPU = user+sys per op)",
-    "targets shape   json_bytes frame_bytes fits_64KiB seal_cpu_us open_cpu_us",
+    `cluster heartbeat cost (one sealed heartbeat = the whole view; CPU = user+sys per op; limit ${MAX_BODY_BYTES} bytes)`,
+    "targets shape   format  json_bytes frame_bytes fits_64KiB seal_cpu_us open_cpu_us",
     ...rows.map((r) =>
       [
         String(r.targets).padEnd(7),
         r.shape.padEnd(7),
+        r.format.padEnd(7),
         String(r.jsonBytes).padStart(10),
         String(r.frameBytes).padStart(11),
         String(r.fits).padStart(10),
@@ -133,12 +145,25 @@ export async function run(): Promise<void> {
       ].join(" ")
     ),
   ];
-  const k = rows.find((r) => r.targets === 1000 && r.shape === "steady");
-  if (k) {
+  for (const format of ["full", "compact"]) {
+    const k = rows.find((r) =>
+      r.targets === 1000 && r.shape === "steady" && r.format === format
+    );
+    if (!k) continue;
     out.push(
-      `per agent per interval with P peers: 1 seal + P opens; 1,000 targets, 4 peers ≈ ${
+      `${format}: per agent per interval with P peers: 1 seal + P opens; 1,000 targets, 4 peers ≈ ${
         k.sealCpuUs + 4 * k.openCpuUs
       } µs CPU, ${4 * k.frameBytes} bytes sent`,
+    );
+  }
+  const worst = rows.find((r) =>
+    r.targets === 10_000 && r.shape === "churn" && r.format === "compact"
+  );
+  if (worst) {
+    out.push(
+      `goal (issue 12): 10,000 changing targets fit ${MAX_BODY_BYTES} bytes: ${worst.frameBytes} bytes compact, ${
+        worst.fits ? "met" : "MISSED"
+      }`,
     );
   }
   // deno-lint-ignore no-console
