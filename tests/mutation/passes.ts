@@ -69,6 +69,7 @@ export const MUTATION_PASSES: readonly MutationPass[] = [
       "tests/cluster/membership_test.ts",
       "tests/cluster/membership_peer_change_test.ts",
       "tests/cluster/membership_views_test.ts",
+      "tests/cluster/membership_round_test.ts",
       "tests/cluster/snapshot_book_test.ts",
       "tests/cluster/snapshot_book_parse_test.ts",
       "tests/cluster/server_test.ts",
