@@ -86,9 +86,12 @@ export function policyInput(input: WriteInput, policy: Policy): WriteInput {
     out.settings = { ...out.settings, handoverMs: 0 };
   }
   if (off(policy, "guards")) {
+    const guards = { minRecords: 0, maxRemovalsFraction: 1 };
+    // Guards are per pool: turn every pool's off.
     out.settings = {
       ...out.settings,
-      guards: { minRecords: 0, maxRemovalsFraction: 1 },
+      guards,
+      pools: out.settings.pools?.map((p) => ({ ...p, guards })),
     };
   }
   return out;
