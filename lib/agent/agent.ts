@@ -53,6 +53,7 @@ import { clusterDown, decideIntents, planWrites } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput, writePools } from "./write_facts.ts";
 import { DEFAULT_POOL, keyOfRecord } from "../write/pools.ts";
+import { noProber, PoolChecks } from "./pool_checks.ts";
 import {
   snapshotOrigin,
   unmanagedRecords,
@@ -87,6 +88,8 @@ export class Agent {
   readonly cluster: ClusterLink;
   readonly trust: VerdictTrust;
   prober: Prober;
+  /** The `[[pool]]`s' probers and verdicts (keyed `pool/IP`). */
+  poolChecks: PoolChecks;
   /** Last self-isolation verdict. */
   isolation: Isolation = { isolated: false, reason: null };
   /** The write decision's last first stage (role, intents, holds). */
@@ -256,6 +259,7 @@ export class Agent {
       peers: () => this.cluster.peers(),
     });
     this.prober = this.makeProber(config);
+    this.poolChecks = this.makePoolChecks(config);
     this.#reloader = new Reloader(this);
     deps.stateStore.setOrigin(snapshotOrigin(config, deps.hostname));
     warnUnmanaged(
@@ -288,6 +292,7 @@ export class Agent {
     if (this.#running) return;
     this.#running = true;
     this.prober.start();
+    this.poolChecks.start();
     this.cluster.start();
     this.driver.start();
     this.#startTick();
@@ -296,13 +301,13 @@ export class Agent {
       dry_run: this.dns.dryRun,
       node: this.config.members.nodeId,
     });
-    const unprobed = (this.config.pools ?? []).filter((p) =>
+    const unchecked = (this.config.pools ?? []).filter((p) =>
       p.name !== DEFAULT_POOL
     );
-    if (unprobed.length > 0) {
+    if (!this.deps.createPoolProber && unchecked.length > 0) {
       this.log.warn(
-        "[[pool]] checks are not run yet: those pools' records are held as they are (unsettled), never created or deleted",
-        { pools: unprobed.map((p) => p.name).join(",") },
+        "[[pool]] checks cannot run here: those pools' records are held as they are (unsettled), never created or deleted",
+        { pools: unchecked.map((p) => p.name).join(",") },
       );
     }
   }
@@ -332,6 +337,7 @@ export class Agent {
     // Once probing has stopped the verdicts are final: flush them (which
     // also waits for verdict writes in flight) without waiting for a DNS
     // call that may hang past the stop deadline.
+    const pools = this.poolChecks.stop().catch(() => {});
     const flushed = this.prober.stop().catch(() => {})
       .then(() => this.deps.stateStore.putVerdicts(this.health.stored()))
       .catch((e) =>
@@ -341,6 +347,7 @@ export class Agent {
       this.#tickLoop,
       this.#summaryLoop,
       flushed,
+      pools,
       this.driver.stop(),
       this.cluster.stop(),
     ]);
@@ -358,6 +365,26 @@ export class Agent {
     });
     prober.setTargets([...config.cloudflare.ipAddresses]);
     return prober;
+  }
+
+  /**
+   * Builds the `[[pool]]`s' checks for `config`, reporting to this agent
+   * (start and reload); without a pool prober factory they build no prober
+   * and their targets stay unsettled.
+   */
+  makePoolChecks(config: Config): PoolChecks {
+    const make = this.deps.createPoolProber;
+    return new PoolChecks(make ? config.pools ?? [] : [], make ?? noProber, {
+      clock: this.deps.clock,
+      logger: this.deps.logger,
+      onTransition: (key, t) => {
+        const fields = { target: key, from: t.from, to: t.to };
+        if (t.to === "down") this.log.warn(`${key} is down`, fields);
+        else this.log.info(`${key} is up`, fields);
+        this.cluster.nudge();
+        this.driver.kick();
+      },
+    });
   }
 
   #observe(o: Observation): void {
@@ -490,6 +517,7 @@ export class Agent {
       now: this.deps.clock.monotonicMicros() / 1000,
       config: this.config,
       health: this.health,
+      pools: this.poolChecks,
       membership: this.membership,
       clusterExpected: isCluster(this.config),
       unsettled: this.trust.unsettled(),
@@ -539,8 +567,11 @@ export class Agent {
   #localState(): LocalState {
     this.trust.checkFreeze();
     return heartbeatState({
-      view: this.health.view(),
-      unsettled: this.trust.unsettled(),
+      view: { ...this.health.view(), ...this.poolChecks.view() },
+      unsettled: new Set([
+        ...this.trust.unsettled(),
+        ...this.poolChecks.unsettled(),
+      ]),
       noted: this.isolation,
       current: this.#decide(this.deps.clock.now()).decided.isolation,
       decided: this.decided,

@@ -3,6 +3,7 @@
  * the real ones; tests pass fakes.
  * @module
  */
+import type { PoolProberFactory } from "./pool_checks.ts";
 import type { LoadResult } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import type { PeerTransport } from "../cluster/transport.ts";
@@ -27,6 +28,11 @@ export interface AgentDeps {
   stateStore: StateStore;
   /** Builds the prober for the config's probe type. */
   createProber: (config: Config, options: ProberOptions) => Prober;
+  /**
+   * Builds the prober of one `[[pool]]`'s check; without it those pools
+   * are not checked (their targets stay unsettled: held).
+   */
+  createPoolProber?: PoolProberFactory;
   /** Builds the DNS provider (dry-run, Cloudflare or Route 53) for the config. */
   createDnsProvider: (config: Config) => Promise<DnsProvider>;
   /** Peer transport; the real HTTP one when omitted. */

@@ -22,8 +22,10 @@ import {
 } from "../observe/status.ts";
 import { Pinger } from "../probe/pinger.ts";
 import { TcpProber } from "../probe/tcp.ts";
+import { HttpProber } from "../probe/http_prober.ts";
 import type {
   IcmpSockets,
+  Prober,
   ProberOptions,
   RouteLookup,
 } from "../probe/types.ts";
@@ -271,7 +273,10 @@ async function realDeps(
   }).catch((e) => {
     throw unusableStateDir(config.stateDir, e);
   });
-  if (config.probeType === "icmp") sockets.get();
+  if (
+    config.probeType === "icmp" ||
+    config.pools.some((p) => p.check.type === "icmp")
+  ) sockets.get();
   return {
     clock: systemClock,
     logger,
@@ -285,6 +290,23 @@ async function realDeps(
       c.probeType === "tcp"
         ? new TcpProber(c.port, { ...o, hasRoute: runtime.hasRoute })
         : new Pinger(sockets.get(), o),
+    createPoolProber: (pool, o) => {
+      const c = pool.check;
+      // A socket of its own: two pingers reading one socket would take
+      // each other's replies.
+      if (c.type === "icmp") return ownSocketPinger(runtime, o);
+      const hasRoute = runtime.hasRoute;
+      if (c.type === "tcp") return new TcpProber(c.port!, { ...o, hasRoute });
+      return new HttpProber({
+        scheme: c.type,
+        host: c.host,
+        port: c.port!,
+        path: c.path,
+        expectStatus: c.expectStatus,
+        expectBody: c.expectBody,
+        tlsVerify: c.tlsVerify,
+      }, { ...o, hasRoute });
+    },
     createDnsProvider: (c: Config) =>
       dnsProviderFor(c, { logger, secrets: settings.secrets }),
   };
@@ -342,6 +364,19 @@ async function startControl(
     );
     return null;
   }
+}
+
+/** @returns a pinger on sockets of its own, closed once it has stopped */
+function ownSocketPinger(runtime: MonitorRuntime, o: ProberOptions): Prober {
+  const own = runtime.openIcmpSockets();
+  const pinger = new Pinger(own, o);
+  const stop = pinger.stop.bind(pinger);
+  pinger.stop = async () => {
+    await stop();
+    own.v4?.close();
+    own.v6?.close();
+  };
+  return pinger;
 }
 
 /** Opens the ICMP sockets on first use and closes them once. */

@@ -130,6 +130,12 @@ export class Reloader {
         removed: removed.join(","),
       });
     }
+    if (JSON.stringify(prev.pools) !== JSON.stringify(next.pools)) {
+      const old = agent.poolChecks;
+      agent.poolChecks = agent.makePoolChecks(next);
+      await old.stop();
+      if (agent.running) agent.poolChecks.start();
+    }
     if (prev.probeType !== next.probeType || prev.port !== next.port) {
       const old = agent.prober;
       agent.prober = agent.makeProber(next);

@@ -7,6 +7,7 @@
 import type { Config } from "../config/types.ts";
 import { fqdn } from "../dns/provider.ts";
 import type { HealthTable } from "../health/table.ts";
+import type { PeerView } from "../cluster/types.ts";
 import type { Membership } from "../cluster/membership.ts";
 import type {
   ClusterFacts,
@@ -24,6 +25,11 @@ export interface WriteSources {
   now: number;
   config: Config;
   health: HealthTable;
+  /** The `[[pool]]`s' verdicts, by target key. */
+  pools?: {
+    view(): PeerView;
+    unsettled(): ReadonlySet<string>;
+  };
   /** Null when no cluster link runs. */
   membership: Membership | null;
   /** The config says cluster. */
@@ -114,8 +120,10 @@ export function writeInput(src: WriteSources): WriteInput {
   const m = src.membership;
   const self: SelfFacts = {
     nodeId: m?.nodeId ?? src.config.members.nodeId,
-    view: src.health.view(),
-    unsettled: src.unsettled,
+    view: { ...src.health.view(), ...src.pools?.view() },
+    unsettled: src.pools
+      ? new Set([...src.unsettled, ...src.pools.unsettled()])
+      : src.unsettled,
     isolation: {
       targets: summary.total,
       down: summary.down,

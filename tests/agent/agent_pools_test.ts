@@ -1,7 +1,7 @@
 /**
- * The agent over pools (stage 2 wiring): each pool's names are planned with
- * its own IPs only, and a [[pool]] whose checks do not run yet is held, so
- * an ICMP failure of the pool default never touches another pool's name.
+ * The agent over pools: each pool's names are planned with its own IPs
+ * only, from the pool's own check; a [[pool]] whose checks cannot run is
+ * held, so an ICMP failure of the pool default never touches its names.
  * @module
  */
 import {
@@ -49,12 +49,12 @@ function contentsOf(cf: FakeCloudflare, name: string): string[] {
   return out.sort();
 }
 
-Deno.test("Agent withdraws a default-pool IP from its own names only, and holds an unprobed [[pool]]", async () => {
+Deno.test("Agent withdraws a default-pool IP from its own names only, and holds a [[pool]] it cannot check", async () => {
   const h = await startHarness(POOLED, { records: [...RECORDS, APP_RECORD] });
   try {
     await until(() => h.agent.lastReport !== null, "first pass");
     await until(
-      () => h.logs.some((l) => l.includes("[[pool]] checks are not run yet")),
+      () => h.logs.some((l) => l.includes("[[pool]] checks cannot run here")),
       "the warning naming the unprobed pools",
     );
     assertEquals(h.prober().targets.sort(), [
@@ -78,6 +78,38 @@ Deno.test("Agent withdraws a default-pool IP from its own names only, and holds 
     );
     assertEquals(h.agent.lastPlan?.holds.get("web/192.0.2.2"), "unsettled");
     assertEquals(h.agent.lastPlan?.holds.get("web/203.0.113.11"), "unsettled");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("Agent withdraws an IP from the pool whose check fails only, and gives a pool's names only its own IPs", async () => {
+  const h = await startHarness(POOLED, {
+    records: [...RECORDS, APP_RECORD],
+    poolProbers: true,
+  });
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    const web = h.poolProber("web");
+    assertEquals(web.targets, ["192.0.2.2", "203.0.113.11"]);
+    assert(web.running, "the pool's prober runs");
+    // ICMP sees every default IP up; web's check fails on 192.0.2.2.
+    for (let i = 0; i < 3; i++) {
+      h.prober().emit(UP);
+      web.emit({ "192.0.2.2": false, "203.0.113.11": true });
+    }
+    await until(
+      () => contentsOf(h.cf, APP).join() === "203.0.113.11",
+      "app.example.com: 192.0.2.2 withdrawn, 203.0.113.11 created",
+    );
+    await quiet(h);
+    assertEquals(contentsOf(h.cf, "www.example.com"), [
+      "192.0.2.1",
+      "192.0.2.2",
+      "192.0.2.3",
+    ]);
+    assertEquals(h.agent.lastPlan?.holds.get("192.0.2.2"), "in_sync");
+    h.cf.assertNeverEmpty();
   } finally {
     await h.close();
   }

@@ -135,6 +135,8 @@ ip_addresses = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
 export interface Harness {
   agent: Agent;
   prober: () => FakeProber;
+  /** The fake prober of a [[pool]] (with `poolProbers`). */
+  poolProber: (pool: string) => FakeProber;
   clock: ManualClock;
   cf: FakeCloudflare;
   store: MemoryStateStore;
@@ -170,6 +172,8 @@ export interface HarnessOptions {
   token?: string;
   /** Options of the fake API (zones, accepted credentials). */
   fake?: FakeCloudflareOptions;
+  /** Give each [[pool]] a fake prober (`Harness.poolProber`). @default false */
+  poolProbers?: boolean;
 }
 
 /** Starts an agent on `toml` against a fresh fake Cloudflare. */
@@ -191,6 +195,7 @@ export async function startHarness(
   let text = toml;
   let token = options.token ?? "test-token";
   let prober: FakeProber | null = null;
+  const poolProbers = new Map<string, FakeProber>();
   const deps: AgentDeps = {
     clock,
     logger,
@@ -199,6 +204,13 @@ export async function startHarness(
     loadConfig: () => Promise.resolve(loadConfigText(text)),
     stateStore: store,
     createProber: (_c, o) => (prober = new FakeProber(o)),
+    createPoolProber: options.poolProbers
+      ? (pool, o) => {
+        const p = new FakeProber(o);
+        poolProbers.set(pool.name, p);
+        return p;
+      }
+      : undefined,
     // The same selection `monitor` uses, so the dry-run default is real.
     createDnsProvider: (c) =>
       dnsProviderFor(c, {
@@ -219,6 +231,7 @@ export async function startHarness(
   return {
     agent,
     prober: () => prober!,
+    poolProber: (name) => poolProbers.get(name)!,
     clock,
     cf,
     store,
