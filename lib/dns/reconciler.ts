@@ -32,6 +32,7 @@ import {
   DNS_CALL_BOUND_MS,
   doubtfulKeys,
   type DoubtfulWrite,
+  doubtKey,
 } from "../write/in_doubt.ts";
 import { toProviderError } from "./cloudflare_map.ts";
 import { SeenRecords } from "./seen_records.ts";
@@ -67,6 +68,14 @@ export class DnsReconciler {
   #clock: Clock;
   /** This agent's writes of unknown outcome (lib/write/in_doubt.ts). */
   #doubtful: DoubtfulWrite[] = [];
+  /**
+   * Snapshots saved before this process started ({@linkcode doubtKey}s),
+   * until the first listing: a listed record among them had its delete
+   * sent by an earlier run that may have ended before the answer came.
+   */
+  #startDoubts: Set<string> | null;
+  /** When this reconciler was built, monotonic ms. */
+  #startMs: number;
   #log: Logger;
   #opt: RetryTuning;
   #notBefore = 0;
@@ -107,6 +116,10 @@ export class DnsReconciler {
       this.#log,
       this.#clock,
       this.#opt.authLogIntervalMs,
+    );
+    this.#startMs = this.#monotonicMs();
+    this.#startDoubts = new Set(
+      [...store.snapshots().values()].map((r) => normalDoubtKey(r)),
     );
   }
 
@@ -370,6 +383,7 @@ export class DnsReconciler {
     this.#rejected = null;
     this.#verified = true;
     this.#blindLimits = 0;
+    this.#doubtEarlierRun(current);
     const listedAt = this.#clock.now();
     const saved = this.#store.snapshots();
     const snapshots = new Map([
@@ -478,11 +492,8 @@ export class DnsReconciler {
           outcome.result === "failed" && outcome.error.kind === "server" &&
           outcome.change.kind === "delete"
         ) {
-          const { name, type, content } = outcome.change.record;
           this.#doubtful.push({
-            name: name.toLowerCase().replace(/\.$/, ""),
-            type,
-            content: canonicalIp(content),
+            ...doubtParts(outcome.change.record),
             seenAtMs,
           });
         }
@@ -498,6 +509,29 @@ export class DnsReconciler {
       ) break;
     }
     return worst;
+  }
+
+  /**
+   * Rule D across a restart: a delete an earlier run sent (its snapshot
+   * was saved first) whose record the first listing still shows may have
+   * got no answer before that run ended. It is in doubt as if its failure
+   * came back at this start: the earlier run's call was sent before, so
+   * its failure would have come back by one bound later at most.
+   */
+  #doubtEarlierRun(current: ReadonlyMap<string, readonly DnsRecord[]>): void {
+    const keys = this.#startDoubts;
+    if (keys === null) return;
+    this.#startDoubts = null;
+    if (keys.size === 0) return;
+    for (const records of current.values()) {
+      for (const r of records) {
+        if (!keys.has(normalDoubtKey(r))) continue;
+        this.#doubtful.push({
+          ...doubtParts(r),
+          seenAtMs: this.#startMs + DNS_CALL_BOUND_MS,
+        });
+      }
+    }
   }
 
   #monotonicMs(): number {
@@ -530,4 +564,21 @@ export class DnsReconciler {
       });
     }
   }
+}
+
+/** A record's name (lower case, no trailing dot), type and canonical IP. */
+function doubtParts(
+  r: Pick<DnsRecord, "name" | "type" | "content">,
+): Omit<DoubtfulWrite, "seenAtMs"> {
+  return {
+    name: r.name.toLowerCase().replace(/\.$/, ""),
+    type: r.type,
+    content: canonicalIp(r.content),
+  };
+}
+
+/** @returns the {@linkcode doubtKey} a record's delete would be held by */
+function normalDoubtKey(r: Pick<DnsRecord, "name" | "type" | "content">) {
+  const p = doubtParts(r);
+  return doubtKey(p.name, p.type, p.content);
 }

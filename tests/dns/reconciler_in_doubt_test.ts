@@ -115,3 +115,61 @@ Deno.test("reconciler: a pass that held deletes for a delete in doubt says when 
   const next = await rec.reconcile(intents("hold", "absent"), new Set([Y]));
   assert.equal(next.recheckAtMs, undefined);
 });
+
+Deno.test("reconciler: a record an earlier run saved a snapshot for and still listed holds its name's other deletes after a restart", async () => {
+  const clock = new JumpClock();
+  const provider = new ScriptProvider(clock, [WWW], [X, Y]);
+  const store = new MemoryStateStore();
+  // The earlier run saved X's snapshot, sent its delete and ended before
+  // the answer came: the delete may still land.
+  await store.putSnapshot(await listed(provider, X));
+  provider.calls = [];
+  const rec = new DnsReconciler(provider, store, {
+    zone: "example.com",
+    hostnames: ["www"],
+    ips: [X, Y],
+    minRecords: 1,
+    maxRemovalsFraction: 1,
+    ttl: 1,
+    proxied: false,
+  }, { clock, maxAttempts: 1 });
+  const held = await rec.reconcile(intents("hold", "absent"), new Set([Y]));
+  assert.equal(held.planned, 0, "Y waits for X's delete to be known");
+  assert.ok(held.recheckAtMs !== undefined, "it says when to look again");
+  clock.advance(2 * DNS_CALL_BOUND_MS - 1);
+  await rec.reconcile(intents("hold", "absent"), new Set([Y]));
+  assert.deepEqual(deletes(provider), [], "held for one bound past the start");
+  clock.advance(2);
+  await rec.reconcile(intents("hold", "absent"), new Set([Y]));
+  assert.deepEqual(deletes(provider), [Y]);
+  assert.deepEqual(provider.contents(), [X]);
+});
+
+Deno.test("reconciler: snapshots of records the first listing does not show hold nothing", async () => {
+  const clock = new JumpClock();
+  const provider = new ScriptProvider(clock, [WWW], [X, Y]);
+  const store = new MemoryStateStore();
+  await store.putSnapshot({
+    ...await listed(provider, X),
+    id: "gone",
+    content: "192.0.2.9",
+  });
+  const rec = new DnsReconciler(provider, store, {
+    zone: "example.com",
+    hostnames: ["www"],
+    ips: [X, Y],
+    minRecords: 1,
+    maxRemovalsFraction: 1,
+    ttl: 1,
+    proxied: false,
+  }, { clock, maxAttempts: 1 });
+  await rec.reconcile(intents("hold", "absent"), new Set([Y]));
+  assert.deepEqual(provider.contents(), [X]);
+});
+
+async function listed(p: ScriptProvider, ip: string) {
+  const r = (await p.list([WWW])).get(WWW)?.find((r) => r.content === ip);
+  assert.ok(r, `${ip} is listed`);
+  p.calls = [];
+  return r;
+}
