@@ -22,6 +22,7 @@ import { lockStateDir } from "./ffi/file_lock.ts";
 import { runProbeCommand } from "./lib/probe/probe_command.ts";
 import { parseCheckUrl } from "./lib/probe/check_url.ts";
 import { runHttpProbeCommand } from "./lib/probe/http_probe_command.ts";
+import { runPoolProbeCommand } from "./lib/probe/pool_probe_command.ts";
 import { serviceCommand } from "./lib/agent/service.ts";
 import { runSnapshots } from "./lib/agent/snapshots_command.ts";
 import { runRestore } from "./lib/agent/restore_command.ts";
@@ -231,10 +232,51 @@ export function buildProgram(): Command {
         "with its host as Host header and TLS name (no redirects followed; pass: a 2xx/3xx " +
         "status); a URL host that is an IP is the default target",
     )
+    .option(
+      "--pool <name>",
+      "probe a [[pool]]'s IPs and backups (or the IPs given) with the pool's own check: " +
+        "ICMP, TCP connect, or HTTP(S) with its port, path, Host/TLS name, expected " +
+        "status and body; -i still sets the pace, the pool's timeout applies",
+    )
     .action(async (ips: string[], opts) => {
       let targets = ips;
       const configFile = opts.configFile ?? program.opts().configFile ??
         DEFAULT_CONFIG;
+      if (opts.pool !== undefined) {
+        if (opts.check !== undefined) {
+          err("--pool and --check cannot be used together");
+          Deno.exitCode = 2;
+          return;
+        }
+        const loaded = await loadConfigFile(configFile);
+        if (!loaded.ok) {
+          err(`Cannot load "${configFile}":`);
+          err(formatIssues(loaded.errors));
+          Deno.exitCode = 2;
+          return;
+        }
+        const pools = loaded.value.config.pools ?? [];
+        const pool = pools.find((p) => p.name === opts.pool);
+        if (!pool) {
+          err(
+            `No pool "${opts.pool}" in "${configFile}"; its pools are: ${
+              pools.map((p) => `"${p.name}"`).join(", ") || "none"
+            }`,
+          );
+          Deno.exitCode = 2;
+          return;
+        }
+        Deno.exitCode = await runPoolProbeCommand({
+          pool,
+          targets,
+          count: opts.count,
+          intervalMs: opts.interval * 1000,
+          openSockets: () => openIcmpSockets(),
+          hasRoute: lookupRoute,
+          write: out,
+        });
+        return;
+      }
       const check = opts.check === undefined
         ? undefined
         : parseCheckUrl(opts.check);
@@ -321,7 +363,7 @@ export function buildProgram(): Command {
       )
       .option(
         "--pool <name>",
-        'pool of the IP (default: "default", the config\'s one pool)',
+        'pool of the IP (default: "default", or, in a config of [[pool]]s only, the one pool that has the IP)',
       );
     if (drain) {
       cmd.option(

@@ -96,7 +96,7 @@ export class Agent {
   decided: IntentDecision | null = null;
   /** The last plan a DNS pass made (hold reasons per IP). */
   lastPlan: WritePlan | null = null;
-  /** Last verdict change per IP. */
+  /** The last verdict change of each target, by target key. */
   readonly lastChange: Map<string, { at: number; reason: string }> = new Map();
   /** DNS API requests of the last five minutes. */
   readonly apiCalls: ApiCallWindow = new ApiCallWindow();
@@ -378,6 +378,7 @@ export class Agent {
       clock: this.deps.clock,
       logger: this.deps.logger,
       onTransition: (key, t) => {
+        this.lastChange.set(key, { at: t.at, reason: t.reason });
         const fields = { target: key, from: t.from, to: t.to };
         if (t.to === "down") this.log.warn(`${key} is down`, fields);
         else this.log.info(`${key} is up`, fields);
@@ -528,7 +529,9 @@ export class Agent {
         (isCluster(this.config) &&
           (this.reconciler.blocked || this.dnsHealth.steppedDown(now))),
       memory: this.#writeMemory,
-      drained: this.drains.drainedIps(DEFAULT_POOL),
+      drained: this.drains.drainedTargets(
+        writePools(this.config).map((p) => p.name),
+      ),
     });
     return { input, decided: decideIntents(input) };
   }

@@ -6,11 +6,12 @@
  */
 import type { RejectReason } from "../cluster/types.ts";
 import type { ProbeStats } from "../probe/types.ts";
-import { DEFAULT_POOL } from "../config/types.ts";
+import type { TargetStatus } from "../observe/status.ts";
 import type { Agent } from "./agent.ts";
-import { holdOf } from "./agent_status.ts";
+import { targetStatuses } from "./agent_status.ts";
 
-const lastHolds = new WeakMap<Agent, Map<string, string>>();
+const lastHolds = new WeakMap<Agent, Map<string, Held>>();
+const lastTargets = new WeakMap<Agent, Map<string, TargetStatus>>();
 const lastStats = new WeakMap<
   Agent,
   { prober: unknown; stats: ProbeStats; rejected: Map<string, number> }
@@ -20,25 +21,21 @@ const lastStats = new WeakMap<
 export function collectMetrics(agent: Agent): void {
   const m = agent.metrics;
   const now = agent.deps.clock.now();
-  for (const s of agent.health.states()) {
-    const ip = s.ip;
-    if (s.lastRttMicros !== null) {
-      m.targetRttSeconds.set({ ip }, s.lastRttMicros / 1e6);
+  const targets = targetStatuses(agent);
+  forgetGone(agent, targets);
+  for (const t of targets) {
+    const at = { pool: t.pool, ip: t.ip };
+    if (t.lastRttMicros !== null) {
+      m.targetRttSeconds.set(at, t.lastRttMicros / 1e6);
     }
-    const timeout = agent.prober.probeTimeoutMicros(ip);
-    if (timeout !== null) {
-      m.targetProbeTimeoutSeconds.set({ ip }, timeout / 1e6);
+    if (t.probeTimeoutMicros !== null) {
+      m.targetProbeTimeoutSeconds.set(at, t.probeTimeoutMicros / 1e6);
     }
-    const loss = agent.loss.loss(ip, now);
-    if (loss !== null) m.targetLossRatio.set({ ip }, loss);
-    m.targetUp.set({ ip }, s.verdict === "up" ? 1 : 0);
-    m.targetDrained.set(
-      { pool: DEFAULT_POOL, ip },
-      agent.drains.get(DEFAULT_POOL, ip) ? 1 : 0,
-    );
-    const inDns = agent.dns.inDns(ip);
-    if (inDns !== null) m.targetInDns.set({ ip }, inDns ? 1 : 0);
-    m.clusterVotesDown.set({ ip }, agent.decided?.ips.get(ip)?.downVotes ?? 0);
+    if (t.lossLastMinute !== null) m.targetLossRatio.set(at, t.lossLastMinute);
+    m.targetUp.set(at, t.verdict === "up" ? 1 : 0);
+    m.targetDrained.set(at, t.drained ? 1 : 0);
+    if (t.inDns !== null) m.targetInDns.set(at, t.inDns ? 1 : 0);
+    m.clusterVotesDown.set(at, t.votesDown);
   }
   const prev = lastStats.get(agent);
   const stats = agent.prober.stats();
@@ -70,23 +67,50 @@ export function collectMetrics(agent: Agent): void {
     m.dnsApiRemainingReset.set(Math.max(0, (limit.resetAtMs - now) / 1000));
     if (limit.quota !== null) m.dnsApiQuota.set(limit.quota);
   }
-  collectHolds(agent);
+  collectHolds(agent, targets);
 }
 
-/** One `target_write_held` series per IP, for its current reason. */
-function collectHolds(agent: Agent): void {
+/** One `target_write_held` series per (pool, IP), for its current reason. */
+function collectHolds(agent: Agent, targets: readonly TargetStatus[]): void {
   const m = agent.metrics;
-  const before = lastHolds.get(agent) ?? new Map<string, string>();
-  const now = new Map<string, string>();
-  for (const s of agent.health.states()) {
-    const reason = holdOf(agent, s.ip);
-    if (reason !== null) now.set(s.ip, reason);
+  const before = lastHolds.get(agent) ?? new Map<string, Held>();
+  const now = new Map<string, Held>();
+  for (const t of targets) {
+    if (t.hold === null) continue;
+    now.set(`${t.pool}/${t.ip}`, { pool: t.pool, ip: t.ip, reason: t.hold });
   }
-  for (const [ip, reason] of before) {
-    if (now.get(ip) !== reason) m.targetHeld.remove({ ip, reason });
+  for (const [key, held] of before) {
+    if (now.get(key)?.reason !== held.reason) m.targetHeld.remove(held);
   }
-  for (const [ip, reason] of now) m.targetHeld.set({ ip, reason }, 1);
+  for (const held of now.values()) m.targetHeld.set(held, 1);
   lastHolds.set(agent, now);
+}
+
+/**
+ * Drops the per-target series of every (pool, IP) the last scrape showed
+ * and this one does not (a reload removed the target or its pool).
+ */
+function forgetGone(agent: Agent, targets: readonly TargetStatus[]): void {
+  const m = agent.metrics;
+  const now = new Map(targets.map((t) => [`${t.pool}/${t.ip}`, t]));
+  for (const [key, t] of lastTargets.get(agent) ?? []) {
+    if (now.has(key)) continue;
+    const at = { pool: t.pool, ip: t.ip };
+    m.targetRttSeconds.remove(at);
+    m.targetProbeTimeoutSeconds.remove(at);
+    m.targetLossRatio.remove(at);
+    m.targetUp.remove(at);
+    m.targetDrained.remove(at);
+    m.targetInDns.remove(at);
+    m.clusterVotesDown.remove(at);
+  }
+  lastTargets.set(agent, now);
+}
+
+interface Held {
+  pool: string;
+  ip: string;
+  reason: string;
 }
 
 function zeroStats(): ProbeStats {

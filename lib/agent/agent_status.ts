@@ -7,6 +7,7 @@ import type { StatusSnapshot, TargetStatus } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
 import type { HoldReason } from "../write/types.ts";
 import type { Agent } from "./agent.ts";
+import { writePools } from "./write_facts.ts";
 import type { SummaryFacts } from "./progress_log.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -28,28 +29,7 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
       hostnames: [...c.cloudflare.hostnames],
       path: agent.deps.configPath,
     },
-    targets: agent.health.states().map((s) => {
-      const d = agent.decided?.ips.get(s.ip);
-      const change = agent.lastChange.get(s.ip);
-      return {
-        pool: DEFAULT_POOL,
-        ip: s.ip,
-        verdict: s.verdict,
-        since: iso(s.since),
-        lastRttMicros: s.lastRttMicros,
-        probeTimeoutMicros: agent.prober.probeTimeoutMicros(s.ip),
-        lossLastMinute: agent.loss.loss(s.ip, now),
-        inDns: agent.dns.inDns(s.ip),
-        lastChange: change
-          ? { at: iso(change.at), reason: change.reason }
-          : null,
-        clusterDown: d ? d.downVotes >= d.needed : s.verdict === "down",
-        votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
-        votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
-        hold: holdOf(agent, s.ip),
-        drained: drainOf(agent, s.ip),
-      };
-    }),
+    targets: targetStatuses(agent),
     peers: (agent.membership?.peerStatus() ?? []).map((p) => ({
       addr: p.id,
       live: p.live,
@@ -79,8 +59,78 @@ export function statusSnapshot(agent: Agent): StatusSnapshot {
   };
 }
 
-function drainOf(agent: Agent, ip: string): TargetStatus["drained"] {
-  const d = agent.drains.get(DEFAULT_POOL, ip);
+/**
+ * @returns one row per (pool, IP): the pool `default` first, then every
+ *   `[[pool]]` with a check of its own (for `/status` and metrics)
+ */
+export function targetStatuses(agent: Agent): TargetStatus[] {
+  const now = agent.deps.clock.now();
+  return [...defaultTargets(agent, now), ...poolTargets(agent)];
+}
+
+/** @returns the rows of the pool `default`, checked by the agent's prober */
+function defaultTargets(agent: Agent, now: number): TargetStatus[] {
+  return agent.health.states().map((s) => {
+    const d = agent.decided?.ips.get(s.ip);
+    const change = agent.lastChange.get(s.ip);
+    return {
+      pool: DEFAULT_POOL,
+      ip: s.ip,
+      verdict: s.verdict,
+      since: iso(s.since),
+      lastRttMicros: s.lastRttMicros,
+      probeTimeoutMicros: agent.prober.probeTimeoutMicros(s.ip),
+      lossLastMinute: agent.loss.loss(s.ip, now),
+      inDns: agent.dns.inDns(s.ip, namesOf(agent, DEFAULT_POOL)),
+      lastChange: change ? { at: iso(change.at), reason: change.reason } : null,
+      clusterDown: d ? d.downVotes >= d.needed : s.verdict === "down",
+      votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
+      votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
+      hold: holdOf(agent, s.ip),
+      drained: drainOf(agent, DEFAULT_POOL, s.ip),
+    };
+  });
+}
+
+/**
+ * @returns the rows of the `[[pool]]`s with checks of their own, keyed in
+ *   the write decision by `pool/IP`; no loss window is kept for them
+ */
+function poolTargets(agent: Agent): TargetStatus[] {
+  return agent.poolChecks.targets().map((t) => {
+    const s = t.health;
+    const d = agent.decided?.ips.get(t.key);
+    const change = agent.lastChange.get(t.key);
+    return {
+      pool: t.pool,
+      ip: s.ip,
+      verdict: s.verdict,
+      since: iso(s.since),
+      lastRttMicros: s.lastRttMicros,
+      probeTimeoutMicros: t.probeTimeoutMicros,
+      lossLastMinute: null,
+      inDns: agent.dns.inDns(s.ip, namesOf(agent, t.pool)),
+      lastChange: change ? { at: iso(change.at), reason: change.reason } : null,
+      clusterDown: d ? d.downVotes >= d.needed : s.verdict === "down",
+      votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
+      votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
+      hold: holdOf(agent, t.key),
+      drained: drainOf(agent, t.pool, s.ip),
+    };
+  });
+}
+
+/** @returns the fully qualified names of `pool`; undefined if unknown */
+function namesOf(agent: Agent, pool: string): readonly string[] | undefined {
+  return writePools(agent.config).find((p) => p.name === pool)?.names;
+}
+
+function drainOf(
+  agent: Agent,
+  pool: string,
+  ip: string,
+): TargetStatus["drained"] {
+  const d = agent.drains.get(pool, ip);
   return d ? { reason: d.reason, by: d.by, at: iso(d.at) } : null;
 }
 

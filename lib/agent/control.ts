@@ -124,18 +124,18 @@ function parseRequest(
   if (extra.length > 0) {
     throw new BadRequest(`Unknown field "${extra[0]}"`);
   }
-  const pool = rawPool ?? DEFAULT_POOL;
+  const ip = typeof rawIp === "string" ? canonicalIp(rawIp) : null;
+  if (ip === null) {
+    throw new BadRequest(
+      `"ip" must be an IPv4 or IPv6 address, got ${JSON.stringify(rawIp)}`,
+    );
+  }
+  const pool = rawPool ?? poolOf(ip, pools);
   if (typeof pool !== "string" || !pools.has(pool)) {
     throw new BadRequest(
       `No pool ${JSON.stringify(pool)}; the pools are: ${
         [...pools.keys()].map((p) => `"${p}"`).join(", ")
       }`,
-    );
-  }
-  const ip = typeof rawIp === "string" ? canonicalIp(rawIp) : null;
-  if (ip === null) {
-    throw new BadRequest(
-      `"ip" must be an IPv4 or IPv6 address, got ${JSON.stringify(rawIp)}`,
     );
   }
   const ips = pools.get(pool) ?? [];
@@ -159,6 +159,29 @@ function parseRequest(
     );
   }
   return { pool, ip, reason: reason === "" ? null : reason };
+}
+
+/**
+ * The pool a request without "pool" means: `default` when there is one,
+ * else the one pool that has `ip`.
+ */
+function poolOf(
+  ip: string,
+  pools: ReadonlyMap<string, readonly string[]>,
+): string {
+  if (pools.has(DEFAULT_POOL)) return DEFAULT_POOL;
+  const having = [...pools].filter(([, ips]) => ips.includes(ip));
+  const [only] = having;
+  if (only && having.length === 1) return only[0];
+  throw new BadRequest(
+    having.length === 0
+      ? `${ip} is in no pool; the pools are: ${
+        [...pools.keys()].map((p) => `"${p}"`).join(", ")
+      }`
+      : `${ip} is in pools ${
+        having.map(([p]) => `"${p}"`).join(", ")
+      }: say which with --pool`,
+  );
 }
 
 function json(status: number, body: unknown): Response {

@@ -123,11 +123,14 @@ export class WatchedProvider implements DnsProvider {
   }
 
   /**
-   * @returns whether `ip` is published under any name, or null before the
-   * first read
+   * @param ip the IP
+   * @param names only these names (fully qualified); @default every name
+   * @returns whether `ip` is published under one of the names, or null
+   *   before the first read
    */
-  inDns(ip: string): boolean | null {
+  inDns(ip: string, names?: readonly string[]): boolean | null {
     if (this.#published.size === 0) return null;
+    if (names) return names.some((n) => this.#published.get(n)?.has(ip));
     for (const set of this.#published.values()) if (set.has(ip)) return true;
     return false;
   }

@@ -13,6 +13,7 @@ import {
   MAX_DRAIN_ENTRIES,
 } from "../cluster/drain_book.ts";
 import type { Clock } from "../observe/clock.ts";
+import { targetKey } from "../write/pools.ts";
 import type { StateStore } from "./state_store.ts";
 
 /** What {@linkcode Drains} needs from the agent. */
@@ -81,6 +82,19 @@ export class Drains {
   /** @returns the IPs of `pool` drained now. */
   drainedIps(pool: string): Set<string> {
     return this.#book.drainedIps(pool);
+  }
+
+  /**
+   * @param pools the pools' names
+   * @returns the target keys (`lib/write/pools.ts`) of every IP drained
+   *   now in one of `pools`, as the write decision reads them
+   */
+  drainedTargets(pools: readonly string[]): Set<string> {
+    return new Set(
+      pools.flatMap((pool) =>
+        [...this.drainedIps(pool)].map((ip) => targetKey(pool, ip))
+      ),
+    );
   }
 
   /** @returns the book as the next heartbeat carries it. */

@@ -49,8 +49,7 @@ import {
   createControlHandler,
   serveControl,
 } from "./control.ts";
-import { writeSettings } from "./write_facts.ts";
-import { DEFAULT_POOL } from "../config/types.ts";
+import { writePools } from "./write_facts.ts";
 
 /** Command-line options of `goavail monitor`. */
 export interface MonitorOptions {
@@ -349,7 +348,7 @@ async function startControl(
 ): Promise<ControlServer | null> {
   const path = controlSocketPath(config.stateDir);
   const handler = createControlHandler({
-    pools: () => new Map([[DEFAULT_POOL, writeSettings(agent.config).ips]]),
+    pools: () => new Map(writePools(agent.config).map((p) => [p.name, p.ips])),
     setDrain: (pool, ip, drained, reason) =>
       agent.drains.set(pool, ip, drained, reason),
   }, logger);

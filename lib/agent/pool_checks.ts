@@ -12,7 +12,7 @@
 import type { PoolConfig } from "../config/types.ts";
 import type { PeerView } from "../cluster/types.ts";
 import { HealthTable } from "../health/table.ts";
-import type { Transition } from "../health/verdict.ts";
+import type { IpHealth, Transition } from "../health/verdict.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Observation, Prober, ProberOptions } from "../probe/types.ts";
@@ -35,6 +35,16 @@ interface PoolRun {
   health: HealthTable;
   /** IPs with an observation (not a local fault) since start. */
   fresh: Set<string>;
+}
+
+/** One `[[pool]]` target's state, for `/status` and metrics. */
+export interface PoolTarget {
+  pool: string;
+  /** Its {@linkcode targetKey} (`pool/IP`). */
+  key: string;
+  health: IpHealth;
+  /** How long its next probe waits, µs; null when the prober does not say. */
+  probeTimeoutMicros: number | null;
 }
 
 /** The probers and verdicts of every pool but `default`. */
@@ -102,6 +112,18 @@ export class PoolChecks {
       }
     }
     return out;
+  }
+
+  /** @returns every pool target's state, in pool and config order */
+  targets(): PoolTarget[] {
+    return this.#runs.flatMap((r) =>
+      r.health.states().map((health) => ({
+        pool: r.pool.name,
+        key: targetKey(r.pool.name, health.ip),
+        health,
+        probeTimeoutMicros: r.prober.probeTimeoutMicros(health.ip),
+      }))
+    );
   }
 
   /** @returns target keys no observation of this run backs yet */

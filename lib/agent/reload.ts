@@ -12,7 +12,6 @@ import { secretsOf } from "../config/resolve.ts";
 import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
 import { withDnsProvider } from "../config/dns_pool.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
-import { forgetTarget } from "../observe/metric_catalog.ts";
 import type { Agent } from "./agent.ts";
 import { storedVerdicts, thresholdsOf, timingOf } from "./config_view.ts";
 import {
@@ -120,10 +119,7 @@ export class Reloader {
     );
     agent.health.setThresholds(thresholdsOf(next));
     agent.loss.retain(ips);
-    for (const ip of removed) {
-      forgetTarget(agent.metrics, ip);
-      agent.trust.forget(ip);
-    }
+    for (const ip of removed) agent.trust.forget(ip);
     if (added.length || removed.length) {
       agent.log.info("targets changed", {
         added: added.join(","),

@@ -13,7 +13,7 @@ export interface DrainCommandOptions {
   /** True for `drain`, false for `undrain`. */
   drain: boolean;
   ip: string;
-  /** @default the one pool, "default" */
+  /** @default "default", or the one pool that has the IP when there is no "default" */
   pool?: string;
   /** `drain --reason`. */
   reason?: string;

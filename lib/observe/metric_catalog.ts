@@ -11,13 +11,13 @@ import { type Counter, type Gauge, type Kind, Registry } from "./metrics.ts";
  */
 // deno-fmt-ignore
 export const AGENT_METRICS = {
-  targetRttSeconds: ["gauge", "target_rtt_seconds", "Last probe round-trip time.", ["ip"]],
-  targetProbeTimeoutSeconds: ["gauge", "target_probe_timeout_seconds", "How long the next probe waits for its reply (adaptive: the target's RTO).", ["ip"]],
-  targetLossRatio: ["gauge", "target_loss_ratio", "Share of probes lost in the last minute.", ["ip"]],
-  targetUp: ["gauge", "target_up", "Local verdict: 1 up, 0 down.", ["ip"]],
+  targetRttSeconds: ["gauge", "target_rtt_seconds", "Last probe round-trip time.", ["pool", "ip"]],
+  targetProbeTimeoutSeconds: ["gauge", "target_probe_timeout_seconds", "How long the next probe waits for its reply (adaptive: the target's RTO).", ["pool", "ip"]],
+  targetLossRatio: ["gauge", "target_loss_ratio", "Share of probes lost in the last minute.", ["pool", "ip"]],
+  targetUp: ["gauge", "target_up", "Local verdict: 1 up, 0 down.", ["pool", "ip"]],
   targetDrained: ["gauge", "target_drained", "1 while an operator has drained the IP (goavail drain): its records are withdrawn as if it were down, within the guards.", ["pool", "ip"]],
-  targetInDns: ["gauge", "target_in_dns", "1 when the IP's records are in DNS.", ["ip"]],
-  clusterVotesDown: ["gauge", "cluster_votes_down", "Agents (this one and live peers) that see the IP down.", ["ip"]],
+  targetInDns: ["gauge", "target_in_dns", "1 when the IP's records are in DNS.", ["pool", "ip"]],
+  clusterVotesDown: ["gauge", "cluster_votes_down", "Agents (this one and live peers) that see the IP down.", ["pool", "ip"]],
   probesSent: ["counter", "probes_sent", "Probes sent."],
   probeReplies: ["counter", "probe_replies", "Probe replies received in time."],
   probeTimeouts: ["counter", "probe_timeouts", "Probes that got no reply in time."],
@@ -26,7 +26,7 @@ export const AGENT_METRICS = {
   peersLive: ["gauge", "peers_live", "Peers with a recent valid heartbeat."],
   peersConfigured: ["gauge", "peers_configured", "Peers in the configuration."],
   guardIsolated: ["gauge", "guard_isolated", "1 while the self-isolation guard holds DNS writes back."],
-  targetHeld: ["gauge", "target_write_held", "1 for the reason the write decision leaves the IP's records as they are (lib/write/SAFETY.md).", ["ip", "reason"]],
+  targetHeld: ["gauge", "target_write_held", "1 for the reason the write decision leaves the IP's records as they are (lib/write/SAFETY.md).", ["pool", "ip", "reason"]],
   writerActive: ["gauge", "writer_active", "1 while this agent is the cluster's DNS writer and may write."],
   dnsWrites: ["counter", "dns_writes", "DNS record writes by result (ok, error, dry_run).", ["result"]],
   dnsCredentialsRejected: ["gauge", "dns_credentials_rejected", "1 while Cloudflare refuses this agent's API token/key: DNS writes are blocked until a call succeeds or a reload brings new credentials."],
@@ -91,18 +91,4 @@ export function createAgentMetrics(
   m.buildInfo.set({ version: build.version, deno }, 1);
   m.startTimeSeconds.set(startedAtMs / 1000);
   return m;
-}
-
-/**
- * Drops every per-IP series of `ip` (after a reload removed the target).
- * @param m the agent's metrics
- * @param ip the target no longer monitored
- */
-export function forgetTarget(m: AgentMetrics, ip: string): void {
-  m.targetRttSeconds.remove({ ip });
-  m.targetProbeTimeoutSeconds.remove({ ip });
-  m.targetLossRatio.remove({ ip });
-  m.targetUp.remove({ ip });
-  m.targetInDns.remove({ ip });
-  m.clusterVotesDown.remove({ ip });
 }

@@ -92,12 +92,18 @@ function drainText(t: TargetStatus): string {
   return `<span class="drained">drained${reason}</span>${guard}`;
 }
 
-function targetRow(t: TargetStatus, nowMs: number): string {
+function targetRow(
+  t: TargetStatus,
+  nowMs: number,
+  pooled: boolean,
+): string {
   const v = t.verdict === "up" ? "up" : "down";
   const change = t.lastChange === null
     ? `<span class="muted">none</span>`
     : `${time(t.lastChange.at, nowMs)} ${escapeHtml(t.lastChange.reason)}`;
-  return `<tr data-ip="${escapeHtml(t.ip)}">` +
+  const pool = pooled ? ` data-pool="${escapeHtml(t.pool)}"` : "";
+  return `<tr data-ip="${escapeHtml(t.ip)}"${pool}>` +
+    (pooled ? `<td class="pool">${escapeHtml(t.pool)}</td>` : "") +
     `<td class="ip">${escapeHtml(t.ip)}</td>` +
     `<td><span class="verdict verdict-${v}">${v}</span></td>` +
     `<td>${t.clusterDown ? "down" : "up"} (${
@@ -165,14 +171,30 @@ function banners(s: StatusSnapshot): string {
 /** Target rows shown at most; the rest are only in `/status`. */
 export const MAX_TARGET_ROWS = 1000;
 
+/** @returns whether the targets are of more than one pool */
+function pooled(s: StatusSnapshot): boolean {
+  return new Set(s.targets.map((t) => t.pool)).size > 1;
+}
+
+/**
+ * @returns the target rows: grouped by pool (in the order of `/status`)
+ *   when there are several, down first within each; at most `max`
+ */
 function targetRows(s: StatusSnapshot, nowMs: number, max: number): string[] {
-  const down = s.targets.filter((t) => t.verdict !== "up");
-  const up = s.targets.filter((t) => t.verdict === "up");
-  const shown = [...down, ...up].slice(0, max);
-  const rows = shown.map((t) => targetRow(t, nowMs));
+  const pools = [...new Set(s.targets.map((t) => t.pool))];
+  const shown = pools.flatMap((pool) => {
+    const of = s.targets.filter((t) => t.pool === pool);
+    return [
+      ...of.filter((t) => t.verdict !== "up"),
+      ...of.filter((t) => t.verdict === "up"),
+    ];
+  }).slice(0, max);
+  const rows = shown.map((t) => targetRow(t, nowMs, pools.length > 1));
   if (shown.length < s.targets.length) {
     rows.push(
-      `<tr><td colspan="8" class="muted" id="more-targets">Showing ` +
+      `<tr><td colspan="${
+        pools.length > 1 ? 10 : 9
+      }" class="muted" id="more-targets">Showing ` +
         `${shown.length} of ${s.targets.length} targets, down first; all ` +
         `are in <a href="/status">/status</a>.</td></tr>`,
     );
@@ -217,6 +239,7 @@ ${
     table(
       "targets",
       [
+        ...(pooled(s) ? ["Pool"] : []),
         "IP",
         "Verdict",
         "Cluster",

@@ -13,9 +13,17 @@ import { distinctTargets, formatSummary } from "./probe_command.ts";
 import type { Observation } from "./types.ts";
 
 /** Options of {@linkcode runHttpProbeCommand}. */
-export interface HttpProbeCommandOptions {
-  /** The parsed `--check` URL. */
-  check: CheckUrl;
+export type HttpProbeCommandOptions =
+  & HttpProbeCommandTiming
+  & (
+    /** The parsed `--check` URL: any 2xx/3xx passes. */
+    | { check: CheckUrl; spec?: never }
+    /** A pool's check (`goavail probe --pool`), with its matching. */
+    | { spec: Omit<HttpCheckSpec, "timeoutMs">; check?: never }
+  );
+
+/** Targets, timing and output of {@linkcode runHttpProbeCommand}. */
+export interface HttpProbeCommandTiming {
   /** Addresses to check (IPv4 or IPv6 literals). */
   targets: string[];
   /** Checks per target (≥ 1). */
@@ -51,16 +59,18 @@ export async function runHttpProbeCommand(
 ): Promise<number> {
   const targets = distinctTargets(opts.targets, opts.write);
   if (!targets) return 2;
-  const spec: HttpCheckSpec = {
-    scheme: opts.check.scheme,
-    host: opts.check.host,
-    port: opts.check.port,
-    path: opts.check.path,
-    expectStatus: null,
-    expectBody: null,
-    timeoutMs: opts.timeoutMs,
-    tlsVerify: true,
-  };
+  const spec: HttpCheckSpec = opts.spec
+    ? { ...opts.spec, timeoutMs: opts.timeoutMs }
+    : {
+      scheme: opts.check.scheme,
+      host: opts.check.host,
+      port: opts.check.port,
+      path: opts.check.path,
+      expectStatus: null,
+      expectBody: null,
+      timeoutMs: opts.timeoutMs,
+      tlsVerify: true,
+    };
   const tallies = await Promise.all(
     targets.map((ip) => checkRepeatedly(ip, spec, opts)),
   );

@@ -18,6 +18,7 @@ import {
   until,
 } from "./harness.ts";
 import type { FakeCloudflare } from "../support/fake_cloudflare.ts";
+import { statusSnapshot } from "../../lib/agent/agent_status.ts";
 
 const UP = { "192.0.2.1": true, "192.0.2.2": true, "192.0.2.3": true } as const;
 const APP = "app.example.com";
@@ -109,6 +110,63 @@ Deno.test("Agent withdraws an IP from the pool whose check fails only, and gives
       "192.0.2.3",
     ]);
     assertEquals(h.agent.lastPlan?.holds.get("192.0.2.2"), "in_sync");
+    h.cf.assertNeverEmpty();
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("Agent drains a [[pool]]'s IP from that pool's names only, and /status and /metrics show the pool's targets", async () => {
+  const h = await startHarness(POOLED, {
+    records: [...RECORDS, APP_RECORD],
+    poolProbers: true,
+  });
+  try {
+    await until(() => h.agent.lastReport !== null, "first pass");
+    const web = h.poolProber("web");
+    for (let i = 0; i < 3; i++) {
+      h.prober().emit(UP);
+      web.emit({ "192.0.2.2": true, "203.0.113.11": true });
+    }
+    await until(
+      () => contentsOf(h.cf, APP).length === 2,
+      "app.example.com gains 203.0.113.11",
+    );
+    await h.agent.drains.set("web", "192.0.2.2", true, "deploy");
+    await until(
+      () => contentsOf(h.cf, APP).join() === "203.0.113.11",
+      "the drained pool IP withdrawn from app.example.com",
+    );
+    await quiet(h);
+    assertEquals(contentsOf(h.cf, "www.example.com"), [
+      "192.0.2.1",
+      "192.0.2.2",
+      "192.0.2.3",
+    ]);
+    const rows = statusSnapshot(h.agent).targets.map((t) => [
+      t.pool,
+      t.ip,
+      t.inDns,
+      t.hold,
+      t.drained?.reason ?? null,
+    ]);
+    assertEquals(rows, [
+      ["default", "192.0.2.1", true, "in_sync", null],
+      ["default", "192.0.2.2", true, "in_sync", null],
+      ["default", "192.0.2.3", true, "in_sync", null],
+      ["web", "192.0.2.2", false, "drained", "deploy"],
+      ["web", "203.0.113.11", true, "in_sync", null],
+    ]);
+    const text = h.agent.metrics.registry.render();
+    for (
+      const line of [
+        'goavail_target_drained{pool="web",ip="192.0.2.2"} 1',
+        'goavail_target_in_dns{pool="web",ip="192.0.2.2"} 0',
+        'goavail_target_in_dns{pool="default",ip="192.0.2.2"} 1',
+        'goavail_target_up{pool="web",ip="203.0.113.11"} 1',
+        'goavail_target_write_held{pool="web",ip="192.0.2.2",reason="drained"} 1',
+      ]
+    ) assert(text.includes(line), line);
     h.cf.assertNeverEmpty();
   } finally {
     await h.close();

@@ -22,10 +22,13 @@ const UNIX: { remoteAddr: Deno.Addr } = {
   remoteAddr: { transport: "unix", path: "/x/control.sock" },
 };
 
-function fakeTarget(fail = false) {
+function fakeTarget(
+  fail = false,
+  pools: [string, string[]][] = [["default", ["192.0.2.1", "2001:db8::1"]]],
+) {
   const calls: [string, string, boolean, string | null][] = [];
   const target: ControlTarget = {
-    pools: () => new Map([["default", ["192.0.2.1", "2001:db8::1"]]]),
+    pools: () => new Map(pools),
     setDrain(pool, ip, drained, reason) {
       calls.push([pool, ip, drained, reason]);
       if (fail) return Promise.reject(new Error("disk full"));
@@ -145,6 +148,34 @@ Deno.test("createControlHandler() drains canonical IPs and reports a failing age
     (await res.json()).error,
     "The agent could not do it: disk full",
   );
+});
+
+Deno.test('createControlHandler() without "pool" means default, else the one pool that has the IP', async () => {
+  const { target, calls } = fakeTarget(false, [
+    ["web", ["192.0.2.1", "192.0.2.2"]],
+    ["api", ["192.0.2.2", "192.0.2.3"]],
+  ]);
+  const handle = createControlHandler(target, silentLogger);
+  assertEquals(
+    (await handle(post("/drain", { ip: "192.0.2.3" }), UNIX)).status,
+    200,
+  );
+  const both = await handle(post("/drain", { ip: "192.0.2.2" }), UNIX);
+  assertEquals(both.status, 400);
+  assertEquals(
+    (await both.json()).error,
+    '192.0.2.2 is in pools "web", "api": say which with --pool',
+  );
+  const none = await handle(post("/drain", { ip: "192.0.2.9" }), UNIX);
+  assertEquals(
+    (await none.json()).error,
+    '192.0.2.9 is in no pool; the pools are: "web", "api"',
+  );
+  await handle(post("/drain", { ip: "192.0.2.2", pool: "api" }), UNIX);
+  assertEquals(calls, [
+    ["api", "192.0.2.3", true, null],
+    ["api", "192.0.2.2", true, null],
+  ]);
 });
 
 Deno.test("serveControl() serves goavail drain/undrain on an owner-only socket, refusing a file in its way", async () => {

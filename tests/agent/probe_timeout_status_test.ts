@@ -22,9 +22,9 @@ Deno.test("statusSnapshot() and /metrics show each target's probe timeout", asyn
     const lines = h.agent.metrics.registry.render().split("\n")
       .filter((l) => l.startsWith("goavail_target_probe_timeout_seconds{"));
     assertEquals(lines, [
-      'goavail_target_probe_timeout_seconds{ip="192.0.2.1"} 0.05',
-      'goavail_target_probe_timeout_seconds{ip="192.0.2.2"} 0.2125',
-      'goavail_target_probe_timeout_seconds{ip="192.0.2.3"} 1',
+      'goavail_target_probe_timeout_seconds{pool="default",ip="192.0.2.1"} 0.05',
+      'goavail_target_probe_timeout_seconds{pool="default",ip="192.0.2.2"} 0.2125',
+      'goavail_target_probe_timeout_seconds{pool="default",ip="192.0.2.3"} 1',
     ]);
   } finally {
     await h.close();

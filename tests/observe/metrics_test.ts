@@ -3,7 +3,6 @@ import { formatValue, Registry } from "../../lib/observe/metrics.ts";
 import {
   AGENT_METRICS,
   createAgentMetrics,
-  forgetTarget,
 } from "../../lib/observe/metric_catalog.ts";
 import { parseProm, sampleValue } from "../support/prom_parse.ts";
 
@@ -103,12 +102,13 @@ Deno.test("createAgentMetrics() declares every agent metric in one valid exposit
     1_700_000_000_000,
   );
   const ip = "2001:db8::1";
-  m.targetRttSeconds.set({ ip }, 0.0123);
-  m.targetProbeTimeoutSeconds.set({ ip }, 0.05);
-  m.targetLossRatio.set({ ip }, 0.25);
-  m.targetUp.set({ ip }, 0);
-  m.targetInDns.set({ ip }, 1);
-  m.clusterVotesDown.set({ ip }, 2);
+  const at = { pool: "default", ip };
+  m.targetRttSeconds.set(at, 0.0123);
+  m.targetProbeTimeoutSeconds.set(at, 0.05);
+  m.targetLossRatio.set(at, 0.25);
+  m.targetUp.set(at, 0);
+  m.targetInDns.set(at, 1);
+  m.clusterVotesDown.set(at, 2);
   m.probesSent.inc(10);
   m.dnsApiErrors.inc({ kind: "rate_limit" });
   m.peerMessagesRejected.inc({ reason: "replay" });
@@ -135,9 +135,9 @@ Deno.test("createAgentMetrics() declares every agent metric in one valid exposit
   ];
   for (const name of expected) assert.ok(fams.has(name), name);
   assert.equal(fams.size, Object.keys(AGENT_METRICS).length);
-  assert.equal(sampleValue(fams, "goavail_target_rtt_seconds", { ip }), 0.0123);
+  assert.equal(sampleValue(fams, "goavail_target_rtt_seconds", at), 0.0123);
   assert.equal(
-    sampleValue(fams, "goavail_target_probe_timeout_seconds", { ip }),
+    sampleValue(fams, "goavail_target_probe_timeout_seconds", at),
     0.05,
   );
   assert.equal(sampleValue(fams, "goavail_probes_sent_total"), 10);
@@ -154,20 +154,4 @@ Deno.test("createAgentMetrics() declares every agent metric in one valid exposit
     1,
   );
   assert.equal(sampleValue(fams, "goavail_start_time_seconds"), 1_700_000_000);
-});
-
-Deno.test("forgetTarget() drops every per-IP series of one IP", () => {
-  const m = createAgentMetrics({ version: "0" });
-  for (const ip of ["192.0.2.1", "192.0.2.2"]) {
-    m.targetUp.set({ ip }, 1);
-    m.targetRttSeconds.set({ ip }, 0.001);
-    m.targetInDns.set({ ip }, 1);
-  }
-  forgetTarget(m, "192.0.2.1");
-  const text = m.registry.render();
-  assert.ok(!text.includes("192.0.2.1"));
-  assert.equal(
-    sampleValue(parseProm(text), "goavail_target_up", { ip: "192.0.2.2" }),
-    1,
-  );
 });

@@ -17,7 +17,7 @@ function app(
   over: { healthy?: () => boolean; snapshot?: () => StatusSnapshot } = {},
 ) {
   const m = createAgentMetrics({ version: "0.1.0" });
-  m.targetUp.set({ ip: "192.0.2.1" }, 1);
+  m.targetUp.set({ pool: "default", ip: "192.0.2.1" }, 1);
   return createStatusApp({
     snapshot: over.snapshot ?? (() => fakeSnapshot()),
     metrics: () => m.registry.render(),
@@ -70,7 +70,13 @@ Deno.test("createStatusApp() serves Prometheus text 0.0.4 at /metrics", async ()
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("content-type"), METRICS_CONTENT_TYPE);
   const fams = parseProm(await res.text());
-  assert.equal(sampleValue(fams, "goavail_target_up", { ip: "192.0.2.1" }), 1);
+  assert.equal(
+    sampleValue(fams, "goavail_target_up", {
+      pool: "default",
+      ip: "192.0.2.1",
+    }),
+    1,
+  );
 });
 
 Deno.test("createStatusApp() answers /healthz from healthy()", async () => {
