@@ -47,6 +47,18 @@ export interface WriteSources {
  * @returns the write decision's settings
  */
 export function writeSettings(config: Config): WriteSettings {
+  let settings = settingsOfConfig.get(config);
+  if (!settings) {
+    settings = Object.freeze(buildSettings(config));
+    settingsOfConfig.set(config, settings);
+  }
+  return settings;
+}
+
+/** {@linkcode writeSettings} by config (see {@linkcode poolsOfConfig}). */
+const settingsOfConfig = new WeakMap<Config, WriteSettings>();
+
+function buildSettings(config: Config): WriteSettings {
   const cf = config.cloudflare;
   const m = config.members;
   const pools = writePools(config);
@@ -69,7 +81,22 @@ export function writeSettings(config: Config): WriteSettings {
  * @returns its pools as the write decision plans them; a config of the
  *   provider section alone is the one pool `default`, as before pools
  */
-export function writePools(config: Config): WritePool[] {
+export function writePools(config: Config): readonly WritePool[] {
+  let pools = poolsOfConfig.get(config);
+  if (!pools) {
+    pools = Object.freeze(buildPools(config));
+    poolsOfConfig.set(config, pools);
+  }
+  return pools;
+}
+
+/**
+ * {@linkcode writePools} by config: a config is never changed once loaded
+ * (a reload builds a new one), and every pass, status read and scrape asks.
+ */
+const poolsOfConfig = new WeakMap<Config, readonly WritePool[]>();
+
+function buildPools(config: Config): WritePool[] {
   const cf = config.cloudflare;
   // A config built by hand without pools is the section alone.
   const pools = config.pools?.length ? config.pools : [{

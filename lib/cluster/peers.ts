@@ -43,6 +43,10 @@ export interface PeerStatus {
 }
 
 /** One configured peer. */
+
+/** The abort reason of a send that has settled. */
+const SETTLED = new Error("heartbeat send settled");
+
 export class PeerSlot {
   readonly addr: PeerAddr;
   /** Source IPs accepted for this peer (its IP, or its name's addresses). */
@@ -227,15 +231,19 @@ export class PeerTable {
     slot.inFlight = ac;
     const onStop = () => ac.abort();
     policy.signal.addEventListener("abort", onStop, { once: true });
+    // Woken by the timeout or by the send settling (then already aborted:
+    // abort() builds its AbortError even when it does nothing).
     const timer = policy.clock.sleep(policy.timeoutMs, ac.signal)
-      .then(() => ac.abort());
+      .then(() => ac.signal.aborted || ac.abort());
     let outcome: SendOutcome;
     try {
       outcome = await transport.send(slot.addr, frame, from, ac.signal);
     } catch (e) {
       outcome = { ok: false, status: null, error: String(e) };
     } finally {
-      ac.abort();
+      // The send is over: the reason is never read, and a given one spares
+      // building an AbortError per heartbeat.
+      ac.abort(SETTLED);
       policy.signal.removeEventListener("abort", onStop);
       await timer;
       if (slot.inFlight === ac) slot.inFlight = null;
