@@ -42,6 +42,8 @@ export class ClusterLink {
   #server: PeerServer | null = null;
   #running = false;
   #nudge: Promise<void> | null = null;
+  /** A nudge came while one was in flight. */
+  #nudgeAgain = false;
   readonly #opt: ClusterLinkOptions;
 
   /** @param options the agent's side effects and callbacks */
@@ -112,22 +114,35 @@ export class ClusterLink {
 
   /**
    * Sends one extra heartbeat now (a verdict changed), so peers count the
-   * new vote without waiting for the next interval. Calls while one is in
-   * flight are folded into it.
+   * new vote without waiting for the next interval. A peer whose previous
+   * heartbeat was still in flight is skipped by that round (the one on its
+   * way was sealed before the change): it gets one more round once its send
+   * settles. Calls while a nudge is under way are folded into one more.
    */
   nudge(): void {
     const m = this.membership;
-    if (!m || !this.#running || this.#nudge) return;
-    this.#nudge = m.heartbeatNow().then(() => {}, () => {}).finally(
-      () => (this.#nudge = null),
-    );
+    if (!m || !this.#running) return;
+    if (this.#nudge) {
+      this.#nudgeAgain = true;
+      return;
+    }
+    const skips = () => m.peerStatus().reduce((n, p) => n + p.sendSkipped, 0);
+    this.#nudge = (async () => {
+      do {
+        this.#nudgeAgain = false;
+        const before = skips();
+        await m.heartbeatNow().catch(() => {});
+        if (skips() > before) await m.replicateNow().catch(() => {});
+      } while (this.#nudgeAgain && this.#running && this.membership === m);
+    })().finally(() => (this.#nudge = null));
   }
 
   /** Stops heartbeats and the peer server. */
   async stop(): Promise<void> {
     this.#running = false;
-    await this.#nudge;
+    // Closing aborts the sends a nudge may still wait for.
     await this.#close();
+    await this.#nudge;
   }
 
   /** @returns configured and live peer counts, or null on a single node. */
