@@ -186,14 +186,13 @@ Deno.test("Agent steady state costs one read per reconcile_interval and no write
         a.method === "GET" && a.path.includes("dns_records")
       ).length;
     for (let i = 0; i < 3; i++) h.prober().emit(UP);
-    await settle();
+    await quiet(h);
     const first = reads();
     for (let s = 0; s < 30; s++) {
       h.prober().emit(UP);
       h.clock.advance(1000);
-      await settle(2);
+      await quiet(h);
     }
-    await settle();
     assertEquals(reads(), first, "reads before the interval");
     h.clock.advance(31_000);
     await until(() => reads() === first + 1, "drift-repair read");
