@@ -248,3 +248,44 @@ Deno.test("serveControl() serves goavail drain/undrain on an owner-only socket, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serveControl() replaces the stale socket an agent that crashed left behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "goavail-control-" });
+  const path = controlSocketPath(dir);
+  try {
+    // A process that exits without closing leaves its socket file.
+    const crashed = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `Deno.listen({ path: ${
+          JSON.stringify(path)
+        }, transport: "unix" }); Deno.exit(0);`,
+      ],
+    }).output();
+    assert(crashed.success);
+    assert((await Deno.lstat(path)).isSocket, "the stale socket is there");
+    const { target, calls } = fakeTarget();
+    const server = await serveControl(
+      path,
+      createControlHandler(target, silentLogger),
+    );
+    try {
+      const client = Deno.createHttpClient({
+        proxy: { transport: "unix", path },
+      });
+      const res = await fetch("http://localhost/drain", {
+        method: "POST",
+        body: JSON.stringify({ ip: "192.0.2.1" }),
+        client,
+      });
+      assertEquals(res.status, 200);
+      await res.body?.cancel();
+      client.close();
+      assertEquals(calls, [["default", "192.0.2.1", true, null]]);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
