@@ -186,9 +186,11 @@ export function planWrites(
   const intents = new Map<string, Intent>();
   const down = new Set<string>();
   const downVotes = new Map<string, number>();
+  const drainedUp = new Set<string>();
   for (const [ip, d] of decided.ips) {
     intents.set(ip, d.hold === null ? d.intent : "hold");
     if (clusterDown(d)) down.add(ip);
+    if (d.drained && d.downVotes < d.needed) drainedUp.add(ip);
     // A drained IP keeps its own tally: a guard that must keep one of
     // several down IPs then puts back a healthy drained one before a dead one.
     downVotes.set(ip, d.downVotes);
@@ -196,7 +198,7 @@ export function planWrites(
   const pools = poolsOf(input.settings);
   const plans = planPools(
     pools,
-    { intents, down, downVotes },
+    { intents, down, downVotes, drainedUp },
     listing,
     snapshots,
     inDoubt,

@@ -50,6 +50,11 @@ export interface GuardGroup {
    * the IPs fewest agents see down first. Missing: 0 for every IP.
    */
   downVotes?: ReadonlyMap<string, number>;
+  /**
+   * Drained IPs the cluster does not see down (in `down` for the guards
+   * only because an operator drained them). @default none
+   */
+  drainedUp?: ReadonlySet<string>;
 }
 
 /** What the guards allow. */
@@ -62,7 +67,9 @@ export interface GuardOutcome {
 /**
  * Applies never-empty and blast radius to one group.
  *
- * Order: (1) every IP down → none absent; (2) blast radius keeps
+ * Order: (1) every IP down → none absent, unless some are only drained
+ * (healthy): then those are kept and the dead ones may stay out, for the
+ * name is not empty; (2) blast radius keeps
  * cluster-down removals first, then removals already made, then the lowest
  * IPs; (3) min_records puts back undoubted IPs first (listed ones the
  * cluster does not see down, absent ones no agent sees down), then listed
@@ -85,19 +92,21 @@ export function applyGuards(
     }
   };
   const n = group.ips.length;
+  let wantAbsent = group.wantAbsent;
   if (n > 0 && group.ips.every((ip) => group.down.has(ip))) {
-    note(
-      "all_down",
-      sortIps(group.ips.filter((ip) => group.wantAbsent.has(ip))),
-    );
-    return { absent: new Set(), notes };
+    const healthy = group.ips.filter((ip) => group.drainedUp?.has(ip));
+    const keep = healthy.length > 0 ? healthy : group.ips;
+    note("all_down", sortIps(keep.filter((ip) => wantAbsent.has(ip))));
+    if (healthy.length === 0) return { absent: new Set(), notes };
+    // Drained but healthy IPs keep the name: a dead one is not put back.
+    wantAbsent = new Set([...wantAbsent].filter((ip) => !keep.includes(ip)));
   }
   // Cluster-down removals first (blast radius then keeps a dead IP out
   // before one nobody sees down); within each, removals already made first
   // (no churn), then the lowest IPs.
   const planned = (down: boolean) => {
     const mine = group.ips.filter((ip) =>
-      group.wantAbsent.has(ip) && group.down.has(ip) === down
+      wantAbsent.has(ip) && group.down.has(ip) === down
     );
     return [
       ...sortIps(mine.filter((ip) => !group.present.has(ip))),

@@ -47,6 +47,11 @@ export interface PlanInput {
   down: ReadonlySet<string>;
   /** Agents that see each IP down, for min_records' choice; default 0. */
   downVotes?: ReadonlyMap<string, number>;
+  /**
+   * Drained IPs the cluster does not see down: when every IP of a group is
+   * down, these keep the name and the dead ones stay out. @default none
+   */
+  drainedUp?: ReadonlySet<string>;
   /** Records the provider holds now, per name. */
   current: ReadonlyMap<string, readonly DnsRecord[]>;
   /** Saved records, keyed by {@linkcode recordKey}. */
@@ -105,6 +110,7 @@ export function planChanges(input: PlanInput): Plan {
   for (const [ip, n] of input.downVotes ?? []) {
     downVotes.set(canonicalIp(ip), n);
   }
+  const drainedUp = new Set([...input.drainedUp ?? []].map(canonicalIp));
   const ips = [...new Set(input.ips.map(canonicalIp))];
   const families = (["A", "AAAA"] as const).map((type) => {
     const family = sortIps(ips.filter((ip) => recordTypeOf(ip) === type));
@@ -120,6 +126,7 @@ export function planChanges(input: PlanInput): Plan {
         intents,
         down,
         downVotes,
+        drainedUp,
       });
     }
   }
@@ -135,6 +142,7 @@ interface GroupContext {
   intents: ReadonlyMap<string, Intent>;
   down: ReadonlySet<string>;
   downVotes: ReadonlyMap<string, number>;
+  drainedUp: ReadonlySet<string>;
 }
 
 function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
@@ -165,6 +173,7 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
     wantAbsent,
     down: ctx.down,
     downVotes: ctx.downVotes,
+    drainedUp: ctx.drainedUp,
   }, input.guards);
   plan.notes.push(...notes);
   const deletes: Change[] = [];

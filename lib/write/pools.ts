@@ -78,6 +78,8 @@ export interface TargetFacts {
   /** Target keys the cluster sees down. */
   down: ReadonlySet<string>;
   downVotes: ReadonlyMap<string, number>;
+  /** Target keys drained that the cluster does not see down. @default none */
+  drainedUp?: ReadonlySet<string>;
 }
 
 /** One pool's share of a plan. */
@@ -107,8 +109,10 @@ export function planPools(
     const intents = new Map<string, Intent>();
     const down = new Set<string>();
     const downVotes = new Map<string, number>();
+    const drainedUp = new Set<string>();
     for (const ip of pool.ips) {
       const key = targetKey(pool.name, ip);
+      if (facts.drainedUp?.has(key)) drainedUp.add(ip);
       const intent = facts.intents.get(key);
       if (intent) intents.set(ip, intent);
       if (facts.down.has(key)) down.add(ip);
@@ -121,6 +125,7 @@ export function planPools(
       intents,
       down,
       downVotes,
+      drainedUp,
       current,
       snapshots,
       guards: pool.guards,

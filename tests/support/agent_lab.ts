@@ -59,6 +59,10 @@ export interface AgentLabOptions {
   token?: string;
   /** Zones the fake lists before the lab's active example.com. @default [] */
   zonesBefore?: FakeZoneInput[];
+  /** TOML appended to every agent's config (`[[pool]]` tables). */
+  tailToml?: string;
+  /** More records in example.com beside www's. @default [] */
+  extraRecords?: Record<string, unknown>[];
 }
 
 /** One running agent process. */
@@ -108,6 +112,8 @@ export class AgentLab {
       reconcileInterval: 60,
       token: LAB_TOKEN,
       zonesBefore: [],
+      tailToml: "",
+      extraRecords: [],
       ...options,
     };
     const hosts = [
@@ -126,7 +132,13 @@ export class AgentLab {
     const self = new AgentLab(lab, opts, dir);
     try {
       const ips = range(opts.targets).map((t) => self.targetIp(t));
-      self.#api = await LabApi.start(lab, dir, ips, opts.zonesBefore);
+      self.#api = await LabApi.start(
+        lab,
+        dir,
+        ips,
+        opts.zonesBefore,
+        opts.extraRecords,
+      );
       for (let i = 0; i < opts.agents; i++) await self.#writeConfig(i);
     } catch (e) {
       await self.destroy();
@@ -240,9 +252,9 @@ export class AgentLab {
     return this.api.reads();
   }
 
-  /** @returns full A records of www.example.com at the fake API. */
-  records(): Promise<Record<string, unknown>[]> {
-    return this.api.records();
+  /** @returns full A records of `name` at the fake API. */
+  records(name = "www.example.com"): Promise<Record<string, unknown>[]> {
+    return this.api.records(undefined, name);
   }
 
   /** @returns the IPs published under www.example.com. */

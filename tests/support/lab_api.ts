@@ -42,6 +42,7 @@ export class LabApi {
     dir: string,
     ips: string[],
     zonesBefore: FakeZoneInput[] = [],
+    extraRecords: Record<string, unknown>[] = [],
   ): Promise<LabApi> {
     const setup = `${dir}/api.json`;
     await Deno.writeTextFile(
@@ -61,7 +62,7 @@ export class LabApi {
             proxied: i % 2 === 1,
             comment: `target ${i}`,
             tags: [`idx:${i}`],
-          })),
+          })).concat(extraRecords as never[]),
         }],
       }),
     );
@@ -115,14 +116,17 @@ export class LabApi {
    * @returns full A records of www.example.com in the lab's zone (ids noted
    *   in `recordIds`)
    */
-  async records(zoneId = LAB_ZONE_ID): Promise<Record<string, unknown>[]> {
+  async records(
+    zoneId = LAB_ZONE_ID,
+    name = "www.example.com",
+  ): Promise<Record<string, unknown>[]> {
     const zones = JSON.parse(await this.#curl("GET", "/__state")) as {
       id: string;
       records: Record<string, unknown>[];
     }[];
     const records = zones.filter((z) => z.id === zoneId).flatMap((z) =>
       z.records
-    ).filter((r) => r.name === "www.example.com" && r.type === "A");
+    ).filter((r) => r.name === name && r.type === "A");
     for (const r of records) {
       this.recordIds.set(String(r.id), String(r.content));
     }

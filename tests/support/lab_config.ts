@@ -17,6 +17,8 @@ export interface LabSettings {
   heartbeatInterval: number;
   extraToml: string;
   reconcileInterval: number;
+  /** TOML after every section (`[[pool]]` tables). */
+  tailToml?: string;
 }
 
 /** Where one agent sits in the lab. */
@@ -65,5 +67,5 @@ reconcile_interval = ${o.reconcileInterval}
 
 [status]
 listen = "127.0.0.1:8000"
-`;
+${o.tailToml ?? ""}`;
 }

@@ -64,19 +64,36 @@ const ROWS: Row[] = [
     holds: { [X]: "all_down", [Y]: "all_down", [V6]: "in_sync" },
   },
   {
-    name: "a drained IP stays while the family's other IP is dead",
+    name:
+      "a drained IP stays while the family's other IP is dead, and the dead one goes",
     drained: [X],
     down: [Y],
-    changes: [],
-    holds: { [X]: "all_down", [Y]: "all_down", [V6]: "in_sync" },
+    changes: [`delete ${Y}`],
+    holds: { [X]: "all_down", [V6]: "in_sync" },
   },
   {
-    name: "a drained IP that is out comes back when the other one dies",
+    name:
+      "a drained IP that is out comes back when the other one dies, which goes",
     drained: [X],
     down: [Y],
     listed: [Y, V6],
-    changes: [`create ${X}`],
-    holds: { [Y]: "all_down", [V6]: "in_sync" },
+    changes: [`create ${X}`, `delete ${Y}`],
+    holds: { [V6]: "in_sync" },
+  },
+  {
+    name: "a drained IP kept by all_down never brings a dead one back",
+    drained: [X],
+    down: [Y],
+    listed: [X, V6],
+    changes: [],
+    holds: { [X]: "all_down", [Y]: "in_sync", [V6]: "in_sync" },
+  },
+  {
+    name: "a drained IP the cluster also sees down is dead: all_down keeps all",
+    drained: [X],
+    down: [X, Y],
+    changes: [],
+    holds: { [X]: "all_down", [Y]: "all_down", [V6]: "in_sync" },
   },
   {
     name: "min_records keeps a drained IP",

@@ -17,6 +17,8 @@ interface Row {
   fraction?: number;
   /** Agents that see each IP down (min_records' choice). */
   votes?: Record<string, number>;
+  /** Drained IPs the cluster does not see down. */
+  drainedUp?: string[];
   absent: string[];
   notes?: [GuardName, string[]][];
 }
@@ -31,6 +33,7 @@ function run(row: Row) {
     wantAbsent: new Set(row.wantAbsent),
     down: new Set(row.down ?? row.wantAbsent),
     downVotes: row.votes ? new Map(Object.entries(row.votes)) : undefined,
+    drainedUp: row.drainedUp ? new Set(row.drainedUp) : undefined,
   }, {
     minRecords: row.minRecords ?? 1,
     maxRemovalsFraction: row.fraction ?? 0.5,
@@ -39,6 +42,27 @@ function run(row: Row) {
 
 const TABLE: Row[] = [
   { what: "nothing wanted absent", wantAbsent: [], absent: [] },
+  {
+    what: "every IP down, one only drained: it stays, the dead ones go",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    wantAbsent: ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+    drainedUp: ["192.0.2.1"],
+    fraction: 1,
+    absent: ["192.0.2.2", "192.0.2.3"],
+    notes: [["all_down", ["192.0.2.1"]]],
+  },
+  {
+    what: "every IP down, two only drained: both stay, within blast radius",
+    ips: ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"],
+    wantAbsent: V4,
+    drainedUp: ["192.0.2.1", "192.0.2.4"],
+    fraction: 0.25,
+    absent: ["192.0.2.2"],
+    notes: [["all_down", ["192.0.2.1", "192.0.2.4"]], [
+      "blast_radius",
+      ["192.0.2.3"],
+    ]],
+  },
   {
     what: "one of four removed",
     wantAbsent: ["192.0.2.3"],
