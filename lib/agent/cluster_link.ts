@@ -127,14 +127,23 @@ export class ClusterLink {
       return;
     }
     const skips = () => m.peerStatus().reduce((n, p) => n + p.sendSkipped, 0);
+    const current = () => this.#running && this.membership === m;
     this.#nudge = (async () => {
       do {
         this.#nudgeAgain = false;
         const before = skips();
         await m.heartbeatNow().catch(() => {});
-        if (skips() > before) await m.replicateNow().catch(() => {});
-      } while (this.#nudgeAgain && this.#running && this.membership === m);
-    })().finally(() => (this.#nudge = null));
+        // Stopped or replaced meanwhile: a round now would go out after
+        // stop, or from the old link.
+        if (skips() > before && current()) {
+          await m.replicateNow().catch(() => {});
+        }
+      } while (this.#nudgeAgain && current());
+    })().finally(() => {
+      this.#nudge = null;
+      // A nudge for a link that replaced this one goes out on it.
+      if (this.#nudgeAgain && this.#running) this.nudge();
+    });
   }
 
   /** Stops heartbeats and the peer server. */

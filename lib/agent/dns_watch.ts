@@ -126,11 +126,15 @@ export class WatchedProvider implements DnsProvider {
    * @param ip the IP
    * @param names only these names (fully qualified); @default every name
    * @returns whether `ip` is published under one of the names, or null
-   *   before the first read
+   *   before the first read (of one of `names`)
    */
   inDns(ip: string, names?: readonly string[]): boolean | null {
     if (this.#published.size === 0) return null;
-    if (names) return names.some((n) => this.#published.get(n)?.has(ip));
+    if (names) {
+      const read = names.filter((n) => this.#published.has(n));
+      if (read.length === 0) return null;
+      return read.some((n) => this.#published.get(n)!.has(ip));
+    }
     for (const set of this.#published.values()) if (set.has(ip)) return true;
     return false;
   }

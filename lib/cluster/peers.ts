@@ -42,11 +42,10 @@ export interface PeerStatus {
   readsCompact: boolean;
 }
 
-/** One configured peer. */
-
 /** The abort reason of a send that has settled. */
 const SETTLED = new Error("heartbeat send settled");
 
+/** One configured peer. */
 export class PeerSlot {
   readonly addr: PeerAddr;
   /** Source IPs accepted for this peer (its IP, or its name's addresses). */

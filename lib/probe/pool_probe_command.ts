@@ -125,7 +125,8 @@ async function runTcpProbe(
   // Bounded: every target's probes are due within count intervals, each
   // ends by its timeout.
   const bound = (count + 1) * (common.intervalMs + common.timeoutMs);
-  const timer = setTimeout(done.resolve, bound);
+  // setTimeout fires at once beyond 2^31 - 1 ms.
+  const timer = setTimeout(done.resolve, Math.min(bound, 2 ** 31 - 1));
   try {
     await done.promise;
   } finally {

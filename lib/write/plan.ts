@@ -197,7 +197,9 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
       }
     } else if (!present.has(ip)) {
       plan.changes.push(createChange(ctx, ip, input.snapshots.get(key), input));
-    } else if (input.snapshots.has(key)) {
+    } else if (input.snapshots.has(key) && !doubted.has(ip)) {
+      // Kept while its own delete is in doubt: that delete may still land,
+      // and a restart reads the saved snapshot as that doubt.
       plan.staleSnapshots.push(key);
     }
   }

@@ -10,7 +10,7 @@ import {
   doubtKey,
 } from "../../lib/write/in_doubt.ts";
 import { type Intent, planChanges } from "../../lib/write/plan.ts";
-import type { DnsRecord } from "../../lib/dns/provider.ts";
+import { type DnsRecord, recordKey } from "../../lib/dns/provider.ts";
 
 const WWW = "www.example.com";
 const API = "api.example.com";
@@ -115,6 +115,26 @@ Deno.test("rule D: creates on a waiting name still go out", () => {
 Deno.test("rule D: a doubtful A delete holds no AAAA delete", () => {
   const p = plan({ [X]: "hold", [V6]: "absent" }, [V6], [A(WWW, X)]);
   assert.deepEqual(summary(p), [`delete ${WWW} ${V6}`, `delete ${API} ${V6}`]);
+});
+
+Deno.test("rule D: a kept record whose delete is in doubt keeps its snapshot (a restart reads it as the doubt)", () => {
+  const snapshots = new Map(
+    [WWW, API].map((n) => [recordKey(rec(n, X)), rec(n, X)] as const),
+  );
+  const run = (inDoubt: string[]) =>
+    planChanges({
+      names: [WWW, API],
+      ips: [X, Y],
+      intents: new Map([[X, "present"], [Y, "present"]]),
+      down: new Set(),
+      current: new Map([WWW, API].map((n) => [n, [rec(n, X), rec(n, Y)]])),
+      snapshots,
+      guards: { minRecords: 1, maxRemovalsFraction: 1 },
+      defaults: { ttl: 1, proxied: false },
+      inDoubt: new Set(inDoubt),
+    }).staleSnapshots;
+  assert.deepEqual(run([]), [...snapshots.keys()]);
+  assert.deepEqual(run([A(WWW, X)]), [recordKey(rec(API, X))]);
 });
 
 Deno.test("doubtfulKeys() keeps a delete in doubt up to the call bound, inclusive", () => {
