@@ -72,6 +72,42 @@ Deno.test("Membership sends acked false and no snapshots when the local state le
   assert.deepEqual(sent.value.snapshots, []);
 });
 
+Deno.test("Membership sends the snapshot book the local state gives", async () => {
+  const entry = {
+    key: "www.example.com|A|192.0.2.1",
+    v: 3,
+    by: B,
+    record: {
+      id: "r1",
+      type: "A" as const,
+      name: "www.example.com",
+      content: "192.0.2.1",
+      ttl: 300,
+      proxied: true,
+      comment: "edge",
+      tags: ["team:edge"],
+    },
+  };
+  const { m, transport } = await agentB({
+    localState: () => ({
+      view: {},
+      isolated: false,
+      writable: true,
+      snapshots: [entry],
+    }),
+  });
+  await m.heartbeatNow();
+  const sent = await openHeartbeat(
+    transport.sent[0]!.frame,
+    B,
+    await ring(KEY_NEW),
+  );
+  assert.ok(sent.ok);
+  // Record ids stay home: another agent's listing has its own.
+  const { id: _id, ...record } = entry.record;
+  assert.deepEqual(sent.value.snapshots, [{ ...entry, record }]);
+});
+
 Deno.test("Membership without a key or insecure_plaintext sends nothing and logs why once a minute", async () => {
   const { logger, lines } = captureLogger();
   const { m, clock, transport } = await agentB({ keys: [], logger });
