@@ -225,7 +225,9 @@ class FfiIcmpSocket implements IcmpSocket {
 
   async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.#closed || signal?.aborted) return;
-    const ms = Math.max(0, Math.min(Math.ceil(timeoutMs), 60_000));
+    // Without the eventfd an abort cannot end the poll: keep waits short.
+    const cap = this.#wakeFd >= 0 ? 60_000 : 250;
+    const ms = Math.max(0, Math.min(Math.ceil(timeoutMs), cap));
     this.#pollView.setInt16(6, 0, true);
     this.#pollView.setInt16(14, 0, true);
     const wake = () => this.#wake();

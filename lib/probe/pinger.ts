@@ -28,8 +28,8 @@ export interface PingerOptions extends ProberOptions {
   /** Payload bytes (≥ 8: cookie and probe number). @default 16 */
   payloadBytes?: number;
   /**
-   * Longest wait for replies in one call (sockets end it early on stop).
-   * @default 250
+   * Longest wait for replies in one call (sockets end it early on stop, so
+   * an idle socket need not wake before a reply comes). @default 60000
    */
   pollMs?: number;
   /**
@@ -41,7 +41,9 @@ export interface PingerOptions extends ProberOptions {
    * After the socket wakes, wait this long before reading, so replies that
    * arrive close together are read in one wake-up (RTTs come from kernel
    * stamps and the send loop reads every queued reply before it expires a
-   * probe, so waiting changes no outcome). @default 5
+   * probe, so waiting changes no outcome). Only while replies come close
+   * together (one was read within the last two quanta): after a quiet spell
+   * a reply is read at once, one wake-up instead of two. @default 5
    */
   receiveQuantumMs?: number;
   /** Spread sends over the interval; false sends each round as one burst. @default true */
@@ -422,23 +424,28 @@ export class Pinger implements Prober {
 
   async #receiveLoop(socket: IcmpSocket): Promise<void> {
     const signal = this.#abort.signal;
-    const pollMs = this.#opts.pollMs ?? 250;
+    const pollMs = this.#opts.pollMs ?? 60_000;
     const quantum = this.#opts.receiveQuantumMs ?? 5;
+    let lastRead = -Infinity;
     while (!signal.aborted) {
       await socket.wait(pollMs, signal);
-      if (quantum > 0 && !signal.aborted) {
+      const busy = this.#now() - lastRead < 2 * quantum * 1000;
+      if (busy && quantum > 0 && !signal.aborted) {
         await this.#opts.clock.sleep(quantum, signal);
       }
-      this.#drain(socket);
+      if (this.#drain(socket) > 0) lastRead = this.#now();
     }
   }
 
-  #drain(socket: IcmpSocket): void {
-    for (let i = 0; i < DRAIN_LIMIT; i++) {
+  /** Reads every queued reply (up to a limit); @returns how many. */
+  #drain(socket: IcmpSocket): number {
+    let read = 0;
+    for (; read < DRAIN_LIMIT; read++) {
       const p = socket.receive();
       if (!p) break;
       this.#onPacket(socket, p.data, p.source, p.receivedMicros);
     }
+    return read;
   }
 
   #onPacket(

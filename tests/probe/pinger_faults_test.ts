@@ -149,10 +149,16 @@ Deno.test("Pinger() reads replies that arrive close together in one wake-up, wit
     t.v4.reply(0, { rttMicros: 1_000 });
     t.v4.reply(1, { rttMicros: 2_000 });
     t.v4.reply(2, { rttMicros: 3_000 });
+    // After a quiet spell the first reply is read at once.
     await t.advance(1, 1);
-    assert.equal(t.obs.length, 0, "read before the quantum ended");
+    assert.deepEqual(t.obs.map((o) => o.rttMicros), [1_000]);
+    // The next comes close behind: its wake-up waits the quantum, and the
+    // third is read with it.
+    await t.advance(1, 1);
+    assert.equal(t.obs.length, 1, "read before the quantum ended");
     await t.advance(10, 10);
     assert.deepEqual(t.obs.map((o) => o.rttMicros), [1_000, 2_000, 3_000]);
+    assert.equal(t.obs[1]!.at, t.obs[2]!.at, "one wake-up for both");
   } finally {
     await t.pinger.stop();
   }
