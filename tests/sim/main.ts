@@ -3,7 +3,7 @@
  * ends with one line `N seeds, K violations` (exit 1 on any violation).
  *
  * ```sh
- * deno task sim [--seeds N] [--first S] [--agents K] [--provider cloudflare|route53] [--disable RULE] [--policy legacy] [--steps M]
+ * deno task sim [--seeds N] [--first S] [--agents K] [--provider cloudflare|route53] [--disable RULE] [--policy legacy] [--steps M] [--api-faults SHARE] [--stop-at-first]
  * ```
  * @module
  */
@@ -21,6 +21,8 @@ interface Args {
   policy: Policy;
   provider: ProviderName;
   stopAtFirst: boolean;
+  /** `--api-faults`: share of DNS calls that fail; undefined: the seed's. */
+  apiFaults: number | undefined;
 }
 
 /**
@@ -39,6 +41,7 @@ function parse(args: string[]): Args {
       steps: { type: "string", default: "120" },
       provider: { type: "string", default: "cloudflare" },
       "stop-at-first": { type: "boolean", default: false },
+      "api-faults": { type: "string" },
     },
   });
   const disabled = new Set<RuleName>();
@@ -64,6 +67,18 @@ function parse(args: string[]): Args {
       }`,
     );
   }
+  const rawFaults = values["api-faults"];
+  const apiFaults = rawFaults === undefined ? undefined : Number(rawFaults);
+  if (
+    apiFaults !== undefined &&
+    (!Number.isFinite(apiFaults) || apiFaults < 0 || apiFaults > 1)
+  ) {
+    throw new RangeError(
+      `--api-faults must be a share from 0 to 1, got ${
+        JSON.stringify(rawFaults)
+      }`,
+    );
+  }
   const agents = int("agents", values.agents, 0);
   if (agents !== 0 && (agents < 3 || agents > 5)) {
     throw new RangeError(`--agents must be 3, 4 or 5, got ${agents}`);
@@ -76,6 +91,7 @@ function parse(args: string[]): Args {
     policy: { disabled, legacy: values.policy === "legacy" },
     provider: values.provider as ProviderName,
     stopAtFirst: values["stop-at-first"],
+    apiFaults,
   };
 }
 
@@ -97,7 +113,16 @@ try {
   Deno.stderr.writeSync(new TextEncoder().encode(`sim: ${msg}\n`));
   Deno.exit(2);
 }
-const { seeds, first, agents, steps, policy, provider, stopAtFirst } = parsed;
+const {
+  seeds,
+  first,
+  agents,
+  steps,
+  policy,
+  provider,
+  stopAtFirst,
+  apiFaults,
+} = parsed;
 const disabled = policy.disabled;
 
 const out = (s: string) =>
@@ -107,12 +132,20 @@ const flags = [
   provider !== "cloudflare" ? `--provider ${provider}` : "",
   ...[...disabled].map((r) => `--disable ${r}`),
   policy.legacy ? "--policy legacy" : "",
+  apiFaults !== undefined ? `--api-faults ${apiFaults}` : "",
   `--steps ${steps}`,
 ].filter(Boolean).join(" ");
 let bad = 0;
 let ran = 0;
 for (let seed = first; seed < first + seeds; seed++) {
-  const r = await runSeed({ seed, agents, steps, policy, provider });
+  const r = await runSeed({
+    seed,
+    agents,
+    steps,
+    policy,
+    provider,
+    apiFaults,
+  });
   ran++;
   if (ran % 1000 === 0) {
     Deno.stderr.writeSync(

@@ -37,6 +37,13 @@ export interface RunOptions {
   policy: Policy;
   /** The DNS provider modelled. @default "cloudflare" */
   provider?: ProviderName;
+  /**
+   * Share of DNS calls that fail (429, 5xx, lost reply, late commit; a
+   * quarter each) instead of the seed's draw from 0-15 %: a heavier fault
+   * profile for rules that guard against DNS faults (README, mutation
+   * check). The seed's other draws are unchanged. @default the seed's
+   */
+  apiFaults?: number;
 }
 
 /** What one run found. */
@@ -202,6 +209,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
     duplicate: rng.next() * 0.1,
     api: rng.next() * 0.15,
   };
+  if (o.apiFaults !== undefined) faults.api = o.apiFaults;
   net.faults = {
     loss: faults.loss,
     delay: faults.delay,
