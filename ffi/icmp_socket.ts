@@ -223,8 +223,9 @@ class FfiIcmpSocket implements IcmpSocket {
     return null;
   }
 
-  async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.#closed || signal?.aborted) return;
+  async wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.#closed) return false;
+    if (signal?.aborted) return true;
     // Without the eventfd an abort cannot end the poll: keep waits short.
     const cap = this.#wakeFd >= 0 ? 60_000 : 250;
     const ms = Math.max(0, Math.min(Math.ceil(timeoutMs), cap));
@@ -248,6 +249,7 @@ class FfiIcmpSocket implements IcmpSocket {
     // POLLERR means queued transmit timestamps; reading them re-arms poll.
     const revents = this.#pollView.getInt16(6, true);
     if (this.#tx && (revents & C.POLLERR)) this.#tx.drain(this.#fd);
+    return !this.#closed;
   }
 
   #wake(): void {

@@ -49,7 +49,12 @@ import { Drains } from "./drains.ts";
 import { summaryFacts } from "./agent_status.ts";
 import { Reloader } from "./reload.ts";
 import { VerdictTrust } from "./trust.ts";
-import { clusterDown, decideIntents, planWrites } from "../write/decide.ts";
+import {
+  clusterDown,
+  decideIntents,
+  isDrainedUp,
+  planWrites,
+} from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput, writePools } from "./write_facts.ts";
 import { DEFAULT_POOL, keyOfRecord } from "../write/pools.ts";
@@ -492,13 +497,16 @@ export class Agent {
     this.decided = decided;
     const intents = new Map<string, Intent>();
     const down = new Set<string>();
+    const drainedUp = new Set<string>();
     for (const [ip, d] of decided.ips) {
       intents.set(ip, d.hold === null ? d.intent : "hold");
       if (clusterDown(d)) down.add(ip);
+      if (isDrainedUp(d)) drainedUp.add(ip);
     }
     return {
       intents,
       down,
+      drainedUp,
       abstain: !decided.role.active,
       wakeAtMs: decided.wakeAtMs === null
         ? null

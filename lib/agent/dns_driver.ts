@@ -27,6 +27,11 @@ export interface DnsWish {
   down: Set<string>;
   /** This agent may not write now (not the writer, isolated, …). */
   abstain: boolean;
+  /**
+   * Drained IPs the cluster sees up (they keep a name whose other IPs are
+   * dead, lib/write/guards.ts): a change starts a pass. @default none
+   */
+  drainedUp?: Set<string>;
   /** The write decision for a listing; see {@linkcode Planner}. */
   planner?: Planner;
   /** Earliest wall ms at which a held change may become actionable. */
@@ -273,5 +278,5 @@ function signatureOf(wish: DnsWish): string {
   ) => `${ip}=${i}`);
   return `${wish.abstain}|${[...wish.down].sort().join(",")}|${
     parts.join(",")
-  }`;
+  }|${[...wish.drainedUp ?? []].sort().join(",")}`;
 }

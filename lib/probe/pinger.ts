@@ -428,7 +428,9 @@ export class Pinger implements Prober {
     const quantum = this.#opts.receiveQuantumMs ?? 5;
     let lastRead = -Infinity;
     while (!signal.aborted) {
-      await socket.wait(pollMs, signal);
+      // A socket closed under a running pinger: nothing more to read, and
+      // looping on a wait that returns at once would starve the timers.
+      if (!(await socket.wait(pollMs, signal))) return;
       const busy = this.#now() - lastRead < 2 * quantum * 1000;
       if (busy && quantum > 0 && !signal.aborted) {
         await this.#opts.clock.sleep(quantum, signal);

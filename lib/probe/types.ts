@@ -174,8 +174,9 @@ export interface IcmpSocket {
   /**
    * Resolves when data may be readable, after at most about `timeoutMs`, or
    * when `signal` aborts. Never blocks the JS thread.
+   * @returns false once the socket is closed (nothing more can come)
    */
-  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Releases the socket; idempotent. */
   close(): void;
 }

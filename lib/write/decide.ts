@@ -190,7 +190,7 @@ export function planWrites(
   for (const [ip, d] of decided.ips) {
     intents.set(ip, d.hold === null ? d.intent : "hold");
     if (clusterDown(d)) down.add(ip);
-    if (d.drained && d.downVotes < d.needed) drainedUp.add(ip);
+    if (isDrainedUp(d)) drainedUp.add(ip);
     // A drained IP keeps its own tally: a guard that must keep one of
     // several down IPs then puts back a healthy drained one before a dead one.
     downVotes.set(ip, d.downVotes);
@@ -218,6 +218,16 @@ export function planWrites(
     );
   }
   return { ...plan, holds };
+}
+
+/**
+ * @returns whether `d`'s IP is drained and the cluster sees it up (an up
+ *   quorum): when every IP of its name and family is down, it keeps the
+ *   name and the dead ones may go. A drained IP with no up quorum (votes
+ *   missing, or dying) is not known to be healthy: all stay published.
+ */
+export function isDrainedUp(d: IpDecision): boolean {
+  return d.drained && d.upVotes >= d.needed;
 }
 
 /**

@@ -215,14 +215,14 @@ export class FakeIcmpSocket implements IcmpSocket {
     };
   }
 
-  wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const until = this.#untilArrival();
     if (until <= 0 || signal?.aborted || this.closed) {
-      return Promise.resolve();
+      return Promise.resolve(!this.closed);
     }
     timeoutMs = Math.min(timeoutMs, Math.ceil(until / 1000));
     const stop = new AbortController();
-    return new Promise<void>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const wake = () => stop.abort();
       this.#wakers.add(wake);
       const both = signal
@@ -230,7 +230,7 @@ export class FakeIcmpSocket implements IcmpSocket {
         : stop.signal;
       this.#clock.sleep(timeoutMs, both).then(() => {
         this.#wakers.delete(wake);
-        resolve();
+        resolve(!this.closed);
       });
     });
   }

@@ -163,3 +163,14 @@ Deno.test("Pinger() reads replies that arrive close together in one wake-up, wit
     await t.pinger.stop();
   }
 });
+
+Deno.test("Pinger() ends the receive loop of a socket closed under it, and the event loop keeps running", async () => {
+  const t = setup();
+  t.pinger.setTargets(["192.0.2.1"]);
+  t.pinger.start();
+  await t.advance(1);
+  t.v4.close();
+  // A loop spinning on a wait that returns at once would starve this timer.
+  await new Promise((r) => setTimeout(r, 20));
+  await t.pinger.stop();
+});

@@ -89,6 +89,21 @@ const ROWS: Row[] = [
     holds: { [X]: "all_down", [Y]: "in_sync", [V6]: "in_sync" },
   },
   {
+    name:
+      "a drained IP nobody has a verdict of is not known healthy: all_down keeps all",
+    drained: [X],
+    down: [Y],
+    tweak: (i) => {
+      i.cluster!.live = i.cluster!.live.map((v) => ({
+        ...v,
+        view: { [Y]: v.view[Y]!, [V6]: v.view[V6]! },
+      }));
+      i.self.view = { [Y]: i.self.view[Y]!, [V6]: i.self.view[V6]! };
+    },
+    changes: [],
+    holds: { [X]: "all_down", [Y]: "all_down", [V6]: "in_sync" },
+  },
+  {
     name: "a drained IP the cluster also sees down is dead: all_down keeps all",
     drained: [X],
     down: [X, Y],
