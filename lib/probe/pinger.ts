@@ -34,7 +34,10 @@ export interface PingerOptions extends ProberOptions {
   pollMs?: number;
   /**
    * Shortest sleep of the send loop: sends due within it go out together,
-   * which bounds wake-ups (and CPU) at small target counts. @default 5
+   * which bounds wake-ups (and CPU: at 750 targets × 1 s, 20 ms costs about
+   * a third less per probe than 5 ms). A send or a timeout is then seen up
+   * to this late; outcomes do not change (RTTs come from kernel stamps, and
+   * queued replies are read before a probe expires). @default 20
    */
   sendQuantumMs?: number;
   /**
@@ -269,7 +272,7 @@ export class Pinger implements Prober {
         this.#retries.delete(target);
         if (!target.removed) this.#send(target, now, this.#retry);
       }
-      const quantum = (this.#opts.sendQuantumMs ?? 5) * 1000;
+      const quantum = (this.#opts.sendQuantumMs ?? 20) * 1000;
       const next = Math.min(
         this.#schedule.nextDueMicros(),
         this.#nextDeadline(),
@@ -280,7 +283,7 @@ export class Pinger implements Prober {
       this.#kick = new AbortController();
       const ms = Number.isFinite(next)
         ? Math.max(
-          this.#opts.sendQuantumMs ?? 5,
+          this.#opts.sendQuantumMs ?? 20,
           Math.ceil((next - this.#now()) / 1000),
         )
         : 60_000;
