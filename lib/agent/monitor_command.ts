@@ -23,6 +23,7 @@ import {
 import { Pinger } from "../probe/pinger.ts";
 import { TcpProber } from "../probe/tcp.ts";
 import { HttpProber } from "../probe/http_prober.ts";
+import { httpCheckSpec } from "../probe/http_check.ts";
 import type {
   IcmpSockets,
   Prober,
@@ -296,15 +297,10 @@ async function realDeps(
       if (c.type === "icmp") return ownSocketPinger(runtime, o);
       const hasRoute = runtime.hasRoute;
       if (c.type === "tcp") return new TcpProber(c.port!, { ...o, hasRoute });
-      return new HttpProber({
-        scheme: c.type,
-        host: c.host,
-        port: c.port!,
-        path: c.path,
-        expectStatus: c.expectStatus,
-        expectBody: c.expectBody,
-        tlsVerify: c.tlsVerify,
-      }, { ...o, hasRoute });
+      return new HttpProber(httpCheckSpec({ ...c, type: c.type }), {
+        ...o,
+        hasRoute,
+      });
     },
     createDnsProvider: (c: Config) =>
       dnsProviderFor(c, { logger, secrets: settings.secrets }),

@@ -20,6 +20,7 @@
  * @module
  */
 
+import type { CheckConfig } from "../config/types.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { canonicalIp } from "../net/ip.ts";
 import { classifyConnectError, connectErrorCode } from "./connect_errors.ts";
@@ -244,4 +245,22 @@ export function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
     i = haystack.indexOf(first, i + 1);
   }
   return false;
+}
+
+/**
+ * @param c a pool's HTTP(S) check (`type` "http" or "https", port resolved)
+ * @returns what {@linkcode runHttpCheck} needs of it, but the timeout
+ */
+export function httpCheckSpec(
+  c: CheckConfig & { type: "http" | "https" },
+): Omit<HttpCheckSpec, "timeoutMs"> {
+  return {
+    scheme: c.type,
+    host: c.host,
+    port: c.port!,
+    path: c.path,
+    expectStatus: c.expectStatus,
+    expectBody: c.expectBody,
+    tlsVerify: c.tlsVerify,
+  };
 }

@@ -9,6 +9,7 @@
 import type { PoolConfig } from "../config/types.ts";
 import { type Clock, systemClock } from "../observe/clock.ts";
 import { silentLogger } from "../observe/log.ts";
+import { httpCheckSpec } from "./http_check.ts";
 import { runHttpProbeCommand } from "./http_probe_command.ts";
 import {
   distinctTargets,
@@ -73,15 +74,7 @@ export function runPoolProbeCommand(
   if (c.type === "tcp") return runTcpProbe(c.port!, common, opts);
   return runHttpProbeCommand({
     ...common,
-    spec: {
-      scheme: c.type,
-      host: c.host,
-      port: c.port!,
-      path: c.path,
-      expectStatus: c.expectStatus,
-      expectBody: c.expectBody,
-      tlsVerify: c.tlsVerify,
-    },
+    spec: httpCheckSpec({ ...c, type: c.type }),
   });
 }
 

@@ -2,14 +2,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import {
-  BASE_TOML,
-  published,
-  quiet,
-  settle,
-  startHarness,
-  until,
-} from "./harness.ts";
+import { BASE_TOML, published, quiet, startHarness, until } from "./harness.ts";
 
 const UP = { "192.0.2.1": true, "192.0.2.2": true, "192.0.2.3": true } as const;
 

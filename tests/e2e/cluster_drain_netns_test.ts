@@ -9,19 +9,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { describeOps } from "../support/lab_audit.ts";
 import { labTest } from "../support/netns.ts";
+import { goavail } from "../support/goavail_cli.ts";
 import { step, waitStatus, withCluster } from "../support/cluster_scenario.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-async function goavail(...args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
 
 type Row = { ip: string; drained: { by: string } | null; hold: string | null };
 const rowOf = (s: { targets?: unknown[] }, ip: string) =>

@@ -13,22 +13,9 @@ import {
 } from "node:assert/strict";
 import { AgentLab } from "../support/agent_lab.ts";
 import { labTest } from "../support/netns.ts";
+import { goavail } from "../support/goavail_cli.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-async function goavail(...args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: r.code,
-    out: dec.decode(r.stdout),
-    err: dec.decode(r.stderr),
-  };
-}
 
 type Target = { ip: string; hold: string | null; drained: unknown };
 

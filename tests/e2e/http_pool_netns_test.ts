@@ -17,9 +17,9 @@ import {
 } from "node:assert/strict";
 import { AgentLab } from "../support/agent_lab.ts";
 import { labTest } from "../support/netns.ts";
+import { goavail } from "../support/goavail_cli.ts";
 import { serveHttpOnTargets } from "../support/tcp_targets.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const APP = "app.example.com";
 const PORT = 8080;
 const POOL = `
@@ -42,16 +42,6 @@ const APP_RECORDS = ["192.0.2.1", "192.0.2.2"].map((ip, i) => ({
   comment: `app ${i}`,
   tags: [`app:${i}`],
 }));
-
-async function goavail(...args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
 
 type Row = {
   pool: string;
