@@ -209,32 +209,36 @@ export class SimAgent {
 
   /** @returns the unit's input now, as the agent builds it. */
   input(): WriteInput {
+    return policyInput(this.#rawInput(), this.#policy);
+  }
+
+  /** @returns the input before any rule is turned off. */
+  #rawInput(): WriteInput {
     const now = this.clock.now();
     const isCluster = this.config.members.localAddr !== null;
-    return policyInput(
-      writeInput({
-        now: this.clock.monotonicMicros() / 1000,
-        config: this.config,
-        health: this.health,
-        membership: this.membership,
-        clusterExpected: isCluster,
-        unsettled: this.#unsettled(),
-        warmingUp: this.trust.warmingUp(now),
-        dnsBlocked: this.reconciler.authBlocked(now) ||
-          (isCluster && this.dnsHealth.steppedDown(now)),
-        memory: this.#memory,
-      }),
-      this.#policy,
-    );
+    return writeInput({
+      now: this.clock.monotonicMicros() / 1000,
+      config: this.config,
+      health: this.health,
+      membership: this.membership,
+      clusterExpected: isCluster,
+      unsettled: this.trust.unsettled(),
+      warmingUp: this.trust.warmingUp(now),
+      dnsBlocked: this.reconciler.authBlocked(now) ||
+        (isCluster && this.dnsHealth.steppedDown(now)),
+      memory: this.#memory,
+    });
   }
 
   /**
    * @returns this agent's settled verdicts now, or null when what it sees
    *   of its targets makes it suspect itself (local send errors, every
-   *   target failing); losing its peers says nothing about the targets
+   *   target failing); losing its peers says nothing about the targets.
+   *   Read before any rule is off: with `isolated` off the agent ignores
+   *   its isolation, but what it sees is no better for that.
    */
   seen(): Map<string, "up" | "down"> | null {
-    const { self } = this.input();
+    const { self } = this.#rawInput();
     if (checkIsolation({ ...self.isolation, lostAllPeers: false }).isolated) {
       return null;
     }

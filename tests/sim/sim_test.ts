@@ -88,8 +88,9 @@ const MUTATION_SEEDS: Partial<
   Record<RuleName, { seed: number; breaks: string; apiFaults?: number }>
 > = {
   no_cluster: { seed: 2, breaks: "I2" },
-  // isolated: its seed (1630, I3) passes since the min_records order of
-  // 71619; no new one in seeds 1-10,000 (README, mutation check).
+  // isolated: found once the simulator's truth read an agent's isolation
+  // before the rule is off (sim_agent.ts `seen`).
+  isolated: { seed: 17, breaks: "I2" },
   // in_doubt: with a quarter of 60 % of DNS calls late or lost
   // (--api-faults 0.6; the seed's draw finds it only at 27883).
   in_doubt: { seed: 873, breaks: "I1", apiFaults: 0.6 },
