@@ -60,9 +60,35 @@ export function dnsProviderFor(
       secrets: options.secrets,
     });
   }
-  return createCloudflareProvider(config.cloudflare, {
+  return createCloudflareProvider(withEveryPoolIp(config), {
     logger: options.logger,
     secrets: options.secrets,
     ...(options.env ? { env: options.env } : {}),
   });
+}
+
+/**
+ * @param config the config
+ * @returns the provider section with every pool's IPs and backups, so the
+ *   provider lists each record type any pool manages (a [[pool]] may hold
+ *   AAAA addresses while the section holds only A ones)
+ */
+export function withEveryPoolIp(config: Config): Config["cloudflare"] {
+  const ips = new Set(config.cloudflare.ipAddresses);
+  for (const p of config.pools) {
+    for (const ip of [...p.ipAddresses, ...p.backupIps]) ips.add(ip);
+  }
+  return { ...config.cloudflare, ipAddresses: [...ips] };
+}
+
+/**
+ * @param config the config
+ * @returns the record types the provider lists for it, e.g. "A,AAAA"; a
+ *   reload that changes them needs a new provider
+ */
+export function listedTypes(config: Config): string {
+  const ips = withEveryPoolIp(config).ipAddresses;
+  return ["A", "AAAA"].filter((t) =>
+    ips.some((ip) => ip.includes(":") === (t === "AAAA"))
+  ).join(",");
 }
