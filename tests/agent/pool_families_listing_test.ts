@@ -65,7 +65,9 @@ Deno.test("a [[pool]]'s AAAA records and AAAA backups are listed though the prov
 });
 
 Deno.test("listedTypes: a reload that adds a family to a [[pool]] needs a new provider", () => {
-  const before = configOf(TOML.replace(/"2001:db8::\d+", ?/g, ""));
+  const before = configOf(
+    TOML.replace('"2001:db8::11", ', "").replace('"2001:db8::99"', ""),
+  );
   assertEquals(listedTypes(before), "A");
   assertEquals(listedTypes(configOf(TOML)), "A,AAAA");
 });
