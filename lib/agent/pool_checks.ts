@@ -16,6 +16,7 @@ import type { IpHealth, Transition } from "../health/verdict.ts";
 import type { Clock } from "../observe/clock.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Observation, Prober, ProberOptions } from "../probe/types.ts";
+import { poolProbeTargets } from "../probe/pool_probe_command.ts";
 import { DEFAULT_POOL, targetKey } from "../write/pools.ts";
 
 /** Builds the prober of one pool's check. */
@@ -68,7 +69,7 @@ export class PoolChecks {
   ) {
     const at = deps.clock.now();
     this.#runs = pools.filter((p) => p.name !== DEFAULT_POOL).map((pool) => {
-      const health = new HealthTable(pool.ipAddresses, {
+      const health = new HealthTable(poolProbeTargets(pool), {
         failureThreshold: pool.failureThreshold,
         recoveryThreshold: pool.recoveryThreshold,
       }, { at });
@@ -88,7 +89,7 @@ export class PoolChecks {
           adaptive: pool.check.type === "icmp" && pool.check.timeoutAdaptive,
         },
       });
-      prober.setTargets([...pool.ipAddresses]);
+      prober.setTargets(poolProbeTargets(pool));
       return { pool, prober, health, fresh };
     });
   }
@@ -130,7 +131,7 @@ export class PoolChecks {
   unsettled(): Set<string> {
     const out = new Set<string>();
     for (const r of this.#runs) {
-      for (const ip of r.pool.ipAddresses) {
+      for (const ip of poolProbeTargets(r.pool)) {
         if (!r.fresh.has(ip)) out.add(targetKey(r.pool.name, ip));
       }
     }

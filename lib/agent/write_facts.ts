@@ -104,6 +104,7 @@ function buildPools(config: Config): WritePool[] {
     dnsDomain: cf.dnsDomain,
     hostnames: cf.hostnames,
     ipAddresses: cf.ipAddresses,
+    backupIps: [] as string[],
     minRecords: config.minRecords,
     maxRemovalsFraction: config.maxRemovalsFraction,
     ttl: cf.ttl,
@@ -113,6 +114,9 @@ function buildPools(config: Config): WritePool[] {
     name: p.name,
     names: [...new Set(p.hostnames.map((h) => fqdn(h, p.dnsDomain)))],
     ips: [...new Set(p.ipAddresses.map((ip) => canonicalIp(ip) ?? ip))],
+    backups: [
+      ...new Set(p.backupIps.map((ip) => canonicalIp(ip) ?? ip)),
+    ],
     guards: {
       minRecords: p.minRecords,
       maxRemovalsFraction: p.maxRemovalsFraction,

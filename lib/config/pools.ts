@@ -7,7 +7,8 @@
  *   when it names hostnames);
  * - a fully qualified name belongs to one pool only: a pool's names hold
  *   exactly its IPs, so two pools on one name would ask for two sets;
- * - a backup IP is not one of the pool's primaries;
+ * - a backup IP is not one of the pool's primaries, and the pool has a
+ *   primary of its family;
  * - check keys that mean nothing for the check type are refused, not
  *   silently ignored (`port` of an ICMP check, `path` of a TCP one);
  * - the pool's zone is the provider's: one provider client writes one zone
@@ -17,6 +18,7 @@
 import type { ConfigIssue } from "./load.ts";
 import type { CheckedPool } from "./pool_check.ts";
 import { cloudflareTtl } from "./cloudflare_checks.ts";
+import { canonicalIp } from "../net/ip.ts";
 import type {
   CheckConfig,
   CheckType,
@@ -136,9 +138,18 @@ function resolvePool(
   const hostnames = (v.hostnames as string[] | undefined) ?? [];
   const ipAddresses = (v.ip_addresses as string[] | undefined) ?? [];
   const backupIps = (v.backup_ips as string[] | undefined) ?? [];
+  const canon = (ip: string) => canonicalIp(ip) ?? ip;
+  const primaries = new Set(ipAddresses.map(canon));
   backupIps.forEach((ip, i) => {
-    if (ipAddresses.includes(ip)) {
+    if (primaries.has(canon(ip))) {
       fail(`backup_ips[${i}]`, `is also in "ip_addresses": ${ip}`);
+    } else if (
+      ![...primaries].some((q) => q.includes(":") === ip.includes(":"))
+    ) {
+      fail(
+        `backup_ips[${i}]`,
+        `${ip} has no primary of its family in "ip_addresses": a backup stands in for the primaries of its family (A or AAAA) while every one of them is down`,
+      );
     }
   });
   const first = hostnames[0] ? qualify(hostnames[0], dnsDomain) : dnsDomain;

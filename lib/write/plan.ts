@@ -41,6 +41,11 @@ export interface PlanInput {
   names: readonly string[];
   /** Configured IPs (any form; compared canonically). */
   ips: readonly string[];
+  /**
+   * Backup IPs: published only while every configured IP of their family
+   * is down (see {@linkcode planChanges}). @default none
+   */
+  backups?: readonly string[];
   /** Intent per IP; a missing IP means "hold". */
   intents: ReadonlyMap<string, Intent>;
   /** IPs whose verdict is down, for the never-empty guard. */
@@ -84,12 +89,28 @@ export interface Plan {
    * An IP may appear once per name and type it waits on.
    */
   inDoubt: string[];
+  /**
+   * Backups left alone because a primary of their family is up: `standby`
+   * (out of DNS) or `primary_pending` (kept until a primary with an up
+   * quorum is listed). A backup may appear once per name.
+   */
+  backups?: Array<{ ip: string; hold: "standby" | "primary_pending" }>;
 }
 
 /**
  * Computes the changes that move the provider toward the intents, within
  * the guards. Duplicate records of one IP are left alone while the IP stays
  * present; when it goes absent, every copy is deleted.
+ *
+ * Backups, per name and family: while some primary is not down, backups
+ * are out of the guarded group; a listed backup is withdrawn only once a
+ * primary with an up quorum is listed (restored first, then withdrawn),
+ * else it stays. When every primary is down, the guarded group is the
+ * primaries plus the backups that are listed or have an up quorum: those
+ * are published, and the dead primaries may go within blast radius and
+ * `min_records` over that group, for the name is not empty. A backup that
+ * is neither listed nor healthy is not in the group, so a backup never
+ * published never counts as a removal already made.
  * @param input intents, verdicts, current records, snapshots and settings
  * @returns the changes, guard notes and stale snapshot keys
  */
@@ -112,9 +133,12 @@ export function planChanges(input: PlanInput): Plan {
   }
   const drainedUp = new Set([...input.drainedUp ?? []].map(canonicalIp));
   const ips = [...new Set(input.ips.map(canonicalIp))];
+  const backups = [...new Set((input.backups ?? []).map(canonicalIp))]
+    .filter((ip) => !ips.includes(ip));
   const families = (["A", "AAAA"] as const).map((type) => {
     const family = sortIps(ips.filter((ip) => recordTypeOf(ip) === type));
-    return { type, family, members: new Set(family) };
+    const spare = sortIps(backups.filter((ip) => recordTypeOf(ip) === type));
+    return { type, family, spare, members: new Set([...family, ...spare]) };
   }).filter((f) => f.family.length > 0);
   for (const name of input.names) {
     const records = input.current.get(name) ?? [];
@@ -136,7 +160,10 @@ export function planChanges(input: PlanInput): Plan {
 interface GroupContext {
   name: string;
   type: RecordType;
+  /** The primaries of this family. */
   family: string[];
+  /** The backups of this family. */
+  spare: string[];
   members: ReadonlySet<string>;
   records: readonly DnsRecord[];
   intents: ReadonlyMap<string, Intent>;
@@ -161,14 +188,19 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
       input.inDoubt?.has(doubtKey(ctx.name, ctx.type, ip)) ?? false
     ),
   );
-  const wantAbsent = new Set(ctx.family.filter((ip) => {
-    const intent = ctx.intents.get(ip) ?? "hold";
+  const intentOf = (ip: string) => ctx.intents.get(ip) ?? "hold";
+  const primariesDown = ctx.family.every((ip) => ctx.down.has(ip));
+  const roster = primariesDown
+    ? withBackups(ctx, present, intentOf)
+    : ctx.family;
+  const wantAbsent = new Set(roster.filter((ip) => {
+    const intent = intentOf(ip);
     return intent === "absent" || (intent === "hold" && !present.has(ip));
   }));
   const { absent, notes } = applyGuards({
     name: ctx.name,
     type: ctx.type,
-    ips: ctx.family,
+    ips: roster,
     present,
     wantAbsent,
     down: ctx.down,
@@ -182,10 +214,10 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
   const stay = [...present].filter((ip) => !absent.has(ip)).length;
   const keep = Math.max(
     1,
-    Math.min(ctx.family.length, input.guards.minRecords),
+    Math.min(roster.length, input.guards.minRecords),
   );
   const needsCreates = stay < keep;
-  for (const ip of ctx.family) {
+  for (const ip of roster) {
     const key = recordKey({ name: ctx.name, type: ctx.type, content: ip });
     if (absent.has(ip)) {
       if (doubted.size > 0 && !doubted.has(ip)) {
@@ -203,8 +235,63 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
       plan.staleSnapshots.push(key);
     }
   }
+  const standby = primariesDown ? [] : ctx.spare;
+  for (const ip of withdrawn(plan, ctx, standby, present, intentOf)) {
+    if (doubted.size > 0 && !doubted.has(ip)) {
+      plan.inDoubt.push(ip);
+      continue;
+    }
+    for (const record of byIp.get(ip) ?? []) {
+      deletes.push({ kind: "delete", record, needsCreates: false });
+    }
+  }
   // Creates first: applied one by one, a name never passes through empty.
   plan.changes.push(...deletes);
+}
+
+/**
+ * @returns the IPs the guards weigh on a name and family whose primaries
+ *   are all down: the primaries and the backups that are listed or have an
+ *   up quorum
+ */
+function withBackups(
+  ctx: GroupContext,
+  present: ReadonlySet<string>,
+  intentOf: (ip: string) => Intent,
+): string[] {
+  if (ctx.spare.length === 0) return ctx.family;
+  const active = ctx.spare.filter((ip) =>
+    present.has(ip) || intentOf(ip) === "present"
+  );
+  return sortIps([...ctx.family, ...active]);
+}
+
+/**
+ * Backups on standby (some primary is not down): listed ones are withdrawn
+ * once a primary with an up quorum is listed (it stays: its intent is
+ * present), else kept; each left alone is noted.
+ * @param standby the backups of this name and family, or none
+ * @returns the listed backups to delete
+ */
+function withdrawn(
+  plan: Plan,
+  ctx: GroupContext,
+  standby: readonly string[],
+  present: ReadonlySet<string>,
+  intentOf: (ip: string) => Intent,
+): string[] {
+  if (standby.length === 0) return [];
+  const restored = ctx.family.some((ip) =>
+    present.has(ip) && intentOf(ip) === "present"
+  );
+  const out: string[] = [];
+  const notes = plan.backups ??= [];
+  for (const ip of standby) {
+    if (!present.has(ip)) notes.push({ ip, hold: "standby" });
+    else if (restored) out.push(ip);
+    else notes.push({ ip, hold: "primary_pending" });
+  }
+  return out;
 }
 
 function createChange(

@@ -28,6 +28,11 @@ export interface WritePool {
   names: readonly string[];
   /** The pool's IPs, canonical. */
   ips: readonly string[];
+  /**
+   * Its backups, canonical: published while every IP of their family is
+   * down (lib/write/plan.ts). @default none
+   */
+  backups?: readonly string[];
   guards: GuardSettings;
   /** For records restored without a snapshot. */
   defaults: { ttl: number; proxied: boolean };
@@ -65,11 +70,18 @@ export function poolsOf(settings: PooledSettings): readonly WritePool[] {
   }];
 }
 
-/** @returns every target key of `pools`, once each, in pool order. */
+/** @returns every target key of `pools` (IPs, then backups), once each, in pool order. */
 export function targetKeys(pools: readonly WritePool[]): string[] {
   return [
-    ...new Set(pools.flatMap((p) => p.ips.map((ip) => targetKey(p.name, ip)))),
+    ...new Set(
+      pools.flatMap((p) => targetsOf(p).map((ip) => targetKey(p.name, ip))),
+    ),
   ];
+}
+
+/** @returns the pool's IPs, then its backups */
+export function targetsOf(pool: WritePool): string[] {
+  return [...pool.ips, ...pool.backups ?? []];
 }
 
 /** Facts per target key, as {@linkcode planPools} reads them. */
@@ -110,7 +122,7 @@ export function planPools(
     const down = new Set<string>();
     const downVotes = new Map<string, number>();
     const drainedUp = new Set<string>();
-    for (const ip of pool.ips) {
+    for (const ip of targetsOf(pool)) {
       const key = targetKey(pool.name, ip);
       if (facts.drainedUp?.has(key)) drainedUp.add(ip);
       const intent = facts.intents.get(key);
@@ -122,6 +134,7 @@ export function planPools(
     const plan = planChanges({
       names: pool.names,
       ips: pool.ips,
+      backups: pool.backups ?? [],
       intents,
       down,
       downVotes,
@@ -173,7 +186,7 @@ export function mergePlans(
 /**
  * @param plans one plan per pool
  * @returns per target key, the first guard that kept it, else `in_doubt`
- *   when its delete waits
+ *   when its delete waits, else why a backup was left alone
  */
 export function guardHolds(
   plans: readonly PoolPlan[],
@@ -191,6 +204,12 @@ export function guardHolds(
     for (const ip of plan.inDoubt) {
       const key = targetKey(pool.name, ip);
       if (!held.has(key)) held.set(key, "in_doubt");
+    }
+  }
+  for (const { pool, plan } of plans) {
+    for (const { ip, hold } of plan.backups ?? []) {
+      const key = targetKey(pool.name, ip);
+      if (!held.has(key)) held.set(key, hold);
     }
   }
   return held;

@@ -54,6 +54,9 @@ export type Intent = "absent" | "present" | "hold";
  * - `all_down` / `blast_radius` / `min_records`: a guard kept it
  * - `in_doubt`: a call on its name got no answer and may still commit; its
  *   delete waits for a listing taken after the call's time bound
+ * - `standby`: a backup, out of DNS while a primary of its family is up
+ * - `primary_pending`: a backup kept in DNS until a recovered primary of
+ *   its family is listed
  * - `drained`: an operator drained the IP and its records are out of DNS
  * - `in_sync`: DNS already matches the intent
  * - `not_applied`: the change was planned but the provider did not take it
@@ -71,6 +74,8 @@ export type HoldReason =
   | "blast_radius"
   | "min_records"
   | "in_doubt"
+  | "standby"
+  | "primary_pending"
   | "drained"
   | "in_sync"
   | "not_applied";

@@ -321,6 +321,20 @@ const ERRORS: [string, string, string, string][] = [
     'also in "ip_addresses"',
   ],
   [
+    "backup is a primary in another spelling",
+    `${CF}${WEB}backup_ips = ["2001:db8:0::11"]\n`,
+    "pool[0].backup_ips[0]",
+    'also in "ip_addresses"',
+  ],
+  [
+    "backup of a family with no primary",
+    `${CF}${
+      WEB.replace(', "2001:DB8::11"', "")
+    }backup_ips = ["2001:db8::99"]\n`,
+    "pool[0].backup_ips[0]",
+    "no primary of its family",
+  ],
+  [
     "unknown key",
     `${CF}${WEB}hostname = ["x"]\n`,
     "pool[0].hostname",

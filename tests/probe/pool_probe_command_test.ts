@@ -19,8 +19,8 @@ function poolOf(check: string, name = "web"): PoolConfig {
 name = "web"
 dns_domain = "example.com"
 hostnames = ["www"]
-ip_addresses = ["127.0.0.1"]
-backup_ips = ["::1"]
+ip_addresses = ["127.0.0.1", "::1"]
+backup_ips = ["2001:db8::7"]
 ${check}
 `);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
@@ -34,7 +34,11 @@ const noSockets = () => {
 };
 
 Deno.test("poolProbeTargets() lists a pool's IPs, then its backups", () => {
-  assert.deepEqual(poolProbeTargets(poolOf("")), ["127.0.0.1", "::1"]);
+  assert.deepEqual(poolProbeTargets(poolOf("")), [
+    "127.0.0.1",
+    "::1",
+    "2001:db8::7",
+  ]);
 });
 
 Deno.test("runPoolProbeCommand() checks with the pool's path, Host, status and body", async () => {

@@ -256,3 +256,51 @@ Deno.test("decideWrites() decides the same with or without the one pool spelled 
     }
   }
 });
+
+const BACKUP = "198.51.100.7";
+const WITH_BACKUP = pool("web", [APP], [W, W2], { backups: [BACKUP] });
+
+Deno.test("pools: a backup is a target of its pool, on standby while a primary is up", () => {
+  const r = run(
+    single([DEFAULT, WITH_BACKUP], {
+      ...up(X, Y, `web/${W}`, `web/${BACKUP}`),
+      ...down(`web/${W2}`),
+    }),
+    [[WWW, [X, Y]], [APP, [W, W2]]],
+  );
+  assertEquals(r.changes, [`delete ${APP} ${W2}`]);
+  assertEquals(r.holds[`web/${BACKUP}`], "standby");
+});
+
+Deno.test("pools: every primary of a pool down publishes its backup before the dead go", () => {
+  const r = run(
+    single([DEFAULT, WITH_BACKUP], {
+      ...up(X, Y, `web/${BACKUP}`),
+      ...down(`web/${W}`, `web/${W2}`),
+    }),
+    [[WWW, [X, Y]], [APP, [W, W2]]],
+  );
+  assertEquals(r.changes, [
+    `create ${APP} ${BACKUP}`,
+    `delete ${APP} ${W}`,
+    `delete ${APP} ${W2}`,
+  ]);
+});
+
+Deno.test("pools: a recovered primary is restored before the backup is withdrawn", () => {
+  const view = {
+    ...up(X, Y, `web/${W}`, `web/${BACKUP}`),
+    ...down(`web/${W2}`),
+  };
+  const first = run(single([DEFAULT, WITH_BACKUP], view), [
+    [WWW, [X, Y]],
+    [APP, [BACKUP]],
+  ]);
+  assertEquals(first.changes, [`create ${APP} ${W}`]);
+  assertEquals(first.holds[`web/${BACKUP}`], "primary_pending");
+  const second = run(single([DEFAULT, WITH_BACKUP], view), [
+    [WWW, [X, Y]],
+    [APP, [W, BACKUP]],
+  ]);
+  assertEquals(second.changes, [`delete ${APP} ${BACKUP}`]);
+});
