@@ -3,6 +3,7 @@
  * @module
  */
 import { DEFAULT_POOL } from "../config/types.ts";
+import { canonicalIp } from "../dns/provider.ts";
 import type { StatusSnapshot, TargetStatus } from "../observe/status.ts";
 import { VERSION } from "../version.ts";
 import type { HoldReason } from "../write/types.ts";
@@ -87,6 +88,7 @@ function defaultTargets(agent: Agent, now: number): TargetStatus[] {
       votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
       votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
       hold: holdOf(agent, s.ip),
+      backup: false,
       drained: drainOf(agent, DEFAULT_POOL, s.ip),
     };
   });
@@ -115,6 +117,7 @@ function poolTargets(agent: Agent): TargetStatus[] {
       votesDown: d?.downVotes ?? (s.verdict === "down" ? 1 : 0),
       votesUp: d?.upVotes ?? (s.verdict === "up" ? 1 : 0),
       hold: holdOf(agent, t.key),
+      backup: isBackup(agent, t.pool, s.ip),
       drained: drainOf(agent, t.pool, s.ip),
     };
   });
@@ -123,6 +126,12 @@ function poolTargets(agent: Agent): TargetStatus[] {
 /** @returns the fully qualified names of `pool`; undefined if unknown */
 function namesOf(agent: Agent, pool: string): readonly string[] | undefined {
   return writePools(agent.config).find((p) => p.name === pool)?.names;
+}
+
+/** @returns whether `ip` is one of `pool`'s `backup_ips` */
+function isBackup(agent: Agent, pool: string, ip: string): boolean {
+  const p = writePools(agent.config).find((w) => w.name === pool);
+  return p?.backups?.includes(canonicalIp(ip)) ?? false;
 }
 
 function drainOf(

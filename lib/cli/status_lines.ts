@@ -104,18 +104,19 @@ function targetCells(t: TargetStatus, now: number): Cell[] {
     : t.hold ?? "changing";
   return [
     { text: t.pool, tone: "plain" },
-    { text: t.ip, tone: "plain" },
+    { text: t.backup ? `${t.ip} (backup)` : t.ip, tone: "plain" },
     { text: t.verdict, tone: t.verdict === "up" ? "good" : "bad" },
     { text: `${t.votesUp} up/${t.votesDown} down`, tone: "plain" },
     { text: rttText(t.lastRttMicros), tone: "plain" },
     { text: lossText(t.lossLastMinute), tone: "plain" },
     {
       text: t.inDns === null ? "?" : t.inDns ? "yes" : "no",
-      tone: t.inDns === false ? "bad" : "plain",
+      tone: t.inDns === false && t.hold !== "standby" ? "bad" : "plain",
     },
     {
       text: hold,
-      tone: t.drained || (t.hold !== null && t.hold !== "in_sync")
+      tone: t.drained ||
+          (t.hold !== null && t.hold !== "in_sync" && t.hold !== "standby")
         ? "warn"
         : "plain",
     },

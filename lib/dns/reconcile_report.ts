@@ -52,7 +52,15 @@ export function reconcilerSettings(config: Config): ReconcilerSettings {
   return {
     zone: cf.dnsDomain,
     hostnames: [...new Set(pools.flatMap((p) => p.hostnames))],
-    ips: [...new Set(pools.flatMap((p) => p.ipAddresses))],
+    // Backups too: their records are remembered for an exact restore.
+    ips: [
+      ...new Set(
+        pools.flatMap((p) => [
+          ...p.ipAddresses,
+          ..."backupIps" in p ? p.backupIps : [],
+        ]),
+      ),
+    ],
     minRecords: config.minRecords,
     maxRemovalsFraction: config.maxRemovalsFraction,
     ttl: cf.ttl,

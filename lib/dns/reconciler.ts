@@ -53,6 +53,9 @@ import {
   worse,
 } from "./reconcile_report.ts";
 
+/** How soon a pass follows one that left work for it (`followUp`), ms. */
+export const FOLLOW_UP_MS = 1000;
+
 export * from "./reconcile_report.ts";
 
 /** First wait after a 429 that gives no `retry-after`. */
@@ -448,6 +451,14 @@ export class DnsReconciler {
       gen === this.#generation && (!mayWrite || mayWrite()) &&
       this.#clock.now() - listedAt <= this.#opt.maxPlanAgeMs;
     const error = await this.#applyAll(groups, report, mayWrite, mayContinue);
+    if (!error && unsaved === 0 && plan.followUp) {
+      // A backup is withdrawn once the primary just restored is listed;
+      // a second apart, so a listing that lags cannot make a busy loop.
+      report.recheckAtMs = Math.min(
+        report.recheckAtMs ?? Infinity,
+        this.#clock.now() + FOLLOW_UP_MS,
+      );
+    }
     return error ?? (unsaved > 0 ? "unsaved" : undefined);
   }
 

@@ -48,6 +48,11 @@ export interface TargetStatus {
    */
   hold: string | null;
   /**
+   * A `backup_ips` address of its pool: out of DNS (hold `standby`) while
+   * a primary of its family is up.
+   */
+  backup: boolean;
+  /**
    * The operator's drain of this (pool, IP) (`goavail drain`): its records
    * are withdrawn as if it were down, within the guards; null when not
    * drained.

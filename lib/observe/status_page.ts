@@ -104,7 +104,9 @@ function targetRow(
   const pool = pooled ? ` data-pool="${escapeHtml(t.pool)}"` : "";
   return `<tr data-ip="${escapeHtml(t.ip)}"${pool}>` +
     (pooled ? `<td class="pool">${escapeHtml(t.pool)}</td>` : "") +
-    `<td class="ip">${escapeHtml(t.ip)}</td>` +
+    `<td class="ip">${escapeHtml(t.ip)}${
+      t.backup ? ' <span class="muted">backup</span>' : ""
+    }</td>` +
     `<td><span class="verdict verdict-${v}">${v}</span></td>` +
     `<td>${t.clusterDown ? "down" : "up"} (${
       escapeHtml(t.votesDown)

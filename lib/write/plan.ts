@@ -95,6 +95,11 @@ export interface Plan {
    * quorum is listed). A backup may appear once per name.
    */
   backups?: Array<{ ip: string; hold: "standby" | "primary_pending" }>;
+  /**
+   * A later pass has work once this one's creates are listed: a backup
+   * waits for the primary this pass restores.
+   */
+  followUp?: boolean;
 }
 
 /**
@@ -284,12 +289,19 @@ function withdrawn(
   const restored = ctx.family.some((ip) =>
     present.has(ip) && intentOf(ip) === "present"
   );
+  // A primary with an up quorum that is not listed is created this pass.
+  const restoring = ctx.family.some((ip) =>
+    !present.has(ip) && intentOf(ip) === "present"
+  );
   const out: string[] = [];
   const notes = plan.backups ??= [];
   for (const ip of standby) {
     if (!present.has(ip)) notes.push({ ip, hold: "standby" });
     else if (restored) out.push(ip);
-    else notes.push({ ip, hold: "primary_pending" });
+    else {
+      notes.push({ ip, hold: "primary_pending" });
+      if (restoring) plan.followUp = true;
+    }
   }
   return out;
 }

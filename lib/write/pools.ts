@@ -180,6 +180,7 @@ export function mergePlans(
     inDoubt: plans.flatMap((p) =>
       p.plan.inDoubt.map((ip) => targetKey(p.pool.name, ip))
     ),
+    followUp: plans.some((p) => p.plan.followUp === true),
   };
 }
 

@@ -207,6 +207,8 @@ export interface WritePlan {
   staleSnapshots: string[];
   /** IPs whose delete waits for a write of unknown outcome (`in_doubt`). */
   inDoubt: string[];
+  /** A pass right after this one has work (a backup waits for a restore). */
+  followUp?: boolean;
 }
 
 /** The whole decision. */

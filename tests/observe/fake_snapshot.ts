@@ -47,6 +47,7 @@ export function fakeSnapshot(
         votesDown: 0,
         votesUp: 2,
         hold: "in_sync",
+        backup: false,
         drained: null,
       },
       {
@@ -63,6 +64,7 @@ export function fakeSnapshot(
         votesDown: 2,
         votesUp: 0,
         hold: null,
+        backup: false,
         drained: null,
       },
     ],

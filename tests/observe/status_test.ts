@@ -48,6 +48,7 @@ Deno.test("createStatusApp() serves the snapshot as JSON at /status", async () =
     "writer",
   ]);
   assert.deepEqual(Object.keys(body.targets[0]!).sort(), [
+    "backup",
     "clusterDown",
     "drained",
     "hold",
