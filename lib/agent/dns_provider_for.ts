@@ -9,6 +9,7 @@ import { createCloudflareProvider } from "../dns/cloudflare.ts";
 import { DryRunProvider } from "../dns/dry_run.ts";
 import { type DnsProvider, DnsProviderError } from "../dns/provider.ts";
 import { createRoute53Provider } from "../dns/route53.ts";
+import { ZoneRouter } from "../dns/zone_router.ts";
 import type { Logger } from "../observe/log.ts";
 
 /** Options of {@linkcode dnsProviderFor}. */
@@ -60,11 +61,43 @@ export function dnsProviderFor(
       secrets: options.secrets,
     });
   }
-  return createCloudflareProvider(withEveryPoolIp(config), {
-    logger: options.logger,
-    secrets: options.secrets,
-    ...(options.env ? { env: options.env } : {}),
-  });
+  const zones = cloudflareZones(config);
+  const make = (section: Config["cloudflare"]) =>
+    createCloudflareProvider(section, {
+      logger: options.logger,
+      secrets: options.secrets,
+      ...(options.env ? { env: options.env } : {}),
+    });
+  if (zones.length <= 1) return make(withEveryPoolIp(config));
+  return Promise.all(zones.map(make)).then((providers) =>
+    new ZoneRouter(
+      providers.map((provider, i) => ({ zone: zones[i]!.dnsDomain, provider })),
+    )
+  );
+}
+
+/**
+ * @param config the config
+ * @returns one provider section per Cloudflare zone the pools use (the
+ *   section's zone first), each with the IPs and backups of its pools
+ */
+export function cloudflareZones(config: Config): Config["cloudflare"][] {
+  const cf = config.cloudflare;
+  const key = (domain: string) => domain.toLowerCase().replace(/\.$/, "");
+  const zones = new Map<string, Config["cloudflare"]>();
+  if (cf.dnsDomain !== "") {
+    zones.set(key(cf.dnsDomain), { ...cf, ipAddresses: [...cf.ipAddresses] });
+  }
+  for (const p of config.pools) {
+    const k = key(p.dnsDomain);
+    const z = zones.get(k) ??
+      { ...cf, dnsDomain: p.dnsDomain, zoneId: p.zoneId, ipAddresses: [] };
+    zones.set(k, z);
+    for (const ip of [...p.ipAddresses, ...p.backupIps]) {
+      if (!z.ipAddresses.includes(ip)) z.ipAddresses.push(ip);
+    }
+  }
+  return [...zones.values()];
 }
 
 /**

@@ -51,6 +51,7 @@ import {
   serveControl,
 } from "./control.ts";
 import { writePools } from "./write_facts.ts";
+import { targetsOf } from "../write/pools.ts";
 
 /** Command-line options of `goavail monitor`. */
 export interface MonitorOptions {
@@ -344,7 +345,9 @@ async function startControl(
 ): Promise<ControlServer | null> {
   const path = controlSocketPath(config.stateDir);
   const handler = createControlHandler({
-    pools: () => new Map(writePools(agent.config).map((p) => [p.name, p.ips])),
+    // Backups too: an operator may take a serving backup out.
+    pools: () =>
+      new Map(writePools(agent.config).map((p) => [p.name, targetsOf(p)])),
     setDrain: (pool, ip, drained, reason) =>
       agent.drains.set(pool, ip, drained, reason),
   }, logger);

@@ -36,6 +36,25 @@ export interface SnapshotOrigin {
   by: string | null;
   /** The zone (`dns_domain`) in force. */
   zone: string | null;
+  /**
+   * Every zone the pools use, when several: a record is recorded with the
+   * longest one its name is in (else `zone`).
+   */
+  zones?: readonly string[];
+}
+
+/**
+ * @param name a fully qualified name
+ * @param zones candidate zones
+ * @returns the longest of `zones` that `name` is in, or null
+ */
+function zoneOfName(
+  name: string,
+  zones: readonly string[] | undefined,
+): string | null {
+  const n = name.toLowerCase();
+  const within = (zones ?? []).filter((z) => n === z || n.endsWith(`.${z}`));
+  return within.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
 /** Where snapshots and verdicts live. Writes resolve once durable. */
@@ -133,8 +152,13 @@ export class MemoryStateStore implements StateStore {
   ): Promise<void> {
     if (records.length === 0) return;
     const before = new Map<string, [DnsRecord?, SnapshotInfo?]>();
-    const info = { at: this.#clock.now(), ...this.#origin };
+    const { zones, ...origin } = this.#origin;
     for (const record of records) {
+      const info = {
+        at: this.#clock.now(),
+        ...origin,
+        zone: zoneOfName(record.name, zones) ?? origin.zone,
+      };
       const key = recordKey(record);
       if (!before.has(key)) {
         before.set(key, [this.data.snapshots[key], this.data.saved[key]]);

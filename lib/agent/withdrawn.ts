@@ -157,8 +157,13 @@ export function snapshotOrigin(
   config: Config,
   hostname?: string | null,
 ): SnapshotOrigin {
+  const zone = fqdn("@", config.cloudflare.dnsDomain);
+  const zones = [
+    ...new Set([zone, ...config.pools.map((p) => fqdn("@", p.dnsDomain))]),
+  ].filter((z) => z !== "");
   return {
     by: isCluster(config) ? config.members.nodeId : hostname ?? null,
-    zone: fqdn("@", config.cloudflare.dnsDomain),
+    zone,
+    ...(zones.length > 1 ? { zones } : {}),
   };
 }

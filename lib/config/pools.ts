@@ -111,12 +111,17 @@ function resolvePool(
         ? "is required: no [cloudflare] or [route53] section gives a zone"
         : "is required with a \"zone_id\" other than the provider section's (the zone's name qualifies the hostnames)",
     );
-  } else if (d.dnsDomain !== "" && dnsDomain !== d.dnsDomain) {
+  } else if (
+    d.provider === "route53" && d.dnsDomain !== "" &&
+    dnsDomain !== d.dnsDomain
+  ) {
     fail(
       "dns_domain",
-      `must be the provider's zone ${
+      `must be the [route53] section's hosted zone ${
         JSON.stringify(d.dnsDomain)
-      } for now (one zone per agent), got ${JSON.stringify(dnsDomain)}`,
+      } (with Route 53 one hosted zone per agent), got ${
+        JSON.stringify(dnsDomain)
+      }`,
     );
   }
   const interval = (v.interval as number | undefined) ?? d.interval;

@@ -17,6 +17,7 @@ import type {
   DnsRecord,
 } from "./provider.ts";
 
+import { fqdn } from "./provider.ts";
 /** The part of the agent's `StateStore` the reconciler needs. */
 export interface SnapshotStore {
   snapshots(): Map<string, DnsRecord>;
@@ -32,6 +33,11 @@ export interface ReconcilerSettings {
   zone: string;
   /** Configured hostnames ("@", "www", or already fully qualified). */
   hostnames: readonly string[];
+  /**
+   * The managed names, fully qualified, each by its own pool's zone; when
+   * set, used instead of `hostnames` qualified by `zone`.
+   */
+  names?: readonly string[];
   ips: readonly string[];
   minRecords: number;
   maxRemovalsFraction: number;
@@ -47,11 +53,16 @@ export interface ReconcilerSettings {
  */
 export function reconcilerSettings(config: Config): ReconcilerSettings {
   const cf = config.cloudflare;
-  // Every pool's names and IPs (pools share the provider's zone).
+  // Every pool's names (each qualified by its pool's zone) and IPs.
   const pools = config.pools?.length ? config.pools : [cf];
   return {
     zone: cf.dnsDomain,
     hostnames: [...new Set(pools.flatMap((p) => p.hostnames))],
+    names: [
+      ...new Set(
+        pools.flatMap((p) => p.hostnames.map((h) => fqdn(h, p.dnsDomain))),
+      ),
+    ],
     // Backups too: their records are remembered for an exact restore.
     ips: [
       ...new Set(

@@ -273,7 +273,7 @@ export class DnsReconciler {
    */
   async #recheck(report: ReconcileReport): Promise<void> {
     const s = this.#settings;
-    const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
+    const names = managedNames(s);
     const gen = this.#generation;
     try {
       await this.#provider.list(names);
@@ -370,7 +370,7 @@ export class DnsReconciler {
     mayWrite: (() => boolean) | undefined,
   ): Promise<DnsProviderError | "stale" | "lost_role" | "unsaved" | undefined> {
     const s = this.#settings;
-    const names = [...new Set(s.hostnames.map((h) => fqdn(h, s.zone)))];
+    const names = managedNames(s);
     let current: Map<string, DnsRecord[]>;
     const gen = this.#generation;
     const listStart = this.#monotonicMs();
@@ -592,4 +592,9 @@ function doubtParts(
 function normalDoubtKey(r: Pick<DnsRecord, "name" | "type" | "content">) {
   const p = doubtParts(r);
   return doubtKey(p.name, p.type, p.content);
+}
+
+/** @returns the managed names of `s`, fully qualified, once each */
+function managedNames(s: ReconcilerSettings): string[] {
+  return [...new Set(s.names ?? s.hostnames.map((h) => fqdn(h, s.zone)))];
 }

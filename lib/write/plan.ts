@@ -91,8 +91,9 @@ export interface Plan {
   inDoubt: string[];
   /**
    * Backups left alone because a primary of their family is up: `standby`
-   * (out of DNS) or `primary_pending` (kept until a primary with an up
-   * quorum is listed). A backup may appear once per name.
+   * (out of DNS) or `primary_pending` (kept until enough primaries with an
+   * up quorum are listed to keep `min_records`). A backup may appear once
+   * per name.
    */
   backups?: Array<{ ip: string; hold: "standby" | "primary_pending" }>;
   /**
@@ -107,15 +108,16 @@ export interface Plan {
  * the guards. Duplicate records of one IP are left alone while the IP stays
  * present; when it goes absent, every copy is deleted.
  *
- * Backups, per name and family: while some primary is not down, backups
- * are out of the guarded group; a listed backup is withdrawn only once a
- * primary with an up quorum is listed (restored first, then withdrawn),
- * else it stays. When every primary is down, the guarded group is the
- * primaries plus the backups that are listed or have an up quorum: those
- * are published, and the dead primaries may go within blast radius and
- * `min_records` over that group, for the name is not empty. A backup that
- * is neither listed nor healthy is not in the group, so a backup never
- * published never counts as a removal already made.
+ * Backups, per name and family (see `backupsOf`): while some primary is
+ * not down, a backup not listed stays out; a listed one stays, counted by
+ * the guards, until enough primaries with an up quorum are listed to keep
+ * `min_records` alone (restored first, then withdrawn). When every primary
+ * is down, the guarded group is the primaries plus the backups that are
+ * listed or have an up quorum: those are published, and the dead primaries
+ * may go within blast radius and `min_records` over that group, for the
+ * name is not empty. A backup that is neither listed nor healthy is not in
+ * the group, so a backup never published never counts as a removal
+ * already made.
  * @param input intents, verdicts, current records, snapshots and settings
  * @returns the changes, guard notes and stale snapshot keys
  */
@@ -194,10 +196,13 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
     ),
   );
   const intentOf = (ip: string) => ctx.intents.get(ip) ?? "hold";
-  const primariesDown = ctx.family.every((ip) => ctx.down.has(ip));
-  const roster = primariesDown
-    ? withBackups(ctx, present, intentOf)
-    : ctx.family;
+  const { roster, withdraw } = backupsOf(
+    plan,
+    ctx,
+    present,
+    intentOf,
+    input.guards.minRecords,
+  );
   const wantAbsent = new Set(roster.filter((ip) => {
     const intent = intentOf(ip);
     return intent === "absent" || (intent === "hold" && !present.has(ip));
@@ -240,8 +245,7 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
       plan.staleSnapshots.push(key);
     }
   }
-  const standby = primariesDown ? [] : ctx.spare;
-  for (const ip of withdrawn(plan, ctx, standby, present, intentOf)) {
+  for (const ip of withdraw) {
     if (doubted.size > 0 && !doubted.has(ip)) {
       plan.inDoubt.push(ip);
       continue;
@@ -255,55 +259,51 @@ function planGroup(plan: Plan, input: PlanInput, ctx: GroupContext): void {
 }
 
 /**
- * @returns the IPs the guards weigh on a name and family whose primaries
- *   are all down: the primaries and the backups that are listed or have an
- *   up quorum
+ * Where a name and family's backups stand this pass.
+ * - Every primary cluster-down (drained counts: a drain is "as if down"):
+ *   the guards weigh the primaries and the backups that are listed or have
+ *   an up quorum.
+ * - Else, once enough primaries with an up quorum are listed to keep
+ *   `min_records` on their own, listed backups are withdrawn (those
+ *   primaries stay: their intent is present) and the guards weigh the
+ *   primaries alone.
+ * - Else listed backups stay in the weighed group with their own intents,
+ *   so `min_records` counts them and no dead primary is put back beside a
+ *   healthy backup; a backup not listed stays out (`standby`).
+ * @returns the IPs the guards weigh, and the listed backups to withdraw
  */
-function withBackups(
-  ctx: GroupContext,
-  present: ReadonlySet<string>,
-  intentOf: (ip: string) => Intent,
-): string[] {
-  if (ctx.spare.length === 0) return ctx.family;
-  const active = ctx.spare.filter((ip) =>
-    present.has(ip) || intentOf(ip) === "present"
-  );
-  return sortIps([...ctx.family, ...active]);
-}
-
-/**
- * Backups on standby (some primary is not down): listed ones are withdrawn
- * once a primary with an up quorum is listed (it stays: its intent is
- * present), else kept; each left alone is noted.
- * @param standby the backups of this name and family, or none
- * @returns the listed backups to delete
- */
-function withdrawn(
+function backupsOf(
   plan: Plan,
   ctx: GroupContext,
-  standby: readonly string[],
   present: ReadonlySet<string>,
   intentOf: (ip: string) => Intent,
-): string[] {
-  if (standby.length === 0) return [];
-  const restored = ctx.family.some((ip) =>
-    present.has(ip) && intentOf(ip) === "present"
-  );
-  // A primary with an up quorum that is not listed is created this pass.
-  const restoring = ctx.family.some((ip) =>
-    !present.has(ip) && intentOf(ip) === "present"
-  );
-  const out: string[] = [];
+  minRecords: number,
+): { roster: string[]; withdraw: string[] } {
+  if (ctx.spare.length === 0) return { roster: ctx.family, withdraw: [] };
+  const listed = ctx.spare.filter((ip) => present.has(ip));
+  if (ctx.family.every((ip) => ctx.down.has(ip))) {
+    const active = ctx.spare.filter((ip) =>
+      present.has(ip) || intentOf(ip) === "present"
+    );
+    return { roster: sortIps([...ctx.family, ...active]), withdraw: [] };
+  }
   const notes = plan.backups ??= [];
-  for (const ip of standby) {
+  for (const ip of ctx.spare) {
     if (!present.has(ip)) notes.push({ ip, hold: "standby" });
-    else if (restored) out.push(ip);
-    else {
-      notes.push({ ip, hold: "primary_pending" });
-      if (restoring) plan.followUp = true;
+  }
+  const up = ctx.family.filter((ip) => intentOf(ip) === "present");
+  const keep = Math.max(1, Math.min(ctx.family.length, minRecords));
+  if (up.filter((ip) => present.has(ip)).length >= keep) {
+    return { roster: ctx.family, withdraw: listed };
+  }
+  if (up.length > 0) {
+    for (const ip of listed) notes.push({ ip, hold: "primary_pending" });
+    // Primaries restored this pass release the backups on a later one.
+    if (listed.length > 0 && up.some((ip) => !present.has(ip))) {
+      plan.followUp = true;
     }
   }
-  return out;
+  return { roster: sortIps([...ctx.family, ...listed]), withdraw: [] };
 }
 
 function createChange(

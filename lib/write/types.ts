@@ -55,8 +55,8 @@ export type Intent = "absent" | "present" | "hold";
  * - `in_doubt`: a call on its name got no answer and may still commit; its
  *   delete waits for a listing taken after the call's time bound
  * - `standby`: a backup, out of DNS while a primary of its family is up
- * - `primary_pending`: a backup kept in DNS until a recovered primary of
- *   its family is listed
+ * - `primary_pending`: a backup kept in DNS until enough recovered primaries
+ *   of its family are listed to keep `min_records` on their own
  * - `drained`: an operator drained the IP and its records are out of DNS
  * - `in_sync`: DNS already matches the intent
  * - `not_applied`: the change was planned but the provider did not take it

@@ -347,10 +347,10 @@ const ERRORS: [string, string, string, string][] = [
     '"nodot"',
   ],
   [
-    "dns_domain another zone",
-    `${CF}${WEB}dns_domain = "example.org"\n`,
+    "dns_domain another zone with Route 53",
+    `[route53]\naws_domain = "example.com"\nhostnames = ["www"]\nip_addresses = ["192.0.2.1"]\n${WEB}dns_domain = "example.org"\n`,
     "pool[0].dns_domain",
-    'must be the provider\'s zone "example.com"',
+    'must be the [route53] section\'s hosted zone "example.com"',
   ],
   ["dns_domain needed", `${WEB}`, "pool[0].dns_domain", "is required"],
   [
@@ -556,4 +556,9 @@ Deno.test("goavail.toml's commented [[pool]] example loads once uncommented", as
     8080,
     "/healthz",
   ]);
+});
+
+Deno.test("loadConfigText() takes a Cloudflare [[pool]] in another zone, its names qualified by it", () => {
+  const config = load(`${CF}${WEB}dns_domain = "example.org"\n`);
+  assertEquals(pool(config, "web").dnsDomain, "example.org");
 });

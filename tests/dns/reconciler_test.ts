@@ -132,6 +132,7 @@ Deno.test("reconcilerSettings() takes names, IPs, guards and defaults from the c
   assert.deepEqual(reconcilerSettings(config), {
     zone: "example.com",
     hostnames: ["@"],
+    names: ["example.com"],
     ips: ["192.0.2.1"],
     minRecords: 2,
     maxRemovalsFraction: 0.25,

@@ -43,6 +43,7 @@ interface Row {
   fraction?: number;
   minRecords?: number;
   inDoubt?: string[];
+  drainedUp?: string[];
   /** Changes, in order: "+ip" create, "-ip" delete. */
   changes: string[];
   /** Backups left alone and why. */
@@ -69,6 +70,7 @@ function plan(row: Row) {
     },
     defaults: { ttl: 1, proxied: false },
     inDoubt: new Set((row.inDoubt ?? []).map((ip) => doubtKey(WWW, "A", ip))),
+    drainedUp: new Set(row.drainedUp ?? []),
   };
   return planChanges(input);
 }
@@ -106,7 +108,48 @@ const ROWS: Row[] = [
     intents: { [X]: "hold", [Y]: "absent", [Z]: "present" },
     listed: [X, Z],
     changes: [],
+  },
+  {
+    // Review: a dead primary that only lost its down quorum (a peer
+    // restarts) is not put back beside a healthy listed backup.
+    name:
+      "a primary losing its down quorum is not re-created beside a listed backup",
+    intents: { [X]: "hold", [Y]: "absent", [Z]: "present" },
+    listed: [Z],
+    changes: [],
+  },
+  {
+    // Review: the withdrawal must not take the name below min_records.
+    name: "min_records: the backup stays until enough up primaries are listed",
+    ips: [X, Y, V],
+    intents: { [X]: "present", [Y]: "present", [V]: "present", [Z]: "present" },
+    listed: [X, Y, Z],
+    minRecords: 3,
+    changes: [`+${V}`],
     held: { [Z]: "primary_pending" },
+  },
+  {
+    name: "min_records: a healthy backup is not swapped for a dead primary",
+    intents: { [X]: "present", [Y]: "absent", [Z]: "present" },
+    listed: [X, Z],
+    minRecords: 2,
+    changes: [],
+    held: { [Z]: "primary_pending" },
+  },
+  {
+    name: "min_records: withdrawn once up primaries alone keep min_records",
+    ips: [X, Y, V],
+    intents: { [X]: "present", [Y]: "present", [V]: "present", [Z]: "present" },
+    listed: [X, Y, V, Z],
+    minRecords: 3,
+    changes: [`-${Z}`],
+  },
+  {
+    name:
+      "a listed backup that dies while a primary has no quorum is withdrawn",
+    intents: { [X]: "hold", [Y]: "absent", [Z]: "absent" },
+    listed: [X, Z],
+    changes: [`-${Z}`],
   },
   {
     name:
@@ -177,6 +220,15 @@ const ROWS: Row[] = [
     inDoubt: [Y],
     changes: [`-${Y}`],
     waits: [Z],
+  },
+  {
+    // A drain is "as if down": draining every primary fails over to the
+    // healthy backup, and the drained primary goes once the backup is in.
+    name: "every primary drained or dead: the backup takes over",
+    intents: { [X]: "absent", [Y]: "absent", [Z]: "present" },
+    drainedUp: [X],
+    listed: [X],
+    changes: [`+${Z}`, `-${X}`],
   },
   {
     name: "a backup of a family with no primary is not managed",
@@ -252,4 +304,41 @@ Deno.test("backups: a backup comes back from its snapshot, exactly", () => {
       tags: ["team:edge"],
     },
   );
+});
+
+Deno.test("backups: a backup is withdrawn only when listed up primaries alone keep min_records", () => {
+  for (const row of ROWS) {
+    const ips = row.ips ?? [X, Y];
+    const backups = row.backups ?? [Z];
+    // A backup deleted while healthy or unknown (a dead one simply goes).
+    const withdrawn = plan(row).changes.some((c) =>
+      c.kind === "delete" && backups.includes(c.record.content) &&
+      row.intents[c.record.content] !== "absent"
+    );
+    const upListed = ips.filter((ip) =>
+      row.intents[ip] === "present" && row.listed.includes(ip)
+    ).length;
+    const keep = Math.max(1, Math.min(ips.length, row.minRecords ?? 1));
+    const allDown = ips.every((ip) =>
+      row.intents[ip] === "absent"
+    );
+    if (withdrawn && !allDown) assert.ok(upListed >= keep, row.name);
+  }
+});
+
+Deno.test("backups: a pass that restores a primary while a backup waits asks for a follow-up", () => {
+  const p = plan({
+    name: "",
+    intents: { [X]: "present", [Y]: "absent", [Z]: "present" },
+    listed: [Z],
+    changes: [],
+  });
+  assert.equal(p.followUp, true);
+  const settled = plan({
+    name: "",
+    intents: { [X]: "present", [Y]: "absent", [Z]: "present" },
+    listed: [X, Z],
+    changes: [],
+  });
+  assert.equal(settled.followUp, undefined);
 });

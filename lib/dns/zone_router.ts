@@ -1,0 +1,144 @@
+/**
+ * One provider over several zones: pools may live in different zones of
+ * one account ([[pool]] `dns_domain` / `zone_id`). Each zone has a provider
+ * of its own (its own zone lookup); a name goes to the zone it is in (the
+ * longest zone that is a suffix of it). A listing fails whole when any
+ * zone's listing fails, so the plan never acts on a partial picture;
+ * changes are applied zone by zone in the order of their first change, so
+ * a name's creates still go before its deletes (a name is in one zone).
+ * @module
+ */
+import {
+  type ApiCallKind,
+  type ApplyOptions,
+  type ApplyResult,
+  type Change,
+  type ChangeOutcome,
+  type DnsProvider,
+  DnsProviderError,
+  type DnsRecord,
+  notContinued,
+  type RateLimitState,
+} from "./provider.ts";
+
+/** A zone and the provider that writes it. */
+export interface ZoneProvider {
+  /** The zone's name, e.g. "example.com". */
+  zone: string;
+  provider: DnsProvider;
+}
+
+/** {@linkcode DnsProvider} that routes each name to its zone's provider. */
+export class ZoneRouter implements DnsProvider {
+  readonly #zones: ZoneProvider[];
+  #onRequest?: (kind: ApiCallKind) => void;
+  #onRateLimit?: (state: RateLimitState) => void;
+
+  /** @param zones one provider per zone (names distinct) */
+  constructor(zones: readonly ZoneProvider[]) {
+    this.#zones = zones.map((z) => ({
+      zone: z.zone.toLowerCase().replace(/\.$/, ""),
+      provider: z.provider,
+    }));
+  }
+
+  /** @inheritdoc */
+  get onRequest(): ((kind: ApiCallKind) => void) | undefined {
+    return this.#onRequest;
+  }
+
+  set onRequest(f: ((kind: ApiCallKind) => void) | undefined) {
+    this.#onRequest = f;
+    for (const z of this.#zones) z.provider.onRequest = f;
+  }
+
+  /** @inheritdoc */
+  get onRateLimit(): ((state: RateLimitState) => void) | undefined {
+    return this.#onRateLimit;
+  }
+
+  set onRateLimit(f: ((state: RateLimitState) => void) | undefined) {
+    this.#onRateLimit = f;
+    for (const z of this.#zones) z.provider.onRateLimit = f;
+  }
+
+  /**
+   * @param name a fully qualified name
+   * @returns the index of the zone `name` is in
+   * @throws {DnsProviderError} kind "config" when it is in none
+   */
+  #zoneOf(name: string): number {
+    const n = name.toLowerCase().replace(/\.$/, "");
+    let best = -1;
+    this.#zones.forEach((z, i) => {
+      const inZone = n === z.zone || n.endsWith(`.${z.zone}`);
+      if (
+        inZone && (best < 0 || z.zone.length > this.#zones[best]!.zone.length)
+      ) {
+        best = i;
+      }
+    });
+    if (best < 0) {
+      throw new DnsProviderError(
+        "config",
+        `"${name}" is in none of the zones ${
+          this.#zones.map((z) => z.zone).join(", ")
+        }`,
+      );
+    }
+    return best;
+  }
+
+  /** Lists each zone's names with its provider; fails if any zone fails. */
+  async list(names: readonly string[]): Promise<Map<string, DnsRecord[]>> {
+    const byZone = new Map<number, string[]>();
+    for (const name of names) {
+      const i = this.#zoneOf(name);
+      byZone.set(i, [...byZone.get(i) ?? [], name]);
+    }
+    const out = new Map<string, DnsRecord[]>(names.map((n) => [n, []]));
+    for (const [i, subset] of byZone) {
+      const listed = await this.#zones[i]!.provider.list(subset);
+      for (const name of subset) out.set(name, listed.get(name) ?? []);
+    }
+    return out;
+  }
+
+  /**
+   * Applies each zone's changes with its provider, zone by zone in the
+   * order of their first change; one outcome per change, in input order.
+   */
+  async apply(
+    changes: readonly Change[],
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult> {
+    const byZone = new Map<number, number[]>();
+    changes.forEach((c, k) => {
+      const i = this.#zoneOf(c.record.name);
+      byZone.set(i, [...byZone.get(i) ?? [], k]);
+    });
+    const outcomes: ChangeOutcome[] = new Array(changes.length);
+    let requests = 0;
+    let first = true;
+    for (const [i, at] of byZone) {
+      if (!first && options.mayContinue && !options.mayContinue()) {
+        for (const k of at) {
+          outcomes[k] = {
+            change: changes[k]!,
+            result: "failed",
+            error: notContinued(),
+          };
+        }
+        continue;
+      }
+      first = false;
+      const r = await this.#zones[i]!.provider.apply(
+        at.map((k) => changes[k]!),
+        options,
+      );
+      requests += r.requests;
+      r.outcomes.forEach((o, j) => (outcomes[at[j]!] = o));
+    }
+    return { outcomes, requests };
+  }
+}
