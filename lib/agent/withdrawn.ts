@@ -65,7 +65,30 @@ export function unmanagedReasons(
   config: Config,
 ): UnmanagedReason[] {
   const cf = config.cloudflare;
-  const zone = fqdn("@", cf.dnsDomain);
+  const pools: ManagedSet[] = config.pools?.length
+    ? config.pools
+    : [{ ...cf, backupIps: [] }];
+  // Managed when some pool manages it; else the reasons of the closest pool.
+  // (A pool of the record's zone is closer than any other.)
+  const distance = (r: UnmanagedReason[]) => r.includes("zone") ? 10 : r.length;
+  let best: UnmanagedReason[] | null = null;
+  for (const p of pools) {
+    const reasons = reasonsFor(w, p);
+    if (best === null || distance(reasons) < distance(best)) best = reasons;
+  }
+  return best ?? ["zone"];
+}
+
+/** What a pool manages: its zone, names, IPs and backups. */
+interface ManagedSet {
+  dnsDomain: string;
+  hostnames: readonly string[];
+  ipAddresses: readonly string[];
+  backupIps: readonly string[];
+}
+
+function reasonsFor(w: Withdrawn, p: ManagedSet): UnmanagedReason[] {
+  const zone = fqdn("@", p.dnsDomain);
   const name = w.record.name.toLowerCase();
   if (
     (w.info?.zone && fqdn("@", w.info.zone) !== zone) ||
@@ -74,11 +97,11 @@ export function unmanagedReasons(
     return ["zone"];
   }
   const out: UnmanagedReason[] = [];
-  if (!cf.hostnames.some((h) => fqdn(h, zone) === name)) out.push("hostname");
+  if (!p.hostnames.some((h) => fqdn(h, zone) === name)) out.push("hostname");
   const ip = canonicalIp(w.record.content);
   if (
     recordTypeOf(ip) !== w.record.type ||
-    !cf.ipAddresses.some((a) => canonicalIp(a) === ip)
+    ![...p.ipAddresses, ...p.backupIps].some((a) => canonicalIp(a) === ip)
   ) {
     out.push("ip");
   }

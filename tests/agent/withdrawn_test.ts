@@ -62,6 +62,28 @@ Deno.test("unmanagedReasons() says whether the zone, hostname or IP left the con
   }
 });
 
+Deno.test("unmanagedReasons() counts every pool: another zone's names, backups", () => {
+  const config = configOf(`${BASE_TOML}
+[[pool]]
+name = "shop"
+dns_domain = "example.org"
+hostnames = ["shop"]
+ip_addresses = ["203.0.113.11"]
+backup_ips = ["198.51.100.7"]
+`);
+  const cases: [Withdrawn, string[]][] = [
+    [withdrawn("www.example.com", "192.0.2.1"), []],
+    [withdrawn("shop.example.org", "203.0.113.11", "example.org"), []],
+    [withdrawn("shop.example.org", "198.51.100.7", "example.org"), []],
+    [withdrawn("shop.example.org", "203.0.113.99", "example.org"), ["ip"]],
+    [withdrawn("www.example.org", "203.0.113.11", "example.org"), ["hostname"]],
+    [withdrawn("shop.example.net", "203.0.113.11", "example.net"), ["zone"]],
+  ];
+  for (const [w, reasons] of cases) {
+    assertEquals(unmanagedReasons(w, config), reasons, w.key);
+  }
+});
+
 Deno.test("snapshotOrigin() records the node id in a cluster, else the host name", () => {
   const single = configOf(BASE_TOML);
   assertEquals(snapshotOrigin(single, "edge-1"), {
