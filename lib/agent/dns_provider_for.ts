@@ -125,3 +125,24 @@ export function listedTypes(config: Config): string {
     ips.some((ip) => ip.includes(":") === (t === "AAAA"))
   ).join(",");
 }
+
+/**
+ * @param config the config
+ * @returns what the provider is built from besides the section: each
+ *   zone the pools use and the record types listed there; a reload that
+ *   changes it needs a new provider
+ */
+export function providerShape(config: Config): string {
+  const types = (ips: readonly string[]) =>
+    ["A", "AAAA"].filter((t) =>
+      ips.some((ip) => ip.includes(":") === (t === "AAAA"))
+    ).join(",");
+  return JSON.stringify([
+    listedTypes(config),
+    cloudflareZones(config).map((z) => [
+      z.dnsDomain.toLowerCase(),
+      z.zoneId,
+      types(z.ipAddresses),
+    ]),
+  ]);
+}

@@ -13,7 +13,7 @@ import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
 import { withDnsProvider } from "../config/dns_pool.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
 import type { Agent } from "./agent.ts";
-import { listedTypes } from "./dns_provider_for.ts";
+import { providerShape } from "./dns_provider_for.ts";
 import { storedVerdicts, thresholdsOf, timingOf } from "./config_view.ts";
 import {
   snapshotOrigin,
@@ -173,7 +173,7 @@ export function withOverrides(
 function dnsChanged(a: Config, b: Config): boolean {
   return a.dryRun !== b.dryRun || a.dnsProvider !== b.dnsProvider ||
     JSON.stringify(a.cloudflare) !== JSON.stringify(b.cloudflare) ||
-    listedTypes(a) !== listedTypes(b) ||
+    providerShape(a) !== providerShape(b) ||
     JSON.stringify(a.sections.route53) !== JSON.stringify(b.sections.route53);
 }
 

@@ -6,7 +6,10 @@
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { dnsProviderFor } from "../../lib/agent/dns_provider_for.ts";
+import {
+  dnsProviderFor,
+  providerShape,
+} from "../../lib/agent/dns_provider_for.ts";
 import { snapshotOrigin } from "../../lib/agent/withdrawn.ts";
 import { MemoryStateStore } from "../../lib/agent/state_store.ts";
 import { reconcilerSettings } from "../../lib/dns/reconcile_report.ts";
@@ -92,6 +95,13 @@ Deno.test("a [[pool]] in another zone is listed and written in that zone", async
   } finally {
     await cf.close();
   }
+});
+
+Deno.test("providerShape: a reload that moves a pool to another zone needs a new provider", () => {
+  const moved = configOf(TOML.replace('"example.org"', '"example.net"'));
+  const same = configOf(TOML.replace('"203.0.113.12"]', '"203.0.113.13"]'));
+  assertEquals(providerShape(moved) === providerShape(configOf(TOML)), false);
+  assertEquals(providerShape(same) === providerShape(configOf(TOML)), true);
 });
 
 Deno.test("ZoneRouter refuses a name in none of its zones, and routes to the longest zone", async () => {
