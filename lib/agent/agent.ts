@@ -57,7 +57,8 @@ import {
 } from "../write/decide.ts";
 import type { IntentDecision, WriteMemory, WritePlan } from "../write/types.ts";
 import { writeInput, writePools } from "./write_facts.ts";
-import { DEFAULT_POOL, keyOfRecord } from "../write/pools.ts";
+import { DEFAULT_POOL, keyOfRecord, type WritePool } from "../write/pools.ts";
+import { canonicalIp } from "../dns/provider.ts";
 import { noProber, PoolChecks } from "./pool_checks.ts";
 import {
   snapshotOrigin,
@@ -557,9 +558,15 @@ export class Agent {
       const key = keyOfRecord(pools, c.record.name, c.record.content) ??
         c.record.content;
       if (plan.holds.has(key)) continue;
-      const drained = reason === "in_sync" && c.kind === "delete" &&
-        this.decided?.ips.get(key)?.drained;
-      plan.holds.set(key, drained ? "drained" : reason);
+      const d = this.decided?.ips.get(key);
+      const gone = reason === "in_sync" && c.kind === "delete";
+      // A backup withdrawn while not dead is on standby now.
+      const standby = gone && d?.intent !== "absent" &&
+        isBackupOf(pools, c.record.name, c.record.content);
+      plan.holds.set(
+        key,
+        gone && d?.drained ? "drained" : standby ? "standby" : reason,
+      );
     }
   }
 
@@ -628,4 +635,14 @@ export class Agent {
       }
     }
   }
+}
+
+/** @returns whether `content` is a backup of the pool that holds `name` */
+function isBackupOf(
+  pools: readonly WritePool[],
+  name: string,
+  content: string,
+): boolean {
+  const pool = pools.find((p) => p.names.includes(name));
+  return pool?.backups?.includes(canonicalIp(content)) ?? false;
 }

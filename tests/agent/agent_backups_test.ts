@@ -90,6 +90,8 @@ Deno.test("Agent publishes a pool's backup when every primary fails, and withdra
     }, "the backup withdrawn on the follow-up pass");
     await quiet(h);
     assertEquals(app(h.cf), [P1]);
+    // Withdrawn while healthy: on standby at once, not "in sync".
+    assertEquals([row()?.hold, row()?.inDns], ["standby", false]);
     h.cf.assertNeverEmpty();
   } finally {
     await h.close();
