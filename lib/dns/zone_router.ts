@@ -106,18 +106,28 @@ export class ZoneRouter implements DnsProvider {
 
   /**
    * Applies each zone's changes with its provider, zone by zone in the
-   * order of their first change; one outcome per change, in input order.
+   * order of their first change; one outcome per change, in input order
+   * (a change of a name in no zone fails, kind "config").
    */
   async apply(
     changes: readonly Change[],
     options: ApplyOptions = {},
   ): Promise<ApplyResult> {
     const byZone = new Map<number, number[]>();
-    changes.forEach((c, k) => {
-      const i = this.#zoneOf(c.record.name);
-      byZone.set(i, [...byZone.get(i) ?? [], k]);
-    });
     const outcomes: ChangeOutcome[] = new Array(changes.length);
+    changes.forEach((c, k) => {
+      try {
+        const i = this.#zoneOf(c.record.name);
+        byZone.set(i, [...byZone.get(i) ?? [], k]);
+      } catch (e) {
+        // Never thrown for a name of the config: each pool's zone is here.
+        outcomes[k] = {
+          change: c,
+          result: "failed",
+          error: e as DnsProviderError,
+        };
+      }
+    });
     let requests = 0;
     let first = true;
     for (const [i, at] of byZone) {

@@ -47,6 +47,7 @@ export const MUTATION_PASSES: readonly MutationPass[] = [
       "tests/dns/reconcile_report_test.ts",
       "tests/dns/reconciler_auth_test.ts",
       "tests/dns/reconcile_log_test.ts",
+      "tests/dns/zone_router_test.ts",
     ],
   },
   {
