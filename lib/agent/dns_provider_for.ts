@@ -10,6 +10,7 @@ import { DryRunProvider } from "../dns/dry_run.ts";
 import { type DnsProvider, DnsProviderError } from "../dns/provider.ts";
 import { createRoute53Provider } from "../dns/route53.ts";
 import { ZoneRouter } from "../dns/zone_router.ts";
+import { writePools } from "./write_facts.ts";
 import type { Logger } from "../observe/log.ts";
 
 /** Options of {@linkcode dnsProviderFor}. */
@@ -49,6 +50,10 @@ export function dnsProviderFor(
         ttl: config.cloudflare.ttl,
         proxied: config.cloudflare.proxied,
         logger: options.logger,
+        // Each pool's names pretend to hold that pool's IPs (not backups).
+        ipsByName: new Map(
+          writePools(config).flatMap((p) => p.names.map((n) => [n, p.ips])),
+        ),
         ...(route53
           ? { target: `route53 ${route53.zoneId ?? route53.awsDomain}` }
           : {}),
@@ -69,9 +74,17 @@ export function dnsProviderFor(
       ...(options.env ? { env: options.env } : {}),
     });
   if (zones.length <= 1) return make(withEveryPoolIp(config));
+  const key = (d: string) => d.toLowerCase().replace(/\.$/, "");
+  const users = (zone: string) =>
+    config.pools.filter((p) => key(p.dnsDomain) === key(zone))
+      .map((p) => `${p.path} ${JSON.stringify(p.name)}`).join(", ");
   return Promise.all(zones.map(make)).then((providers) =>
     new ZoneRouter(
-      providers.map((provider, i) => ({ zone: zones[i]!.dnsDomain, provider })),
+      providers.map((provider, i) => ({
+        zone: zones[i]!.dnsDomain,
+        provider,
+        label: users(zones[i]!.dnsDomain) || "the provider section",
+      })),
     )
   );
 }
@@ -92,6 +105,8 @@ export function cloudflareZones(config: Config): Config["cloudflare"][] {
     const k = key(p.dnsDomain);
     const z = zones.get(k) ??
       { ...cf, dnsDomain: p.dnsDomain, zoneId: p.zoneId, ipAddresses: [] };
+    // A pool's zone_id names its zone when the section's does not.
+    z.zoneId ??= p.zoneId;
     zones.set(k, z);
     for (const ip of [...p.ipAddresses, ...p.backupIps]) {
       if (!z.ipAddresses.includes(ip)) z.ipAddresses.push(ip);

@@ -10,7 +10,7 @@
 import { formatIssues } from "../config/load.ts";
 import { secretsOf } from "../config/resolve.ts";
 import type { Config, DnsProviderName, ProbeType } from "../config/types.ts";
-import { withDnsProvider } from "../config/dns_pool.ts";
+import { dnsProviderProblem, withDnsProvider } from "../config/dns_pool.ts";
 import { reconcilerSettings } from "../dns/reconciler.ts";
 import type { Agent } from "./agent.ts";
 import { providerShape } from "./dns_provider_for.ts";
@@ -58,6 +58,15 @@ export class Reloader {
       return false;
     }
     const next = withOverrides(loaded.value.config, deps.overrides);
+    const unusable = dnsProviderProblem(next);
+    if (unusable) {
+      agent.metrics.configReloads.inc({ result: "error" });
+      log.error(
+        `Reload rejected: "${deps.configPath}" cannot be used; the old config stays in force`,
+        { error: unusable },
+      );
+      return false;
+    }
     for (const s of secretsOf(next)) deps.logSettings?.secrets.add(s);
     for (const w of loaded.value.warnings) log.warn(w);
     const prev = agent.config;

@@ -64,10 +64,25 @@ export function withDnsProvider(config: Config, name: DnsProviderName): Config {
  */
 export function dnsProviderProblem(config: Config): string | null {
   const section = config.dnsProvider === "route53" ? "route53" : "cloudflare";
-  if (config.sections[section]) return null;
+  if (config.sections[section]) {
+    return section === "route53" ? route53ZoneProblem(config) : null;
+  }
   return `DNS provider "${config.dnsProvider}" needs a [${section}] section in the config (the file has ${
     config.sections.cloudflare ? "[cloudflare]" : "[route53]"
   } only; pick that one with -p ${
     config.sections.cloudflare ? "cloudflare" : "route53"
   })`;
+}
+
+/**
+ * @param config a config writing to Route 53
+ * @returns why a [[pool]] cannot be written there (Route 53 writes one
+ *   hosted zone per agent), or null
+ */
+function route53ZoneProblem(config: Config): string | null {
+  const zone = (d: string) => d.toLowerCase().replace(/\.$/, "");
+  const hosted = zone(config.cloudflare.dnsDomain);
+  const off = config.pools.find((p) => zone(p.dnsDomain) !== hosted);
+  if (!off) return null;
+  return `${off.path}.dns_domain: "${off.dnsDomain}" is not the [route53] hosted zone "${hosted}"; with Route 53 every pool must be in that zone (other zones are for Cloudflare)`;
 }

@@ -263,6 +263,23 @@ export function checkAcrossPools(
 ): void {
   const names = new Map<string, PoolConfig>();
   const hosts = new Map<string, PoolConfig>();
+  const zoneOf = (d: string) => d.toLowerCase().replace(/\.$/, "");
+  const zones = [...new Set(pools.map((p) => zoneOf(p.dnsDomain)))]
+    .filter((z) => z !== "");
+  const ids = new Map<string, PoolConfig>();
+  for (const p of pools) {
+    const other = p.zoneId === null ? undefined : ids.get(zoneOf(p.dnsDomain));
+    if (other && other.zoneId !== p.zoneId) {
+      errors.push({
+        path: `${p.path}.zone_id`,
+        message: `${
+          JSON.stringify(p.zoneId)
+        } is another zone id for "${p.dnsDomain}" than ${other.path}'s ${
+          JSON.stringify(other.zoneId)
+        }: one zone name, one zone`,
+      });
+    } else if (p.zoneId !== null) ids.set(zoneOf(p.dnsDomain), p);
+  }
   for (const p of pools) {
     const seen = names.get(p.name);
     if (seen && p.name !== "") {
@@ -278,7 +295,21 @@ export function checkAcrossPools(
     p.hostnames.forEach((h, i) => {
       const full = qualify(h, p.dnsDomain);
       const other = hosts.get(full);
-      if (other && other !== p) {
+      // A name inside a child zone another pool uses lives in that zone:
+      // writing it through its parent's zone would miss its records.
+      const own = zoneOf(p.dnsDomain);
+      const child = zones.find((z) =>
+        z !== own && z.endsWith(`.${own}`) &&
+        (full === z || full.endsWith(`.${z}`))
+      );
+      if (child) {
+        errors.push({
+          path: `${p.path}.hostnames[${i}]`,
+          message: `${
+            JSON.stringify(full)
+          } is inside the zone "${child}" another pool uses, not in "${own}": give it to a pool of that zone`,
+        });
+      } else if (other && other !== p) {
         errors.push({
           path: `${p.path}.hostnames[${i}]`,
           message: `${JSON.stringify(full)} is already a name of pool ${

@@ -143,16 +143,8 @@ export function resolve(
     // No provider section names the zone: the first pool's is the agent's.
     cloudflare.dnsDomain = pools[0].dnsDomain;
     cloudflare.zoneId = pools[0].zoneId;
-    for (const p of pools.slice(1)) {
-      if (p.dnsDomain !== cloudflare.dnsDomain && p.dnsDomain !== "") {
-        errors.push({
-          path: `${p.path}.dns_domain`,
-          message: `must be the zone of ${pools[0].path} ${
-            JSON.stringify(cloudflare.dnsDomain)
-          } for now (one zone per agent), got ${JSON.stringify(p.dnsDomain)}`,
-        });
-      }
-    }
+    // Pools in other zones are Cloudflare's (Route 53: one hosted zone,
+    // which its section names, so a file without one is Cloudflare's).
   }
   const withCloudflare = hasCloudflare || (!route53 && hasPools);
   const config = withDnsProvider({

@@ -26,13 +26,19 @@ export interface DryRunOptions {
   /** Where the change would go, appended to each line, e.g. "route53 Z123". @default none */
   target?: string;
   logger?: Logger;
+  /**
+   * The IPs each name pretends to hold, for names of pools with IPs of
+   * their own; other names hold every configured IP. @default none
+   */
+  ipsByName?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** A provider that only logs: `would remove A www.example.com 192.0.2.10`. */
 export class DryRunProvider implements DnsProvider {
   /** Always true: nothing is written anywhere. */
   readonly dryRun = true;
-  #ips: string[];
+  readonly #ips: string[];
+  readonly #byName: Map<string, string[]>;
   #ttl: number;
   #proxied: boolean;
   #suffix: string;
@@ -48,15 +54,15 @@ export class DryRunProvider implements DnsProvider {
    */
   constructor(ips: readonly string[], options: DryRunOptions = {}) {
     this.#ips = [...new Set(ips.map(canonicalIp))];
+    this.#byName = new Map(
+      [...options.ipsByName ?? []].map((
+        [name, list],
+      ) => [name, [...new Set(list.map(canonicalIp))]]),
+    );
     this.#ttl = options.ttl ?? 1;
     this.#proxied = options.proxied ?? false;
     this.#suffix = options.target ? ` (${options.target})` : "";
     this.#log = (options.logger ?? silentLogger).child("dns");
-  }
-
-  /** Replaces the IP list (config reload); removals of kept IPs stay. */
-  setIps(ips: readonly string[]): void {
-    this.#ips = [...new Set(ips.map(canonicalIp))];
   }
 
   /** @returns what it believes each name holds; reads nothing remote. */
@@ -64,7 +70,7 @@ export class DryRunProvider implements DnsProvider {
     const out = new Map<string, DnsRecord[]>();
     for (const name of names) {
       const records: DnsRecord[] = [];
-      for (const ip of this.#ips) {
+      for (const ip of this.#byName.get(name) ?? this.#ips) {
         const record: DnsRecord = {
           id: `dry-run:${name}:${ip}`,
           type: recordTypeOf(ip),

@@ -26,6 +26,11 @@ export interface ZoneProvider {
   /** The zone's name, e.g. "example.com". */
   zone: string;
   provider: DnsProvider;
+  /**
+   * Who uses the zone, for messages (its provider's say "cloudflare.…"),
+   * e.g. `pool[0] "shop"`. @default none
+   */
+  label?: string;
 }
 
 /** {@linkcode DnsProvider} that routes each name to its zone's provider. */
@@ -39,6 +44,7 @@ export class ZoneRouter implements DnsProvider {
     this.#zones = zones.map((z) => ({
       zone: z.zone.toLowerCase().replace(/\.$/, ""),
       provider: z.provider,
+      ...(z.label ? { label: z.label } : {}),
     }));
   }
 
@@ -98,7 +104,10 @@ export class ZoneRouter implements DnsProvider {
     }
     const out = new Map<string, DnsRecord[]>(names.map((n) => [n, []]));
     for (const [i, subset] of byZone) {
-      const listed = await this.#zones[i]!.provider.list(subset);
+      const z = this.#zones[i]!;
+      const listed = await z.provider.list(subset).catch((e: unknown) => {
+        throw z.label && e instanceof DnsProviderError ? labelled(e, z) : e;
+      });
       for (const name of subset) out.set(name, listed.get(name) ?? []);
     }
     return out;
@@ -130,14 +139,16 @@ export class ZoneRouter implements DnsProvider {
     });
     let requests = 0;
     let first = true;
+    // The API's limit is per user and a refused token is refused in every
+    // zone: after either, later zones are not sent to.
+    let stop: DnsProviderError | null = null;
     for (const [i, at] of byZone) {
-      if (!first && options.mayContinue && !options.mayContinue()) {
+      if (!stop && !first && options.mayContinue && !options.mayContinue()) {
+        stop = notContinued();
+      }
+      if (stop) {
         for (const k of at) {
-          outcomes[k] = {
-            change: changes[k]!,
-            result: "failed",
-            error: notContinued(),
-          };
+          outcomes[k] = { change: changes[k]!, result: "failed", error: stop };
         }
         continue;
       }
@@ -148,7 +159,31 @@ export class ZoneRouter implements DnsProvider {
       );
       requests += r.requests;
       r.outcomes.forEach((o, j) => (outcomes[at[j]!] = o));
+      for (const o of r.outcomes) {
+        if (
+          o.result === "failed" &&
+          (o.error.kind === "rate_limited" || o.error.kind === "auth")
+        ) {
+          stop = o.error;
+          break;
+        }
+      }
     }
     return { outcomes, requests };
   }
+}
+
+/** @returns `e` with the zone and who uses it in front of its message */
+function labelled(e: DnsProviderError, z: ZoneProvider): DnsProviderError {
+  return new DnsProviderError(
+    e.kind,
+    `zone "${z.zone}" of ${z.label}: ${e.message}`,
+    {
+      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      codes: e.codes,
+      ...(e.hint !== undefined ? { hint: e.hint } : {}),
+      cause: e,
+    },
+  );
 }

@@ -208,3 +208,14 @@ port = 443
     await h.close();
   }
 });
+
+Deno.test("dry run: each pool's names pretend to hold that pool's IPs", async () => {
+  const provider = await dnsProviderFor(
+    configOf(TOML.replace("dry_run = false", "dry_run = true")),
+    { logger: silentLogger, secrets: new Set() },
+  );
+  const listed = await provider.list(["www.example.com", "shop.example.org"]);
+  const contents = (n: string) => (listed.get(n) ?? []).map((r) => r.content);
+  assertEquals(contents("www.example.com"), ["192.0.2.1", "192.0.2.2"]);
+  assertEquals(contents("shop.example.org"), ["203.0.113.11", "203.0.113.12"]);
+});

@@ -4,7 +4,10 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { loadConfigText } from "../../lib/config/load.ts";
-import { withDnsProvider } from "../../lib/config/dns_pool.ts";
+import {
+  dnsProviderProblem,
+  withDnsProvider,
+} from "../../lib/config/dns_pool.ts";
 import { summarize } from "../../lib/config/summary.ts";
 import type { Config, PoolConfig } from "../../lib/config/types.ts";
 
@@ -354,12 +357,6 @@ const ERRORS: [string, string, string, string][] = [
   ],
   ["dns_domain needed", `${WEB}`, "pool[0].dns_domain", "is required"],
   [
-    "second pool's zone",
-    `${WEB}dns_domain = "example.net"\n[[pool]]\nname = "b"\nhostnames = ["b"]\nip_addresses = ["192.0.2.9"]\ndns_domain = "example.org"\n`,
-    "pool[1].dns_domain",
-    'zone of pool[0] "example.net"',
-  ],
-  [
     "zone_id alone",
     `${CF}${WEB}zone_id = "0123456789abcdef0123456789abcdef"\n`,
     "pool[0].dns_domain",
@@ -561,4 +558,58 @@ Deno.test("goavail.toml's commented [[pool]] example loads once uncommented", as
 Deno.test("loadConfigText() takes a Cloudflare [[pool]] in another zone, its names qualified by it", () => {
   const config = load(`${CF}${WEB}dns_domain = "example.org"\n`);
   assertEquals(pool(config, "web").dnsDomain, "example.org");
+});
+
+Deno.test("loadConfigText() refuses a pool's name inside another pool's child zone", () => {
+  const r = loadConfigText(`${CF}[[pool]]
+name = "shop"
+hostnames = ["shop.sub"]
+ip_addresses = ["203.0.113.11"]
+[[pool]]
+name = "v6"
+dns_domain = "sub.example.com"
+hostnames = ["a"]
+ip_addresses = ["2001:db8::11"]
+`);
+  assert(!r.ok);
+  const e = r.errors.find((x) => x.path === "pool[0].hostnames[0]");
+  assert(e, JSON.stringify(r.errors));
+  assert(e.message.includes('inside the zone "sub.example.com"'), e.message);
+});
+
+Deno.test("dnsProviderProblem() refuses -p route53 when a pool is in another zone", () => {
+  const config = load(`${CF}[route53]
+aws_domain = "example.com"
+hostnames = ["www"]
+ip_addresses = ["192.0.2.1"]
+${WEB}dns_domain = "example.org"
+`);
+  assertEquals(dnsProviderProblem(config), null);
+  const r53 = withDnsProvider(config, "route53");
+  const problem = dnsProviderProblem(r53) ?? "";
+  assert(problem.startsWith("pool[0].dns_domain"), problem);
+});
+
+Deno.test("loadConfigText() refuses two zone ids for one zone name", () => {
+  const a = "0123456789abcdef0123456789abcdef";
+  const b = "fedcba9876543210fedcba9876543210";
+  const r = loadConfigText(`${CF}zone_id = "${a}"
+${WEB}zone_id = "${b}"
+dns_domain = "example.com"
+`);
+  assert(!r.ok);
+  const e = r.errors.find((x) => x.path === "pool[0].zone_id");
+  assert(e, JSON.stringify(r.errors));
+  assert(e.message.includes("one zone name, one zone"), e.message);
+});
+
+Deno.test("loadConfigText() takes pools in two zones without a provider section (Cloudflare)", () => {
+  const config = load(
+    `${WEB}dns_domain = "example.net"\n[[pool]]\nname = "b"\nhostnames = ["b"]\nip_addresses = ["192.0.2.9"]\ndns_domain = "example.org"\n`,
+  );
+  assertEquals(config.dnsProvider, "cloudflare");
+  assertEquals(config.pools.map((p) => p.dnsDomain), [
+    "example.net",
+    "example.org",
+  ]);
 });

@@ -35,6 +35,7 @@ class Fake implements DnsProvider {
   lists: string[][] = [];
   applied: Change[][] = [];
   failList = false;
+  failApply: DnsProviderError | null = null;
   constructor(readonly records: DnsRecord[] = []) {}
   list(names: readonly string[]): Promise<Map<string, DnsRecord[]>> {
     this.lists.push([...names]);
@@ -47,8 +48,13 @@ class Fake implements DnsProvider {
   }
   apply(changes: readonly Change[]): Promise<ApplyResult> {
     this.applied.push([...changes]);
+    const error = this.failApply;
     return Promise.resolve({
-      outcomes: changes.map((change) => ({ change, result: "done" as const })),
+      outcomes: changes.map((change) =>
+        error
+          ? { change, result: "failed" as const, error }
+          : { change, result: "done" as const }
+      ),
       requests: 1,
     });
   }
@@ -71,7 +77,7 @@ function router() {
   const r = new ZoneRouter([
     { zone: "example.com", provider: com },
     { zone: "EU.example.com.", provider: eu },
-    { zone: "example.org", provider: org },
+    { zone: "example.org", provider: org, label: 'pool[1] "shop"' },
   ]);
   return { r, com, eu, org };
 }
@@ -104,7 +110,9 @@ Deno.test("ZoneRouter fails the whole listing when one zone fails", async () => 
   org.failList = true;
   await assert.rejects(
     r.list(["www.example.com", "example.org"]),
-    (e) => e instanceof DnsProviderError && e.kind === "config",
+    (e) =>
+      e instanceof DnsProviderError && e.kind === "config" &&
+      e.message === 'zone "example.org" of pool[1] "shop": zone pending',
   );
 });
 
@@ -173,4 +181,19 @@ Deno.test("ZoneRouter hands its request and rate-limit callbacks to every zone",
   assert.equal(typeof r.onRequest, "function");
   r.onRequest = undefined;
   assert.equal(com.onRequest, undefined);
+});
+
+Deno.test("ZoneRouter sends nothing to later zones after a 429 or a refused token", async () => {
+  for (const kind of ["rate_limited", "auth"] as const) {
+    const { r, com, org } = router();
+    org.failApply = new DnsProviderError(kind, "no");
+    const res = await r.apply([
+      del("example.org", "192.0.2.3"),
+      del("www.example.com", "192.0.2.1"),
+    ]);
+    assert.equal(com.applied.length, 0, kind);
+    assert.deepEqual(res.outcomes.map((o) => o.result), ["failed", "failed"]);
+    const second = res.outcomes[1]!;
+    assert.ok(second.result === "failed" && second.error.kind === kind);
+  }
 });
