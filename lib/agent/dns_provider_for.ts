@@ -154,6 +154,8 @@ export function providerShape(config: Config): string {
     ).join(",");
   return JSON.stringify([
     listedTypes(config),
+    // The dry-run provider pretends each pool's names hold its IPs.
+    config.dryRun ? writePools(config).map((p) => [p.names, p.ips]) : null,
     cloudflareZones(config).map((z) => [
       z.dnsDomain.toLowerCase(),
       z.zoneId,

@@ -256,18 +256,22 @@ export function legacyPool(config: Config): PoolConfig | null {
  * pool only.
  * @param pools every pool, `default` first when present
  * @param errors receives each problem at the later pool's path
+ * @param section the provider section's zone, which the agent writes even
+ *   when the section lists no names (Cloudflare: a zone of its own)
  */
 export function checkAcrossPools(
   pools: readonly PoolConfig[],
   errors: ConfigIssue[],
+  section?: { path: string; dnsDomain: string; zoneId: string | null },
 ): void {
   const names = new Map<string, PoolConfig>();
   const hosts = new Map<string, PoolConfig>();
   const zoneOf = (d: string) => d.toLowerCase().replace(/\.$/, "");
-  const zones = [...new Set(pools.map((p) => zoneOf(p.dnsDomain)))]
+  const owners = section?.dnsDomain ? [section, ...pools] : pools;
+  const zones = [...new Set(owners.map((p) => zoneOf(p.dnsDomain)))]
     .filter((z) => z !== "");
-  const ids = new Map<string, PoolConfig>();
-  for (const p of pools) {
+  const ids = new Map<string, { path: string; zoneId: string | null }>();
+  for (const p of owners) {
     const other = p.zoneId === null ? undefined : ids.get(zoneOf(p.dnsDomain));
     if (other && other.zoneId !== p.zoneId) {
       errors.push({

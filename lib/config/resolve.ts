@@ -179,7 +179,17 @@ export function resolve(
     },
     secretFiles: [],
   }, dnsProvider);
-  checkAcrossPools(config.pools, errors);
+  checkAcrossPools(
+    config.pools,
+    errors,
+    config.dnsProvider === "cloudflare"
+      ? {
+        path: "cloudflare",
+        dnsDomain: config.cloudflare.dnsDomain,
+        zoneId: config.cloudflare.zoneId,
+      }
+      : undefined,
+  );
   return config;
 }
 

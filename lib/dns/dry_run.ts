@@ -45,6 +45,8 @@ export class DryRunProvider implements DnsProvider {
   #log: Logger;
   /** Keys of records it has "removed". */
   #removed = new Set<string>();
+  /** Records it has "restored" that it did not pretend to hold (backups). */
+  #added = new Map<string, DnsRecord>();
   /** Every change it was asked to apply, in order (for tests and status). */
   readonly applied: Change[] = [];
 
@@ -83,6 +85,10 @@ export class DryRunProvider implements DnsProvider {
         };
         if (!this.#removed.has(recordKey(record))) records.push(record);
       }
+      const held = new Set(records.map((r) => recordKey(r)));
+      for (const [key, r] of this.#added) {
+        if (r.name === name && !held.has(key)) records.push({ ...r });
+      }
       out.set(name, records);
     }
     return Promise.resolve(out);
@@ -103,8 +109,13 @@ export class DryRunProvider implements DnsProvider {
         name: r.name,
         content: r.content,
       });
-      if (change.kind === "delete") this.#removed.add(key);
-      else this.#removed.delete(key);
+      if (change.kind === "delete") {
+        this.#removed.add(key);
+        this.#added.delete(key);
+      } else {
+        this.#removed.delete(key);
+        this.#added.set(key, { ...r, id: `dry-run:${r.name}:${r.content}` });
+      }
       this.applied.push(change);
       outcomes.push({ change, result: "done" });
     }

@@ -139,8 +139,9 @@ export class ZoneRouter implements DnsProvider {
     });
     let requests = 0;
     let first = true;
-    // The API's limit is per user and a refused token is refused in every
-    // zone: after either, later zones are not sent to.
+    // The API's limit is per user, and a refused token blocks every write
+    // anyway (the reconciler stops on it): after either, later zones are
+    // not sent to.
     let stop: DnsProviderError | null = null;
     for (const [i, at] of byZone) {
       if (!stop && !first && options.mayContinue && !options.mayContinue()) {

@@ -219,3 +219,23 @@ Deno.test("dry run: each pool's names pretend to hold that pool's IPs", async ()
   assertEquals(contents("www.example.com"), ["192.0.2.1", "192.0.2.2"]);
   assertEquals(contents("shop.example.org"), ["203.0.113.11", "203.0.113.12"]);
 });
+
+Deno.test("dry run: a record it restored is listed after (a backup), and a reload that changes a pool's IPs builds a new one", async () => {
+  const dry = TOML.replace("dry_run = false", "dry_run = true");
+  const provider = await dnsProviderFor(configOf(dry), {
+    logger: silentLogger,
+    secrets: new Set(),
+  });
+  await provider.apply([{
+    kind: "create",
+    record: { id: "", ...A("shop.example.org", "198.51.100.7") },
+    fromSnapshot: false,
+  }]);
+  const listed = await provider.list(["shop.example.org"]);
+  assertEquals(
+    (listed.get("shop.example.org") ?? []).map((r) => r.content),
+    ["203.0.113.11", "203.0.113.12", "198.51.100.7"],
+  );
+  const moved = configOf(dry.replace('"203.0.113.12"]', '"203.0.113.13"]'));
+  assertEquals(providerShape(moved) === providerShape(configOf(dry)), false);
+});

@@ -613,3 +613,37 @@ Deno.test("loadConfigText() takes pools in two zones without a provider section 
     "example.org",
   ]);
 });
+
+Deno.test("loadConfigText() checks the zone of a [cloudflare] section without names too", () => {
+  const a = "0123456789abcdef0123456789abcdef";
+  const b = "fedcba9876543210fedcba9876543210";
+  const ids = loadConfigText(`[cloudflare]
+dns_domain = "example.com"
+zone_id = "${a}"
+${WEB}zone_id = "${b}"
+dns_domain = "example.com"
+`);
+  assert(!ids.ok);
+  assert(
+    ids.errors.some((e) =>
+      e.path === "pool[0].zone_id" && e.message.includes("cloudflare's")
+    ),
+    JSON.stringify(ids.errors),
+  );
+  const child = loadConfigText(`[cloudflare]
+dns_domain = "shop.example.com"
+[[pool]]
+name = "web"
+dns_domain = "example.com"
+hostnames = ["www.shop"]
+ip_addresses = ["203.0.113.11"]
+`);
+  assert(!child.ok);
+  assert(
+    child.errors.some((e) =>
+      e.path === "pool[0].hostnames[0]" &&
+      e.message.includes('inside the zone "shop.example.com"')
+    ),
+    JSON.stringify(child.errors),
+  );
+});
