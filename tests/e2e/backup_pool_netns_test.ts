@@ -250,21 +250,20 @@ Deno.test({
           );
           assert(ops[1]!.req > ops[0]!.req, describe(ops));
           assert(ops.every((o) => o.status < 300), describe(ops));
-          // The withdrawal waits for a later pass (FOLLOW_UP_MS, 1 s).
+          // The withdrawal waits for a later pass (FOLLOW_UP_MS, 1 s); the
+          // upper bound only catches a hang (speed lives in the bench).
           const gap = ops[1]!.at - ops[0]!.at;
           assert(
-            gap >= 500 && gap < 5000,
+            gap >= 500 && gap < 15_000,
             `the backup withdrawn ${gap} ms after the restore`,
           );
-          // Withdrawn: out of DNS, no longer waiting on a primary. The pass
-          // that deleted it leaves its hold at "in_sync" (its delete is
-          // applied) until a later pass plans again (the next step).
+          // Withdrawn: out of DNS, on standby at once.
           const gone = await row("web", B);
-          assertEquals([gone?.backup, gone?.inDns], [true, false]);
-          assert(
-            gone?.hold === "in_sync" || gone?.hold === "standby",
-            JSON.stringify(gone),
-          );
+          assertEquals([gone?.backup, gone?.inDns, gone?.hold], [
+            true,
+            false,
+            "standby",
+          ]);
           // A few passes more: the other primary still fails, nothing moves.
           await new Promise((r) => setTimeout(r, 1500));
           assertEquals((await row("web", P2))?.verdict, "down");
