@@ -135,7 +135,11 @@ export function withEveryPoolIp(config: Config): Config["cloudflare"] {
  *   reload that changes them needs a new provider
  */
 export function listedTypes(config: Config): string {
-  const ips = withEveryPoolIp(config).ipAddresses;
+  return typesOf(withEveryPoolIp(config).ipAddresses);
+}
+
+/** @returns the record types of `ips`, e.g. "A,AAAA" */
+function typesOf(ips: readonly string[]): string {
   return ["A", "AAAA"].filter((t) =>
     ips.some((ip) => ip.includes(":") === (t === "AAAA"))
   ).join(",");
@@ -148,10 +152,6 @@ export function listedTypes(config: Config): string {
  *   changes it needs a new provider
  */
 export function providerShape(config: Config): string {
-  const types = (ips: readonly string[]) =>
-    ["A", "AAAA"].filter((t) =>
-      ips.some((ip) => ip.includes(":") === (t === "AAAA"))
-    ).join(",");
   return JSON.stringify([
     listedTypes(config),
     // The dry-run provider pretends each pool's names hold its IPs.
@@ -159,7 +159,7 @@ export function providerShape(config: Config): string {
     cloudflareZones(config).map((z) => [
       z.dnsDomain.toLowerCase(),
       z.zoneId,
-      types(z.ipAddresses),
+      typesOf(z.ipAddresses),
     ]),
   ]);
 }
